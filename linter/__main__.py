@@ -1,0 +1,5 @@
+"""Allow `python -m nglint`."""
+
+from nglint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The plain-data result of a check: a Finding, with where it is and what relates to it.
+
+Findings are the only thing checks hand back; reporters, the fixer and suppressions all
+read this one shape, so it stays small and free of behaviour.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. `info` never fails a run (exit code stays 0)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def fails_run(self) -> bool:
+        return self is not Severity.INFO
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file: absolute path and 1-based line (column 0 = unknown, computed later)."""
+
+    path: str
+    line: int
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Related:
+    """A location in another tier (or file) that explains a finding, e.g. the Tomcat Connector."""
+
+    location: Location
+    message: str
+
+
+@dataclass
+class Finding:
+    """One problem found by one rule at one place.
+
+    `anchor` is the token to look for on the line when computing the column (usually the
+    directive name or XML element name); `data` carries the values a fix template needs.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    related: list[Related] = field(default_factory=list)
+    anchor: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    fix: Any = None
+    suppressed: Any = None
+
+    @property
+    def path(self) -> str:
+        return self.location.path
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    def sort_key(self) -> tuple:
+        return (self.location.path, self.location.line, self.location.column, self.rule, self.message)

@@ -1,0 +1,80 @@
+"""Rule metadata: the documentation that lives next to each check's logic.
+
+Shaped after ruff's rule docs (what it does, why it is bad, example, fix) so that
+`nglint rule CODE`, the README and SARIF `help` all render from one source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nglint.findings import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Everything a user needs to understand one rule code."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str
+    bad_example: str
+    good_example: str
+    fix: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    fix_safety: str | None = None  # "safe", "unsafe", "display" or None when not fixable
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/nglint/nglint/blob/main/README.md#{self.code.lower()}"
+
+    def render_text(self) -> str:
+        """Plain-text doc for `nglint rule CODE`."""
+        parts = [
+            f"{self.code} ({self.name}) [{self.severity.value}]",
+            "",
+            "What it does",
+            f"  {self.summary}",
+            "",
+            "Why is this bad?",
+            *("  " + line for line in self.rationale.strip().splitlines()),
+            "",
+            "Example",
+            *("  " + line for line in self.bad_example.strip("\n").splitlines()),
+            "",
+            "Use instead",
+            *("  " + line for line in self.good_example.strip("\n").splitlines()),
+        ]
+        if self.fix:
+            parts += ["", "Fix", f"  {self.fix}"]
+            if self.fix_safety:
+                parts.append(f"  (fix safety: {self.fix_safety})")
+        return "\n".join(parts) + "\n"
+
+    def render_markdown(self) -> str:
+        """Markdown doc, used by the README generator and SARIF `help.markdown`."""
+        lang = "xml" if self.bad_example.lstrip().startswith("<") else "nginx"
+        out = [
+            f"**{self.code}** `{self.name}` ({self.severity.value})",
+            "",
+            f"**What it does.** {self.summary}",
+            "",
+            f"**Why is this bad?** {' '.join(self.rationale.split())}",
+            "",
+            "**Example**",
+            "",
+            f"```{lang}",
+            self.bad_example.strip("\n"),
+            "```",
+            "",
+            "**Use instead**",
+            "",
+            f"```{lang}",
+            self.good_example.strip("\n"),
+            "```",
+        ]
+        if self.fix:
+            out += ["", f"**Fix.** {self.fix}" + (f" (safety: `{self.fix_safety}`)" if self.fix_safety else "")]
+        return "\n".join(out) + "\n"
