@@ -1,0 +1,44 @@
+"""What a finished run hands to reporters: findings plus the context to print them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from nglint.findings import Finding, Severity
+from nglint.rules import Rule
+from nglint.source import SourceCache
+
+
+@dataclass
+class Report:
+    """The outcome of `nglint check`, independent of output format.
+
+    `findings` holds active findings sorted by path/line; `suppressed` those silenced
+    in source (kept so SARIF can show them); `rules` is every known rule, fired or not.
+    """
+
+    findings: list[Finding]
+    rules: list[Rule]
+    cwd: str
+    files_checked: int = 0
+    suppressed: list[Finding] = field(default_factory=list)
+    sources: SourceCache = field(default_factory=SourceCache)
+
+    def display_path(self, path: str) -> str:
+        """Path relative to the current directory with POSIX separators."""
+        try:
+            rel = os.path.relpath(path, self.cwd)
+        except ValueError:  # different drive on Windows
+            rel = path
+        return rel.replace(os.sep, "/")
+
+    def counts(self) -> dict[str, int]:
+        counts = {severity.value: 0 for severity in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity.fails_run for f in self.findings)
