@@ -306,6 +306,10 @@ def test_hand_built_log_with_every_feature_passes_github_rules(tmp_path: Path) -
         _ka001(nginx, related=[Related(Location(xml, 2), "Tomcat Connector port 8080")]),
         Finding("KA003", Severity.WARNING, "Pool unused", Location(nginx, 2), anchor="upstream"),
         Finding("P005", Severity.INFO, "Upstream not linked", Location(nginx, 3)),
+        # A whole-file problem in an empty file: an empty region on line 1, no fingerprint issue.
+        Finding("P001", Severity.ERROR, "Empty file", Location(_write(tmp_path, "nginx/empty.conf", ""), 0)),
+        # A file that vanished after loading: still a result, just without a fingerprint.
+        Finding("P002", Severity.ERROR, "Include gone", Location(str(tmp_path / "nginx" / "gone.conf"), 3)),
     ]
     out = tmp_path / "all.sarif"
     out.write_text(sarif.render(_report(tmp_path, findings, suppressed=[_ka001(nginx, line=3, suppressed="ok")])),

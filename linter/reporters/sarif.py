@@ -193,7 +193,7 @@ def artifact_uri(report: Report, path: str) -> str:
     form at all (another drive on Windows) becomes an absolute `file:` URI.
     """
     relative = report.display_path(path)
-    if os.path.isabs(relative) or re.match(r"^[A-Za-z]:", relative):
+    if os.path.isabs(relative):
         return pathlib.Path(os.path.abspath(path)).as_uri()
     return urllib.parse.quote(relative, safe="/")
 
