@@ -78,7 +78,12 @@ def _native_binary() -> Path | None:
         return None
     name = "Sarif.Multitool.exe" if platform == "win32" else "Sarif.Multitool"
     candidate = ROOT / ".ci" / "node" / "node_modules" / "@microsoft" / f"sarif-multitool-{platform}" / name
-    return candidate if candidate.is_file() else None
+    if not candidate.is_file():
+        return None
+    if platform != "win32" and not os.access(candidate, os.X_OK):
+        # The package's postinstall only does this chmod, and npm may skip install scripts.
+        candidate.chmod(candidate.stat().st_mode | 0o100)
+    return candidate
 
 
 def multitool_command() -> list[str] | None:
@@ -136,7 +141,8 @@ def multitool_issues(sarif_path: Path, work_dir: Path) -> tuple[list[MultitoolRe
     proc = subprocess.run(
         [*_no_network_prefix(), *_argv(command, args)],
         capture_output=True, text=True, timeout=300,
-        env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"},
+        # Invariant globalization: the .NET binary then needs no libicu on the machine.
+        env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
     )
     console = proc.stdout + proc.stderr
     assert out.is_file(), f"sarif-multitool wrote no result (exit {proc.returncode}):\n{console}"
