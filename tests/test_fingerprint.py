@@ -128,3 +128,23 @@ def test_bom_is_hashed_like_node_reads_it(tmp_path) -> None:
 
 def test_unreadable_file_has_no_fingerprint(tmp_path) -> None:
     assert FingerprintCache().primary_location_line_hash(str(tmp_path / "missing.conf"), 1) is None
+
+
+def test_one_hash_per_line_for_any_text() -> None:
+    """Whatever the text (line endings, astral characters, blanks), hashes map 1:1 to lines."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "{", ";", "\u00e9", "\U0001F600"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(alphabet, max_size=300).map("".join))
+    def check(text: str) -> None:
+        hashes = line_hashes(text)
+        assert len(hashes) == len(re.split(r"\r\n|\r|\n", text))
+        assert all(re.fullmatch(r"[0-9a-f]{1,16}:[1-9][0-9]*", h) for h in hashes)
+        # Blanks before a line break never matter (between CR and LF they would: codeql-action
+        # then sees two breaks, and so must we).
+        assert line_hashes(re.sub(r"(\r\n|\r|\n)", " \t\\1", text)) == hashes
+
+    check()
