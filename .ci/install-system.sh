@@ -13,3 +13,8 @@ if [ -n "$need" ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
+
+# Microsoft's SARIF validator (GitHub ingestion rules), project-local and git-ignored.
+if [ ! -x .ci/node/node_modules/.bin/sarif-multitool ]; then
+    npm install --prefix .ci/node --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@5.7.0 >/dev/null
+fi
