@@ -22,6 +22,11 @@ from nglint.problems import Problem
 # these is looked up relative to the checked tree before being given up on.
 WELL_KNOWN_PREFIXES = ("/etc/nginx", "/usr/local/nginx/conf", "/usr/local/etc/nginx", "/opt/homebrew/etc/nginx")
 
+# Block nesting followed across includes. Real configs nest under 10 deep; the bound keeps
+# the recursive walk (and crossplane, parsing an include from inside it) far from
+# Python's recursion limit, whatever a hostile chain of includes stacks up.
+MAX_BLOCK_DEPTH = 200
+
 
 @dataclass(eq=False)
 class Directive:
@@ -82,7 +87,7 @@ class NginxLoader:
         parsed = self.parse(entry)
         config.files.append(entry)
         state = _Walk(config=config, base_dirs=self._base_dirs(entry))
-        config.directives = self._expand(parsed.statements, entry, (os.path.realpath(entry),), state)
+        config.directives = self._expand(parsed.statements, entry, (os.path.realpath(entry),), state, 0)
         return config
 
     def parse(self, path: str) -> ParsedFile:
@@ -129,20 +134,26 @@ class NginxLoader:
                 current = parent
         return dirs
 
-    def _expand(self, statements: list[dict], path: str, stack: tuple[str, ...], state: "_Walk") -> list[Directive]:
+    def _expand(self, statements: list[dict], path: str, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
         out: list[Directive] = []
         for stmt in statements:
             name = stmt.get("directive", "")
             directive = Directive(name, list(stmt.get("args") or []), path, int(stmt.get("line") or 1))
             block = stmt.get("block")
             if block is not None:
-                directive.block = self._expand(block, path, stack, state)
+                if depth >= MAX_BLOCK_DEPTH:
+                    self._problem(
+                        Problem("P001", path, directive.line, f"blocks nested more than {MAX_BLOCK_DEPTH} deep (counting includes); the inner blocks are not checked")
+                    )
+                    directive.block = []
+                else:
+                    directive.block = self._expand(block, path, stack, state, depth + 1)
             out.append(directive)
             if name == "include" and block is None:
-                out.extend(self._include(directive, stack, state))
+                out.extend(self._include(directive, stack, state, depth))
         return out
 
-    def _include(self, directive: Directive, stack: tuple[str, ...], state: "_Walk") -> list[Directive]:
+    def _include(self, directive: Directive, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
         if not directive.args:
             state.config.problems.append(Problem("P002", directive.path, directive.line, "include has no file argument", "include"))
             return []
@@ -173,7 +184,7 @@ class NginxLoader:
                 state.config.files.append(target)
             state.config.includes.setdefault(directive.path, []).append(target)
             parsed = self.parse(target)
-            out.extend(self._expand(parsed.statements, target, stack + (real,), state))
+            out.extend(self._expand(parsed.statements, target, stack + (real,), state, depth))
         return out
 
     def _resolve(self, directive: Directive, pattern: str, state: "_Walk") -> list[str]:
