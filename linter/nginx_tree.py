@@ -84,6 +84,13 @@ class NginxLoader:
         """Load `entry` and everything it includes (within the tree)."""
         entry = os.path.abspath(entry)
         config = NginxConfig(path=entry, directives=[])
+        if not self.in_tree(entry):
+            # A symlink found in the tree that points out of it: reading it could echo a
+            # file the pull request's author cannot otherwise see into the CI log.
+            config.problems.append(
+                Problem("P002", entry, 1, f"{display_path(entry)} is a symlink to {display_path(os.path.realpath(entry))}, outside the checked tree; not read")
+            )
+            return config
         parsed = self.parse(entry)
         config.files.append(entry)
         state = _Walk(config=config, base_dirs=self._base_dirs(entry))
