@@ -25,7 +25,7 @@ github/codeql-action `src/fingerprints.ts`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 BLOCK_SIZE = 100
 _MOD = 37
@@ -120,18 +120,17 @@ def decode_like_node(raw: bytes) -> str:
 class FingerprintCache:
     """Per-file line hashes, computed once per run and only for files that have findings."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: Callable[[str], bytes | None] | None = None) -> None:
+        """`reader` returns a file's bytes or None; the report's SourceCache.raw applies
+        the same limits as the parsers (size, regular file, inside the checked tree)."""
         self._hashes: dict[str, list[str] | None] = {}
+        self._reader = reader or _read_file
 
     def file_hashes(self, path: str) -> list[str] | None:
         if path not in self._hashes:
-            try:
-                with open(path, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                self._hashes[path] = None  # codeql-action skips files it cannot read
-            else:
-                self._hashes[path] = line_hashes(decode_like_node(raw))
+            raw = self._reader(path)
+            # codeql-action skips files it cannot read
+            self._hashes[path] = None if raw is None else line_hashes(decode_like_node(raw))
         return self._hashes[path]
 
     def primary_location_line_hash(self, path: str, line: int) -> str | None:
@@ -140,3 +139,11 @@ class FingerprintCache:
         if hashes is None or not 1 <= line <= len(hashes):
             return None
         return hashes[line - 1]
+
+
+def _read_file(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None

@@ -10,6 +10,7 @@ from nglint.findings import Finding, Location
 from nglint.project import Project, load_project
 from nglint.registry import all_rules, matches, selected_checks
 from nglint.report import Report
+from nglint.source import SourceCache
 
 
 class CheckCrashed(Exception):
@@ -22,6 +23,10 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
     project = load_project(paths, settings, cwd)
     findings = run_checks(project, checks)
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
+    # Reporters may quote only what the parsers were allowed to read (see SourceCache).
+    declared = [settings.config_file] if settings.config_file else []
+    declared += [spec.server_xml for spec in settings.backends if spec.server_xml]
+    report.sources = SourceCache(project.tree_roots, settings.max_file_size, declared)
     report.findings = finalize(findings, project, report, settings)
     return report
 

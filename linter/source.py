@@ -7,6 +7,8 @@ module reads a file once, keeps its lines, and finds a token on a line.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 
 
@@ -20,20 +22,49 @@ class Region:
     end_column: int
 
 
-class SourceCache:
-    """Lines of files as decoded text, read lazily and at most once per run."""
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
-    def __init__(self) -> None:
+
+class SourceCache:
+    """Lines of files as decoded text, read lazily and at most once per run.
+
+    Reporters copy source lines into their output (SARIF snippets), so this reads only
+    what the parsers were allowed to read: regular files within `max_file_size`, and,
+    when `roots` is set, only files whose real path is inside a root or in `extra_files`.
+    A finding about a symlink that escapes the tree must not print the target's text.
+    """
+
+    def __init__(self, roots: list[str] | None = None, max_file_size: int = DEFAULT_MAX_FILE_SIZE, extra_files: list[str] | None = None) -> None:
         self._lines: dict[str, list[str]] = {}
+        self._raw: dict[str, bytes | None] = {}
+        self.roots = [os.path.realpath(r) for r in roots] if roots is not None else None
+        self.extra_files = {os.path.realpath(f) for f in extra_files or ()}
+        self.max_file_size = max_file_size
+
+    def raw(self, path: str) -> bytes | None:
+        """The file's bytes, or None when it may not or cannot be read."""
+        if path not in self._raw:
+            self._raw[path] = self._read(path)
+        return self._raw[path]
+
+    def _read(self, path: str) -> bytes | None:
+        real = os.path.realpath(path)
+        if self.roots is not None and real not in self.extra_files:
+            if not any(real == root or real.startswith(root + os.sep) for root in self.roots):
+                return None
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_file_size:
+                return None  # a FIFO would block, /dev/zero never ends, a huge file was refused
+            with open(path, "rb") as handle:
+                return handle.read(self.max_file_size + 1)
+        except OSError:
+            return None
 
     def lines(self, path: str) -> list[str]:
         cached = self._lines.get(path)
         if cached is None:
-            try:
-                with open(path, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                raw = b""
+            raw = self.raw(path) or b""
             text = decode_config_bytes(raw)
             # Same line splitting as crossplane's lexer, which counts "\n" only.
             cached = text.split("\n")

@@ -45,7 +45,7 @@ def build_log(report: Report) -> dict[str, Any]:
     """The SARIF log as plain data (exposed for tests and for tools embedding nglint)."""
     rules = list(report.rules)
     rule_index = {rule.code: index for index, rule in enumerate(rules)}
-    fingerprints = FingerprintCache()
+    fingerprints = FingerprintCache(report.sources.raw)
     results = [_result(report, finding, rule_index, fingerprints) for finding in report.findings]
     results += [_result(report, finding, rule_index, fingerprints) for finding in report.suppressed]
     run: dict[str, Any] = {
