@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from nglint.backends import BackendParser
@@ -104,6 +105,8 @@ def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set
 def looks_like_nginx(path: str) -> bool:
     """Cheap sniff of the first 64 KiB for nginx blocks or directives."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # opening a FIFO named x.conf would block the run forever
         with open(path, "rb") as handle:
             head = handle.read(65536)
     except OSError:
