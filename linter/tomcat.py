@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from nglint.backends import Backend, BackendFile
 from nglint.findings import Location
@@ -32,13 +33,17 @@ class TomcatServerXml:
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
         result = BackendFile(path)
+        if not _inside(path, tree_roots):
+            real = os.path.realpath(path)
+            result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {real}, outside the checked tree"))
+            return result
         root = _read_xml(path, max_file_size, result)
         if root is None:
             return result
         if root.tag != "Server":
             return result  # some other product's server.xml (M/Monit, Jetty): not ours
         properties = load_catalina_properties(path, tree_roots)
-        lines = _text_lines(path)
+        lines = _text_lines(path, max_file_size)
         for element in root.iter("Connector"):
             backend = _connector(path, element, properties, result, _start_line(lines, element), lines)
             if backend is not None:
@@ -49,7 +54,11 @@ class TomcatServerXml:
 def _read_xml(path: str, max_file_size: int, result: BackendFile):
     """Parse safely; on any refusal or error record P003 and return None."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            result.problems.append(Problem("P003", path, 1, "not read: not a regular file"))
+            return None
+        size = info.st_size
         if size > max_file_size:
             result.problems.append(
                 Problem("P003", path, 1, f"refused: file is {size} bytes, over the max-file-size limit of {max_file_size}")
@@ -96,6 +105,11 @@ def _read_xml(path: str, max_file_size: int, result: BackendFile):
     return root
 
 
+def _inside(path: str, tree_roots: list[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == r or real.startswith(r + os.sep) for r in (os.path.realpath(root) for root in tree_roots))
+
+
 def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str, str]:
     """catalina.properties next to server.xml, else in the nearest ancestor inside the tree."""
     current = os.path.dirname(os.path.abspath(server_xml))
@@ -103,6 +117,8 @@ def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str
     while True:
         candidate = os.path.join(current, "catalina.properties")
         if os.path.isfile(candidate):
+            if not _inside(candidate, tree_roots):
+                return {}  # a symlink out of the tree: its values would show up in messages
             try:
                 with open(candidate, "rb") as handle:
                     text = handle.read(10 * 1024 * 1024).decode("latin-1")
@@ -169,10 +185,10 @@ def _millis(value: str | None, name: str) -> tuple[int | None, bool, str | None]
         return None, False, f'invalid {name}="{value}" is ignored by Tomcat'
 
 
-def _text_lines(path: str) -> list[str]:
+def _text_lines(path: str, max_file_size: int) -> list[str]:
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace").split("\n")
+            return handle.read(max_file_size).decode("utf-8", errors="replace").split("\n")
     except OSError:
         return []
 
