@@ -19,8 +19,10 @@ _NGINX_TIME_UNITS_MS = {
     "M": 30 * 86_400_000,
     "y": 365 * 86_400_000,
 }
-_NGINX_TIME_PART = re.compile(r"\s*(\d+)(ms|s|m|h|d|w|M|y)?\s*")
-_NGINX_SIZE = re.compile(r"^(\d+)([kKmMgG]?)$")
+# At most 18 digits: nginx rejects larger values (ngx_parse_time/size overflow checks), and
+# Python's int() raises on over 4300 digits, which a hostile config can easily write.
+_NGINX_TIME_PART = re.compile(r"\s*(\d{1,18})(ms|s|m|h|d|w|M|y)?\s*")
+_NGINX_SIZE = re.compile(r"^(\d{1,18})([kKmMgG]?)$")
 _SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
@@ -67,7 +69,7 @@ def parse_nginx_size(text: str) -> int:
 def parse_tomcat_millis(text: str) -> int | None:
     """Milliseconds from a Tomcat timeout attribute; negative values mean infinite (None)."""
     value = text.strip()
-    if not re.fullmatch(r"[+-]?\d+", value):
+    if not re.fullmatch(r"[+-]?\d{1,18}", value):  # Tomcat's parseInt refuses longer ones too
         raise UnitError(f"invalid millisecond value {text!r}")
     number = int(value)
     return None if number < 0 else number
