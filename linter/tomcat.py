@@ -208,7 +208,7 @@ def _connector(path: str, element, properties: dict[str, str], result: BackendFi
     kind, impl = classify_protocol(protocol_raw or "HTTP/1.1")
     port_raw, port_known = _attribute(element, "port", properties, path, result, line, lines)
     port: int | None = None
-    if port_known and port_raw is not None and port_raw.strip().isdigit():
+    if port_known and port_raw is not None and re.fullmatch(r"[0-9]{1,9}", port_raw.strip()):
         port = int(port_raw)
     elif port_raw is None:
         port = 8080 if kind == "http" else 8009  # Tomcat's attribute defaults
