@@ -46,9 +46,20 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
             raise UsageError(f"{raw}: no such file or directory")
         if os.path.isdir(path):
             inputs.tree_roots.append(path)
+            real_root = os.path.realpath(path)
             for file_path in _walk(path, exclude, base):
                 if len(seen) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
+                if _escapes(file_path, real_root):
+                    # A symlink out of the tree is never opened, not even to sniff it; the
+                    # loader reports a .conf one (P002), a server.xml one is refused (P003).
+                    if file_path not in seen:
+                        seen.add(file_path)
+                        if file_path.endswith(".conf"):
+                            inputs.nginx_candidates.append(file_path)
+                        elif any(parser.claims(file_path) for parser in parsers):
+                            inputs.backend_files.append((file_path, next(p for p in parsers if p.claims(file_path))))
+                    continue
                 _classify(file_path, parsers, inputs, seen, explicit=False)
         else:
             inputs.tree_roots.append(os.path.dirname(path))
@@ -56,6 +67,14 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
                 _classify(path, parsers, inputs, seen, explicit=True)
     inputs.nginx_candidates.sort(key=_entry_order)
     return inputs
+
+
+def _escapes(path: str, real_root: str) -> bool:
+    """True for a symlink whose target lies outside the walked directory."""
+    if not os.path.islink(path):
+        return False
+    real = os.path.realpath(path)
+    return not (real == real_root or real.startswith(real_root + os.sep))
 
 
 def _entry_order(path: str) -> tuple:
