@@ -181,7 +181,7 @@ def _read_toml(path: str) -> dict[str, Any]:
             return tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # tomllib raises the latter on non-UTF-8 bytes
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
