@@ -1,0 +1,98 @@
+"""Fuzz targets for nglint's two untrusted inputs, usable with or without atheris.
+
+Each target writes the input bytes into a fresh temporary tree, runs the real runner
+(discovery, include resolution, parsers, every check) and every reporter. nglint's
+contract is that loading never raises on bad input, so *any* exception escaping a
+target is a bug: atheris reports it as a crash, and tests/test_fuzz.py replays the
+saved inputs in fuzz/regressions/ on every test run.
+
+Input layout: the bytes are split on b"\\x00\\x00" into up to three files, so a single
+input can describe an include relationship (nginx.conf, a.conf, conf.d/b.conf) or a
+server.xml with its catalina.properties.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+_WORKDIR = tempfile.mkdtemp(prefix="nglint-fuzz-")
+_COUNTER = [0]
+
+NGINX_FOR_TOMCAT = (
+    b"events {}\nhttp {\n  upstream app { server 127.0.0.1:8080; keepalive 8; }\n"
+    b'  server { location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n}\n'
+)
+
+
+def warm() -> None:
+    """Import everything a target touches, so atheris can instrument it up front."""
+    import nglint.checks  # noqa: F401
+    import nglint.nginx_model  # noqa: F401
+    import nglint.reporters.github  # noqa: F401
+    import nglint.reporters.json  # noqa: F401
+    import nglint.reporters.sarif  # noqa: F401
+    import nglint.reporters.text  # noqa: F401
+    import nglint.runner  # noqa: F401
+    from nglint.registry import selected_checks
+
+    selected_checks([], [])
+
+
+def _fresh_root() -> str:
+    _COUNTER[0] += 1
+    root = os.path.join(_WORKDIR, str(_COUNTER[0]))
+    os.makedirs(root)
+    return root
+
+
+def _write(root: str, rel: str, data: bytes) -> None:
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _lint(root: str) -> None:
+    import importlib
+
+    from nglint.config import Settings
+    from nglint.runner import run
+
+    settings = Settings(max_file_size=1024 * 1024, max_files=200)
+    report = run([root], settings, cwd=root)
+    for fmt in ("text", "json", "sarif", "github"):
+        module = importlib.import_module(f"nglint.reporters.{fmt}")
+        if fmt == "text":
+            module.render(report, colour=False)
+        else:
+            module.render(report)
+
+
+def nginx_one_input(data: bytes) -> None:
+    """nginx.conf [+ a.conf [+ conf.d/b.conf]] from one input."""
+    root = _fresh_root()
+    try:
+        for rel, part in zip(("nginx.conf", "a.conf", "conf.d/b.conf"), data.split(b"\x00\x00", 2)):
+            _write(root, rel, part)
+        _lint(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def server_xml_one_input(data: bytes) -> None:
+    """conf/server.xml [+ conf/catalina.properties] behind a fixed, pooled nginx upstream."""
+    root = _fresh_root()
+    try:
+        _write(root, "nginx/nginx.conf", NGINX_FOR_TOMCAT)
+        parts = data.split(b"\x00\x00", 1)
+        _write(root, "tomcat/conf/server.xml", parts[0])
+        if len(parts) > 1:
+            _write(root, "tomcat/conf/catalina.properties", parts[1])
+        _lint(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input}
