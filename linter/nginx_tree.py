@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 
 from nglint.findings import Severity
+from nglint.nginx_dump import DumpFile, is_dump, split_dump
+from nglint.nginx_dump import resolve as resolve_in_dump
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
 from nglint.paths import display_path
 from nglint.problems import Problem
@@ -91,11 +93,40 @@ class NginxLoader:
                 Problem("P002", entry, 1, f"{display_path(entry)} is a symlink to {display_path(os.path.realpath(entry))}, outside the checked tree; not read")
             )
             return config
+        if is_dump(entry) and os.path.getsize(entry) <= self.limits.max_file_size:
+            return self._load_dump(entry, config)
         parsed = self.parse(entry)
         config.files.append(entry)
         state = _Walk(config=config, base_dirs=self._base_dirs(entry))
         config.directives = self._expand(parsed.statements, entry, (os.path.realpath(entry),), state, 0)
         return config
+
+    def _load_dump(self, entry: str, config: NginxConfig) -> NginxConfig:
+        """An `nginx -T` dump: its first file is the entry, includes name files in the dump."""
+        dump = split_dump(entry, self.limits.max_file_size)
+        self.parsed[entry] = ParsedFile(entry)
+        config.files.append(entry)
+        for part in dump:
+            if part.parsed.error:
+                self._problem(Problem("P001", entry, part.parsed.error_line, f"{part.virtual}: {part.parsed.error}"))
+        state = _Walk(config=config, base_dirs=[], dump=dump)
+        config.directives = self._expand(dump[0].parsed.statements, entry, (f"{entry}::{dump[0].virtual}",), state, 0)
+        return config
+
+    def _include_from_dump(self, directive: Directive, pattern: str, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
+        parts, has_magic = resolve_in_dump(state.dump, pattern)
+        if not parts and not has_magic:
+            state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file in this nginx -T dump", "include"))
+        out: list[Directive] = []
+        for part in parts:
+            key = f"{directive.path}::{part.virtual}"
+            if key in stack:
+                state.config.problems.append(
+                    Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
+                )
+                continue
+            out.extend(self._expand(part.parsed.statements, directive.path, stack + (key,), state, depth))
+        return out
 
     def parse(self, path: str) -> ParsedFile:
         """Parse one file once; its problems are recorded once, whoever asks."""
@@ -178,6 +209,8 @@ class NginxLoader:
                 )
             )
             return []
+        if state.dump is not None:
+            return self._include_from_dump(directive, pattern, stack, state, depth)
         files = self._resolve(directive, pattern, state)
         out: list[Directive] = []
         for target in files:
@@ -271,4 +304,5 @@ class NginxLoader:
 class _Walk:
     config: NginxConfig
     base_dirs: list[str]
+    dump: list[DumpFile] | None = None  # set when the entry is an `nginx -T` dump
 
