@@ -277,22 +277,44 @@ nginx: configuration file /etc/nginx/nginx.conf test is successful
 events {}
 http {
     include /etc/nginx/conf.d/*.conf;
+    include missing.conf;
+    include loop.conf;
+    include /etc/passwd;
 }
 
 # configuration file /etc/nginx/conf.d/app.conf:
 upstream app { server 127.0.0.1:8080; keepalive 8; }
-server { listen 80; location / { proxy_pass http://app; } }
+server { listen 80; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+
+# configuration file /etc/nginx/conf.d/broken.conf:
+server {
+
+# configuration file /etc/nginx/loop.conf:
+include /etc/nginx/loop.conf;
 """
+SERVER_XML = '<Server><Service name="s"><Connector port="8080" connectionTimeout="20000"/></Service></Server>\n'
 
 
-def test_nginx_T_dump_never_crashes(tmp_path):
-    """A dump is linted as one file: its first lines (nginx's own status) are not nginx
-    syntax, and the absolute includes point at files the dump already contains. The
-    documented behaviour (SECURITY.md) is: a P001 or P002 finding, never a traceback."""
-    write_tree(tmp_path, {"dump.conf": DUMP, "nginx-T.txt": DUMP})
-    outcome = lint(tmp_path, "dump.conf")
-    assert outcome.rules(), outcome.findings
-    lint(tmp_path, "nginx-T.txt")
+@pytest.mark.parametrize("name", ["nginx-T.txt", "dump.conf"])
+def test_nginx_T_dump_is_split_into_its_files_with_dump_line_numbers(tmp_path, name):
+    """Includes resolve to files inside the dump (never the file system: /etc/passwd is
+    'not in the dump'), and every finding points at its line in the dump."""
+    write_tree(tmp_path, {name: DUMP, "conf/server.xml": SERVER_XML})
+    outcome = lint(tmp_path, name, "conf/server.xml")
+    got = sorted((rule, line) for rule in ("KA001", "P001", "P002") for _, line, _ in where(outcome, rule))
+    assert got == [("KA001", 13), ("P001", 17), ("P002", 7), ("P002", 9), ("P002", 20)], outcome.findings
+    assert any("/etc/nginx/conf.d/broken.conf" in m for _, _, m in where(outcome, "P001"))
+    assert "root:" not in all_formats_in_process(str(tmp_path / name))
+
+
+def test_dump_with_broken_preamble_is_an_ordinary_file(tmp_path):
+    write_tree(tmp_path, {"dump.conf": "garbage first line\n" + DUMP})
+    lint(tmp_path, "dump.conf")  # a P001 on 'garbage', never a crash
+
+
+def test_dump_header_only(tmp_path):
+    write_tree(tmp_path, {"dump.conf": "# configuration file /etc/nginx/nginx.conf:\n"})
+    assert lint(tmp_path, "dump.conf").findings == []
 
 
 # -- unreadable files -------------------------------------------------------------------------------
