@@ -30,9 +30,9 @@ def test_no_paths_in_empty_directory(tmp_path):
 def test_stdout_closed_early_is_not_a_traceback(tmp_path, fmt):
     """`nglint check | head -1`: a large report into a pipe whose reader has gone."""
     write_tree(tmp_path, {"nginx.conf": NGINX})
-    command = f"{sys.executable} -m nglint check {tmp_path} --format {fmt} | head -c 1"
+    command = f"{sys.executable} -m nglint check {tmp_path} --format {fmt} | head -n 1"
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=120)
-    assert len(result.stdout) == 1
+    assert result.stdout.count("\n") == 1
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
     assert result.stderr == ""
 
