@@ -121,3 +121,22 @@ def test_ka001_fires_exactly_when_the_oracle_says(keepalive, nginx_ms, style, co
     if fired:
         expected_line = 3 + comment_lines + len(upstream) if nginx_ms is not None else 3 + comment_lines + 2
         assert fired[0].line == expected_line
+
+
+# -- nginx -T dumps ----------------------------------------------------------------------------------
+VIRTUAL = st.sampled_from(["/etc/nginx/nginx.conf", "/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf", "/etc/nginx/a.conf", "relative.conf", "/", ""])
+DUMP_TOKENS = st.one_of(TOKENS, st.sampled_from(["include /etc/nginx/conf.d/*.conf;", "include a.conf;", "include /etc/nginx/nginx.conf;", "include *;"]))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(preamble=st.booleans(), segments=st.lists(st.tuples(VIRTUAL, st.lists(DUMP_TOKENS, max_size=30)), min_size=1, max_size=5))
+def test_generated_nginx_T_dumps_never_crash(preamble, segments):
+    text = "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n" if preamble else ""
+    for virtual, tokens in segments:
+        text += f"# configuration file {virtual}:\n" + " ".join(tokens) + "\n\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_tree(root, {"dump.conf": text.encode("utf-8", "surrogatepass")})
+        report = lint_paths([str(root / "dump.conf")], cwd=root, discover_config=False)
+        lines = text.count("\n") + 1
+        assert all(1 <= f.line <= lines for f in report.findings), [(f.rule, f.line, f.message) for f in report.findings]
