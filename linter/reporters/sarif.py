@@ -158,22 +158,25 @@ def physical_location(report: Report, path: str, region: Region) -> dict[str, An
     show the offending line; GitHub reads the file itself and ignores them.
     """
     sarif = sarif_region(report, path, region)
-    sarif["snippet"] = {"text": _region_text(report, path, region)}
+    text = _region_text(report, path, region)
+    if len(text) <= MAX_SNIPPET_CHARS:
+        sarif["snippet"] = {"text": text}
     lines = report.sources.lines(path)
     line_count = len(lines) - 1 if lines[-1] == "" else len(lines)  # no phantom line after a final newline
     first = max(region.start_line - CONTEXT_LINES, 1)
     last = max(min(region.end_line + CONTEXT_LINES, line_count), region.end_line)
     context = [report.sources.line_text(path, number) for number in range(first, last + 1)]
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(report, path)},
-            "region": sarif,
-            "contextRegion": {"startLine": first, "endLine": last, "snippet": {"text": "\n".join(context)}},
-        }
-    }
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(report, path)}, "region": sarif}
+    if sum(len(line) + 1 for line in context) <= MAX_SNIPPET_CHARS:
+        physical["contextRegion"] = {"startLine": first, "endLine": last, "snippet": {"text": "\n".join(context)}}
+    return {"physicalLocation": physical}
 
 
 CONTEXT_LINES = 2
+# Snippets are optional in SARIF. Without a cap, a hostile config written on one long line
+# with many findings would repeat that whole line per result: a 350 KB line with 8000
+# findings made a 2.7 GB log.
+MAX_SNIPPET_CHARS = 4096
 
 
 def _region_text(report: Report, path: str, region: Region) -> str:
