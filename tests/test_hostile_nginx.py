@@ -355,3 +355,33 @@ def test_unreadable_files_are_p001_and_p003(tmp_path):
 
     rules = {(f["rule"], os.path.basename(f["path"])) for f in json.loads(proc.stdout)["findings"]}
     assert {("P001", "secret.conf"), ("P003", "server.xml")} <= rules
+
+
+# -- size of the work and of the output ---------------------------------------------------------------
+def test_thousands_of_locations_in_one_server_stay_linear(tmp_path):
+    """Each proxy_pass looks up its server level; a scan per lookup was quadratic (minutes)."""
+    n = 20_000
+    text = "http { upstream u { server a:1; keepalive 1; } server {\n" + "location / { proxy_pass http://u; }\n" * n + "}}\n"
+    write_tree(tmp_path, {"nginx.conf": text})
+    outcome = lint(tmp_path)
+    assert outcome.rules().count("KA003") == n
+    assert outcome.seconds < 30, outcome.seconds
+
+
+def test_sarif_for_one_long_line_with_many_findings_stays_small(tmp_path):
+    """Snippets are capped: the whole line repeated per result made gigabytes."""
+    import contextlib
+    import io
+
+    from nglint.cli import main
+
+    n = 3000
+    write_tree(tmp_path, {"nginx.conf": "http {" + "".join(f"upstream u{i} {{ server a:1; keepalive 1; }}" for i in range(n)) + "}"})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["check", str(tmp_path), "--format", "sarif"]) == 0
+    size = len(out.getvalue())
+    assert size < 30 * 1024 * 1024, size  # about 1 KB per result, not the 130 KB line each time
+    import json
+
+    assert len(json.loads(out.getvalue())["runs"][0]["results"]) == n
