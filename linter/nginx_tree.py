@@ -28,6 +28,10 @@ WELL_KNOWN_PREFIXES = ("/etc/nginx", "/usr/local/nginx/conf", "/usr/local/etc/ng
 # the recursive walk (and crossplane, parsing an include from inside it) far from
 # Python's recursion limit, whatever a hostile chain of includes stacks up.
 MAX_BLOCK_DEPTH = 200
+# Directives one entry may expand to through includes. Each file is parsed once, but a
+# file including the next ten times, ten levels deep, splices 10^10 copies ("billion
+# laughs" with includes); real configs stay far below this.
+MAX_EXPANDED_DIRECTIVES = 250_000
 
 
 @dataclass(eq=False)
@@ -177,6 +181,7 @@ class NginxLoader:
         for stmt in statements:
             name = stmt.get("directive", "")
             directive = Directive(name, list(stmt.get("args") or []), path, int(stmt.get("line") or 1))
+            state.expanded += 1
             block = stmt.get("block")
             if block is not None:
                 if depth >= MAX_BLOCK_DEPTH:
@@ -209,12 +214,31 @@ class NginxLoader:
                 )
             )
             return []
+        if state.expanded >= MAX_EXPANDED_DIRECTIVES:
+            if not state.fanout_reported:
+                state.fanout_reported = True
+                state.config.problems.append(
+                    Problem(
+                        "P002",
+                        directive.path,
+                        directive.line,
+                        f"include {pattern!r} not followed: the includes expand to more than {MAX_EXPANDED_DIRECTIVES} directives; "
+                        "later includes are not followed either",
+                        "include",
+                    )
+                )
+            return []
         if state.dump is not None:
             return self._include_from_dump(directive, pattern, stack, state, depth)
-        files = self._resolve(directive, pattern, state)
+        key = (directive.path, directive.line, pattern)
+        resolved = state.resolved.get(key)
+        if resolved is None:
+            # The same include line is met again whenever its file is included again;
+            # resolving (glob, realpath) once per line keeps that cheap.
+            resolved = [(target, os.path.realpath(target)) for target in self._resolve(directive, pattern, state)]
+            state.resolved[key] = resolved
         out: list[Directive] = []
-        for target in files:
-            real = os.path.realpath(target)
+        for target, real in resolved:
             if real in stack:
                 state.config.problems.append(
                     Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
@@ -222,7 +246,9 @@ class NginxLoader:
                 continue
             if target not in state.config.files:
                 state.config.files.append(target)
-            state.config.includes.setdefault(directive.path, []).append(target)
+            edges = state.config.includes.setdefault(directive.path, [])
+            if target not in edges:
+                edges.append(target)
             parsed = self.parse(target)
             out.extend(self._expand(parsed.statements, target, stack + (real,), state, depth))
         return out
@@ -305,4 +331,7 @@ class _Walk:
     config: NginxConfig
     base_dirs: list[str]
     dump: list[DumpFile] | None = None  # set when the entry is an `nginx -T` dump
+    expanded: int = 0  # directives created so far, bounded by MAX_EXPANDED_DIRECTIVES
+    fanout_reported: bool = False
+    resolved: dict[tuple[str, int, str], list[tuple[str, str]]] = field(default_factory=dict)
 
