@@ -385,3 +385,26 @@ def test_sarif_for_one_long_line_with_many_findings_stays_small(tmp_path):
     import json
 
     assert len(json.loads(out.getvalue())["runs"][0]["results"]) == n
+
+
+@pytest.mark.parametrize("layout", ["files", "dump"])
+def test_include_fan_out_is_bounded(tmp_path, layout):
+    """'Billion laughs' with includes: each file includes the next ten times, eight deep
+    (10^8 splices). Every file is parsed once, but expansion must stop at a budget."""
+    if layout == "files":
+        files = {f"f{i}.conf": f"include f{i + 1}.conf;\n" * 10 for i in range(8)}
+        files["f8.conf"] = UPSTREAM
+        files["nginx.conf"] = "http {\n  include f0.conf;\n}\n"
+        write_tree(tmp_path, files)
+        target = tmp_path / "nginx.conf"
+    else:
+        text = "# configuration file /etc/nginx/nginx.conf:\nhttp {\n  include f0.conf;\n}\n"
+        for i in range(8):
+            text += f"# configuration file /etc/nginx/f{i}.conf:\n" + f"include f{i + 1}.conf;\n" * 10
+        text += "# configuration file /etc/nginx/f8.conf:\n" + UPSTREAM
+        write_tree(tmp_path, {"dump.txt": text})
+        target = tmp_path / "dump.txt"
+    result = check_measured(str(target), memory_cap_mb=1536, timeout=120)
+    assert result.code == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "not followed: the includes expand to more than" in result.stdout
+    assert result.seconds < 60 and result.max_rss_mb < 400, (result.seconds, result.max_rss_mb)
