@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from nglint.backends import BackendParser
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+# Line-bounded on purpose: `^\s*` and `[^;{#]*` could run across lines, and retried from
+# every line start that made the sniff quadratic (a 64 KiB file of newlines took minutes).
+# A block's `{` may still follow on one of the next three lines.
 _NGINX_SNIFF = re.compile(
-    rb"^\s*(?:(?:http|server|upstream|location|events|stream|map|geo|types)\b[^;{#]*\{"
+    rb"^[ \t]*(?:(?:http|server|upstream|location|events|stream|map|geo|types)\b[^;{#\n]*(?:\n[^;{#\n]*){0,3}\{"
     rb"|(?:proxy_pass|listen|server_name|root|include|worker_processes|fastcgi_pass|return|rewrite|add_header)\s)",
     re.MULTILINE,
 )
