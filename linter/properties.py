@@ -99,4 +99,16 @@ def substitute(value: str, properties: dict[str, str]) -> tuple[str, list[str]]:
 
     if "${" not in value:
         return value, unresolved
-    return _PLACEHOLDER.sub(replace, value), unresolved
+    # A scan, not _PLACEHOLDER.sub: the regex retries `[^}]*` from every `${` when no `}`
+    # follows, which is quadratic (minutes for a 400 KB attribute of `${${${...`).
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = value.find("${", pos)
+        end = value.find("}", start + 2) if start >= 0 else -1
+        if end < 0:
+            out.append(value[pos:])
+            return "".join(out), unresolved
+        out.append(value[pos:start])
+        out.append(replace(_PLACEHOLDER.fullmatch(value, start, end + 1)))
+        pos = end + 1
