@@ -408,3 +408,13 @@ def test_include_fan_out_is_bounded(tmp_path, layout):
     assert result.code == 1 and "Traceback" not in result.stderr, result.stderr
     assert "not followed: the includes expand to more than" in result.stdout
     assert result.seconds < 60 and result.max_rss_mb < 400, (result.seconds, result.max_rss_mb)
+
+
+def test_sniffing_many_pathological_conf_files_is_fast(tmp_path):
+    """Discovery sniffs each *.conf; a regex retried from every line start across lines
+    took minutes on a 64 KiB file of newlines."""
+    files = {f"blank{i}.conf": b"\n" * 65536 for i in range(5)}
+    files.update({f"servers{i}.conf": b"server\n" * 9000 for i in range(5)})
+    write_tree(tmp_path, files)
+    outcome = lint(tmp_path)
+    assert outcome.seconds < 10, outcome.seconds

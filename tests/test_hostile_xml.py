@@ -249,3 +249,11 @@ def test_canary_sees_a_real_connection(canary):
     with socket.create_connection(("127.0.0.1", canary.port), timeout=5):
         pass
     assert canary.connections() == 1
+
+
+def test_unclosed_placeholders_in_attributes_are_linear(tree):
+    """`${` repeated without a `}`: the placeholder regex was quadratic (minutes)."""
+    root, _ = tree
+    document = BODY.replace('connectionTimeout="20000"', 'connectionTimeout="20000" port="}' + "${" * 200_000 + '"').replace('port="8080" ', "")
+    outcome = run_xml(root, document.encode())
+    assert outcome.seconds < 10, outcome.seconds
