@@ -37,6 +37,7 @@ class SourceCache:
     def __init__(self, roots: list[str] | None = None, max_file_size: int = DEFAULT_MAX_FILE_SIZE, extra_files: list[str] | None = None) -> None:
         self._lines: dict[str, list[str]] = {}
         self._raw: dict[str, bytes | None] = {}
+        self._regions: dict[tuple[str, int, str | None], Region] = {}
         self.roots = [os.path.realpath(r) for r in roots] if roots is not None else None
         self.extra_files = {os.path.realpath(f) for f in extra_files or ()}
         self.max_file_size = max_file_size
@@ -78,7 +79,17 @@ class SourceCache:
         return ""
 
     def region(self, path: str, line: int, anchor: str | None = None) -> Region:
-        """Region of `anchor` on `line`, or of the line's non-blank text when absent."""
+        """Region of `anchor` on `line`, or of the line's non-blank text when absent.
+
+        Memoized: many findings can share one long line (a hostile one-line config), and
+        searching it again for each made reporting quadratic."""
+        key = (path, line, anchor)
+        cached = self._regions.get(key)
+        if cached is None:
+            cached = self._regions[key] = self._region(path, line, anchor)
+        return cached
+
+    def _region(self, path: str, line: int, anchor: str | None) -> Region:
         text = self.line_text(path, line)
         if anchor:
             index = _find_token(text, anchor)
