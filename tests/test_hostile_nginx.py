@@ -418,3 +418,22 @@ def test_sniffing_many_pathological_conf_files_is_fast(tmp_path):
     write_tree(tmp_path, files)
     outcome = lint(tmp_path)
     assert outcome.seconds < 10, outcome.seconds
+
+
+def test_sarif_columns_on_a_long_line_full_of_near_misses_are_fast(tmp_path):
+    """Each result's column search and UTF-16 conversion ran over the whole line prefix
+    (50k near-miss hits of the anchor first): 40 ms per result, hours for a 10 MB file."""
+    import contextlib
+    import io
+
+    from nglint.cli import main
+
+    n = 1000
+    text = "http { server_name " + "xkeepalivex" * 50_000 + ";" + "".join(f"upstream u{i} {{ server a:1; keepalive 1; }}" for i in range(n)) + "}"
+    write_tree(tmp_path, {"nginx.conf": text})
+    import time
+
+    start = time.monotonic()
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["check", str(tmp_path), "--format", "sarif"])
+    assert time.monotonic() - start < 15
