@@ -68,6 +68,13 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import gc
+
+    # One `check` builds a large tree of objects that all live until the report is
+    # written. The cyclic collector finds nothing to free in it but rescans it again and
+    # again as it grows: a third of the load time at 5000 server blocks, and superlinear.
+    # The process ends right after the report, so collection is simply switched off.
+    gc.disable()
     from nglint.config import ConfigError, load_settings, parse_version
     from nglint.discovery import UsageError
     from nglint.registry import RegistryError
