@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    check.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="parse files in N processes (default: number of CPUs); output is identical to --jobs 1",
+    )
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -59,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR if args.command != "check" else EXIT_FINDINGS
     except KeyboardInterrupt:
         return 130
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid job count {text!r}: expected a positive integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid job count {text!r}: expected a positive integer")
+    return value
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -93,7 +110,11 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
-        report = run(args.paths, settings)
+        if args.jobs is None:
+            from nglint.parallel import default_jobs
+
+            args.jobs = default_jobs()
+        report = run(args.paths, settings, jobs=args.jobs)
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -71,6 +71,7 @@ class NginxLoader:
         self.limits = limits or LoadLimits()
         self.prefix_map = {os.path.normpath(k): v for k, v in (prefix_map or {}).items()}
         self.parsed: dict[str, ParsedFile] = {}
+        self.preparsed: dict[str, ParsedFile] = {}  # parsed ahead by --jobs workers (parallel.py)
         # File-system answers, memoized for the run: a snippet included by thousands of
         # locations would otherwise cost a glob/lstat/realpath chain per include (the
         # tree is assumed not to change while it is being linted).
@@ -100,7 +101,7 @@ class NginxLoader:
             if len(self.parsed) >= self.limits.max_files:
                 parsed = ParsedFile(key, error=f"not read: over the max-files limit of {self.limits.max_files}")
             else:
-                parsed = parse_nginx_file(key, self.limits.max_file_size)
+                parsed = self.preparsed.pop(key, None) or parse_nginx_file(key, self.limits.max_file_size)
             self.parsed[key] = parsed
             if parsed.error:
                 self._problem(Problem("P001", key, parsed.error_line, parsed.error))

@@ -50,8 +50,11 @@ class Project:
         return KeepaliveAnalysis(self)
 
 
-def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -> Project:
-    """Discover and load everything under `paths`; bad files become problems, not errors."""
+def load_project(paths: list[str], settings: Settings, cwd: str | None = None, jobs: int = 1) -> Project:
+    """Discover and load everything under `paths`; bad files become problems, not errors.
+
+    `jobs` > 1 parses files in worker processes first (see parallel.py); the result is
+    the same Project, only sooner."""
     cwd = cwd or os.getcwd()
     parsers = backend_parsers()
     base = settings.project_root or cwd
@@ -60,6 +63,11 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -
     project = Project(settings=settings, tree_roots=tree_roots)
     limits = LoadLimits(settings.max_file_size, settings.max_include_depth, settings.max_files)
     loader = NginxLoader(tree_roots, limits, settings.nginx_prefix)
+    preparsed_backends: dict[str, BackendFile] = {}
+    if jobs > 1:
+        from nglint.parallel import preparse
+
+        loader.preparsed, preparsed_backends = preparse(inputs.nginx_candidates, inputs.backend_files, tree_roots, settings.max_file_size, jobs)
     project.configs = _load_entries(loader, inputs, settings)
     project.problems.extend(loader.problems)
     for config in project.configs:
@@ -72,7 +80,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -
                 seen_files.add(path)
                 project.files.append(path)
     for path, parser in inputs.backend_files:
-        parsed = parser.parse(path, tree_roots, settings.max_file_size)
+        parsed = preparsed_backends.pop(path, None) or parser.parse(path, tree_roots, settings.max_file_size)
         project.backend_files.append(parsed)
         project.problems.extend(parsed.problems)
         project.files.append(path)

@@ -16,10 +16,10 @@ class CheckCrashed(Exception):
     """A check raised: an internal failure (exit 2), named after the rule."""
 
 
-def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
+def run(paths: list[str], settings: Settings, cwd: str | None = None, jobs: int = 1) -> Report:
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
-    project = load_project(paths, settings, cwd)
+    project = load_project(paths, settings, cwd, jobs=jobs)
     findings = run_checks(project, checks)
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
     report.findings = finalize(findings, project, report, settings)
