@@ -138,9 +138,9 @@ http {{
 """
 
 
-def _upstream_block(index: int, rng: random.Random, faulty: bool) -> str:
+def _upstream_block(index: int, rng: random.Random, faulty: bool, base_port: int) -> str:
     """One pool: two Tomcat hosts on the same port, idle keepalive connections kept."""
-    port = BASE_PORT + index
+    port = base_port + index
     keepalive = rng.choice((16, 32, 64))
     # The nginx side must close idle upstream connections before Tomcat does; faulty
     # pools keep them longer than the backend's keepAliveTimeout (the KA001 race).
@@ -261,14 +261,14 @@ AJP_CONNECTOR = """\
 """
 
 
-def _server_xml(index: int, rng: random.Random, faulty: bool) -> str:
+def _server_xml(index: int, rng: random.Random, faulty: bool, base_port: int) -> str:
     """Tomcat's keepAliveTimeout must outlive nginx's upstream keepalive_timeout; faulty
     backends keep it at the shipped 20 s while their pool keeps connections 75 s."""
     keep_alive_ms = 20000 if faulty else rng.choice((60000, 90000, 120000))
     extra = AJP_CONNECTOR.format(ajp_port=30000 + index) if index % 11 == 0 else ""
     return SERVER_XML.format(
         index=index,
-        port=BASE_PORT + index,
+        port=base_port + index,
         max_threads=rng.choice((150, 200, 400)),
         connection_timeout=rng.choice((20000, 30000)),
         keep_alive_timeout=keep_alive_ms,
@@ -277,8 +277,10 @@ def _server_xml(index: int, rng: random.Random, faulty: bool) -> str:
     )
 
 
-def generate(root: str, servers: int, seed: int = 8) -> TreeInfo:
+def generate(root: str, servers: int, seed: int = 8, base_port: int = BASE_PORT) -> TreeInfo:
     """Write one tree with `servers` server blocks under `root` (created if needed).
+
+    Upstream i and its Tomcat listen on `base_port + i`.
 
     The fault rate is fixed (about 3% of pools race, 5% of sites use the legacy snippet,
     one pool in 50 is unused), so findings grow linearly with N like everything else.
@@ -305,7 +307,7 @@ def generate(root: str, servers: int, seed: int = 8) -> TreeInfo:
     used = [i for i in range(upstreams) if i not in unused] or [0]
 
     for start in range(0, upstreams, UPSTREAMS_PER_POOL_FILE):
-        blocks = [_upstream_block(i, rng, i in faulty) for i in range(start, min(start + UPSTREAMS_PER_POOL_FILE, upstreams))]
+        blocks = [_upstream_block(i, rng, i in faulty, base_port) for i in range(start, min(start + UPSTREAMS_PER_POOL_FILE, upstreams))]
         nginx_file(os.path.join("upstreams", f"pool-{start // UPSTREAMS_PER_POOL_FILE:03d}.conf"), "\n".join(blocks))
 
     for start in range(0, servers, SERVERS_PER_SITE_FILE):
@@ -317,14 +319,25 @@ def generate(root: str, servers: int, seed: int = 8) -> TreeInfo:
 
     for i in range(upstreams):
         path = os.path.join(info.root, "tomcat", f"app-{i:04d}", "conf", "server.xml")
-        _write(path, _server_xml(i, rng, i in faulty))
+        _write(path, _server_xml(i, rng, i in faulty, base_port))
         info.tomcat_files.append(path)
     return info
 
 
 def generate_roots(root: str, roots: int, servers_per_root: int = 20, seed: int = 8) -> list[TreeInfo]:
-    """Write `roots` independent trees side by side (a monorepo of services), for --jobs."""
-    return [generate(os.path.join(root, f"service-{i:03d}"), servers_per_root, seed=seed * 1000 + i) for i in range(roots)]
+    """Write `roots` independent trees side by side (a monorepo of services), for --jobs.
+
+    Each service gets its own port range, so every upstream links to its own Tomcat: with
+    one shared port (every Tomcat on 8080) nglint links by port across the whole checked
+    tree and reports each pool as ambiguous instead.
+    """
+    per_root = max(1, servers_per_root // SERVERS_PER_UPSTREAM)
+    if BASE_PORT + roots * per_root > 65535:
+        raise ValueError("too many roots x upstreams for distinct TCP ports")
+    return [
+        generate(os.path.join(root, f"service-{i:03d}"), servers_per_root, seed=seed * 1000 + i, base_port=BASE_PORT + i * per_root)
+        for i in range(roots)
+    ]
 
 
 ONE_FILE_CONF = """\

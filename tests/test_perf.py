@@ -118,3 +118,63 @@ def test_check_runs_without_cyclic_gc_and_api_keeps_it(tmp_path: Path):
 
     lint_paths([str(tmp_path)])
     assert gc.isenabled()
+
+
+def test_p005_ambiguity_lists_at_most_ten_candidates(lint):
+    """Every Tomcat on 8080 in a 12-service tree: the message stays short (linear output)."""
+    xml = '<Server port="-1"><Service name="C"><Connector port="8080" protocol="HTTP/1.1" keepAliveTimeout="60000"/></Service></Server>\n'
+    files = {f"svc{i:02d}/conf/server.xml": xml for i in range(12)}
+    files["nginx.conf"] = (
+        "events {}\nhttp {\n  upstream app {\n    server app:8080;\n    keepalive 8;\n    keepalive_timeout 10s;\n  }\n"
+        '  server {\n    location / {\n      proxy_pass http://app;\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";\n    }\n  }\n}\n'
+    )
+    report = lint(files)
+    p005 = [f for f in report.findings if f.rule == "P005"]
+    assert len(p005) == 1
+    assert "and 2 more" in p005[0].message and len(p005[0].related) == 10
+
+
+def _bench_tree(tmp_path: Path) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_gen_for_jobs", Path(__file__).resolve().parent.parent / "bench" / "gen.py")
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen  # dataclasses looks its module up
+    spec.loader.exec_module(gen)
+    gen.generate_roots(str(tmp_path / "mono"), 6, 40)
+    # Broken files in two roots: their problems must come out in the same order.
+    (tmp_path / "mono" / "service-001" / "nginx" / "sites" / "site-001.conf").write_text("server {\n  location / {\n")
+    (tmp_path / "mono" / "service-004" / "tomcat" / "app-0000" / "conf" / "server.xml").write_text("<Server><Service>\n")
+    return tmp_path / "mono"
+
+
+def test_jobs_output_identical_to_jobs_1(tmp_path):
+    from nglint import parallel
+
+    tree = _bench_tree(tmp_path)
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        for fmt in ("text", "json"):
+            proc = subprocess.run(
+                [sys.executable, "-m", "nglint", "check", "--jobs", jobs, "--format", fmt, str(tree)],
+                capture_output=True, text=True, cwd=str(tmp_path),
+            )
+            assert proc.returncode == 1, proc.stderr
+            outputs[jobs, fmt] = proc.stdout
+    assert outputs["1", "text"] == outputs["2", "text"] == outputs["3", "text"]
+    assert outputs["1", "json"] == outputs["2", "json"] == outputs["3", "json"]
+    assert "P001" in outputs["1", "text"] and "P003" in outputs["1", "text"] and "KA001" in outputs["1", "text"]
+
+    # The pool really parsed the files (the tree is above the small-input threshold).
+    from nglint.backends import backend_parsers
+    from nglint.discovery import discover
+
+    inputs = discover([str(tree)], backend_parsers(), [], str(tmp_path), 10_000)
+    nginx, backends = parallel.preparse(inputs.nginx_candidates, inputs.backend_files, [str(tree)], 10 * 1024 * 1024, 2)
+    assert len(nginx) == len(inputs.nginx_candidates) and len(backends) == len(inputs.backend_files)
+    assert any(parsed.error for parsed in nginx.values()) and any(b.problems for b in backends.values())
+
+
+def test_jobs_must_be_positive(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "nglint", "check", "--jobs", "0", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "positive integer" in proc.stderr
