@@ -104,20 +104,17 @@ def test_plugin_shortcut_sees_declared_group(tmp_path):
     assert clean.stdout.strip() in ("False", "True")  # True only if a plugin is really installed here
 
 
-def test_check_runs_without_cyclic_gc_and_api_keeps_it(tmp_path: Path):
+def test_check_runs_without_cyclic_gc_then_restores_it(tmp_path: Path):
     write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {}\n"})
     code = (
-        "import gc, sys\nfrom nglint.cli import main\nrc = main(['check', sys.argv[1]])\n"
-        "print('gc', gc.isenabled(), 'rc', rc, file=sys.stderr)\n"
+        "import gc, sys\nimport nglint.runner as r\nfrom nglint.cli import main\n"
+        "real = r.run\n"
+        "def spy(*a, **k):\n    print('during', gc.isenabled(), file=sys.stderr)\n    return real(*a, **k)\n"
+        "r.run = spy\nrc = main(['check', sys.argv[1]])\n"
+        "print('after', gc.isenabled(), 'rc', rc, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
-    assert "gc False rc 0" in proc.stderr, proc.stderr
-    import gc
-
-    from conftest import lint_paths
-
-    lint_paths([str(tmp_path)])
-    assert gc.isenabled()
+    assert "during False" in proc.stderr and "after True rc 0" in proc.stderr, proc.stderr
 
 
 def test_p005_ambiguity_lists_at_most_ten_candidates(lint):
