@@ -26,6 +26,7 @@ class Run:
 
     seconds: float
     max_rss_kb: int
+    cpu_seconds: float
     returncode: int
     stdout: bytes
     stderr: bytes
@@ -47,6 +48,10 @@ class Case:
     @property
     def times(self) -> list[float]:
         return [run.seconds for run in self.runs]
+
+    @property
+    def cpu(self) -> list[float]:
+        return [run.cpu_seconds for run in self.runs]
 
     @property
     def rss_kb(self) -> list[int]:
@@ -71,7 +76,7 @@ def run_once(case: Case) -> Run:
             stdout = handle.read()
         with open(err, "rb") as handle:
             stderr = handle.read()
-    run = Run(data["seconds"], data["max_rss_kb"], data["returncode"], stdout, stderr)
+    run = Run(data["seconds"], data["max_rss_kb"], data["cpu_seconds"], data["returncode"], stdout, stderr)
     if run.returncode not in case.ok_codes:
         tail = run.stderr.decode("utf-8", "replace")[-2000:]
         raise CaseFailed(f"{case.key}: {' '.join(case.argv)} exited {run.returncode}\n{tail}")

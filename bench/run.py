@@ -114,9 +114,15 @@ def build_cases(args, inputs: list[Input], nglint: list[str] | None, gixy: str |
     floor = os.path.join(HERE, "floor.py")
     cases: list[Case] = []
     gixy_names = {f"N={n}" for n in args.gixy_sizes} | {"corpus"}
+    jobs_flag = bool(nglint) and nglint_supports_jobs(nglint)
     for item in inputs:
         if nglint:
-            item.cases["nglint"] = Case(f"{item.name}/nglint", [*nglint, "check", *item.nglint_paths], ok_codes=LINT_OK)
+            # Targets use one process (like crossplane and gixy-ng); the default, --jobs = CPUs,
+            # is what a user gets and is shown beside it.
+            one = ["--jobs", "1"] if jobs_flag else []
+            item.cases["nglint"] = Case(f"{item.name}/nglint", [*nglint, "check", *one, *item.nglint_paths], ok_codes=LINT_OK)
+            if jobs_flag:
+                item.cases["nglint-default"] = Case(f"{item.name}/nglint-default", [*nglint, "check", *item.nglint_paths], ok_codes=LINT_OK)
         item.cases["floor"] = Case(f"{item.name}/crossplane", [py, floor, *item.floor_args])
         if gixy and item.name in gixy_names:
             item.cases["gixy"] = Case(f"{item.name}/gixy-ng", gixy_env.gixy_argv(gixy, item.gixy_files), ok_codes=gixy_env.GIXY_OK_CODES)
@@ -131,7 +137,7 @@ def build_cases(args, inputs: list[Input], nglint: list[str] | None, gixy: str |
     startup['python -c "pass"'] = Case("startup/python", [py, "-c", "pass"])
 
     jobs: dict[str, Case] = {}
-    if nglint and args.roots and nglint_supports_jobs(nglint):
+    if nglint and args.roots and jobs_flag:
         roots_dir = os.path.join(workdir, f"roots-{args.roots}")
         gen.generate_roots(roots_dir, args.roots, args.servers_per_root, seed=args.seed)
         jobs["1"] = Case("jobs/1", [*nglint, "check", "--jobs", "1", roots_dir], ok_codes=LINT_OK)
@@ -190,25 +196,33 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
         f"- Repetitions: {args.reps} rounds (start-up commands {STARTUP_PER_ROUND}× per round), every command once per round, "
         "round-robin after one warm-up round; times are median (min–max) wall clock of a fresh process, RSS its median peak RSS"
     )
+    end_load = os.getloadavg()[0]
+    out.append(
+        f"- Load average (1 min) at start / end of the run: {args.load_start:.2f} / {end_load:.2f} on {os.cpu_count()} cores"
+        + (" — the machine was shared with other work: wall times are noisy, CPU-time ratios are steadier" if max(args.load_start, end_load) > 1.5 else "")
+    )
     out += ["", "### Inputs", "", "| input | server blocks | upstreams | nginx files | server.xml / Tomcat files |", "|---|---|---|---|---|"]
     for item in inputs:
         out.append(f"| {item.name} | {item.servers or '–'} | {item.upstreams or '–'} | {item.nginx_files} | {item.tomcat_files} |")
 
     out += ["", "### Wall time and peak memory", ""]
     out += [
-        "| input | nglint check | crossplane.parse (process) | crossplane.parse (in-process) | gixy-ng | nglint / crossplane | gixy-ng / nglint | RSS nglint | RSS crossplane | RSS gixy-ng |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| input | nglint check --jobs 1 | nglint check (default --jobs) | crossplane.parse (process) | crossplane.parse (in-process) | gixy-ng | nglint / crossplane | same, CPU time | gixy-ng / nglint | RSS nglint | RSS crossplane | RSS gixy-ng |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for item in inputs:
         ng, fl, gx = item.cases.get("nglint"), item.cases["floor"], item.cases.get("gixy")
+        dflt = item.cases.get("nglint-default")
         inproc = summarize([json.loads(r.stdout)["parse_s"] for r in fl.runs])
         cols = [
             item.name,
             fmt_s(summarize(ng.times)) if ng else "–",
+            fmt_s(summarize(dflt.times)) if dflt else "–",
             fmt_s(summarize(fl.times)),
             f"{inproc.median:.3f} s",
             fmt_s(summarize(gx.times)) if gx else "–",
             f"{med(ng) / med(fl):.2f}×" if ng else "–",
+            f"{summarize(ng.cpu).median / summarize(fl.cpu).median:.2f}×" if ng else "–",
             f"{med(gx) / med(ng):.1f}×" if ng and gx else "–",
             fmt_mb(ng) if ng else "–",
             fmt_mb(fl),
@@ -216,9 +230,9 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
         ]
         out.append("| " + " | ".join(cols) + " |")
 
-    out += ["", "### Start-up", "", "| command | wall time | peak RSS |", "|---|---|---|"]
+    out += ["", "### Start-up", "", "| command | wall time | CPU time (median) | peak RSS |", "|---|---|---|---|"]
     for label, case in startup.items():
-        out.append(f"| `{label}` | {fmt_s(summarize(case.times))} | {fmt_mb(case)} |")
+        out.append(f"| `{label}` | {fmt_s(summarize(case.times))} | {summarize(case.cpu).median * 1000:.0f} ms | {fmt_mb(case)} |")
 
     if jobs:
         one, many = jobs["1"], jobs[str(args.jobs)]
@@ -239,7 +253,7 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
         ca, cb = (x.cases.get(tool_a) if x else None), (y.cases.get(tool_b) if y else None)
         return med(ca) / med(cb) if ca and cb else None
 
-    out += ["", "### Targets (ratios of medians from this run)", "", "| target | measured | limit | status |", "|---|---|---|---|"]
+    out += ["", "### Targets (ratios of median wall times from this run; nglint with --jobs 1)", "", "| target | measured | limit | status |", "|---|---|---|---|"]
     for n in (1000, 5000):
         out.append(ratio_row(f"overhead: nglint / crossplane.parse, N={n}", r(f"N={n}", f"N={n}", "nglint", "floor"), TARGETS["overhead"], "low"))
     out.append(ratio_row("scaling: nglint N=5000 / N=1000", r("N=5000", "N=1000", "nglint", "nglint"), TARGETS["scaling"], "low"))
@@ -302,6 +316,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    args.load_start = os.getloadavg()[0]
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     notes: list[str] = []
     nglint = nglint_command()

@@ -33,7 +33,8 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     with open(result_path, "w") as handle:
-        handle.write('{"seconds": %r, "max_rss_kb": %d, "returncode": %d}' % (elapsed, usage.ru_maxrss, code))
+        cpu = usage.ru_utime + usage.ru_stime  # this child only; its own children are not waited for here
+        handle.write('{"seconds": %r, "cpu_seconds": %r, "max_rss_kb": %d, "returncode": %d}' % (elapsed, cpu, usage.ru_maxrss, code))
     return 0
 
 
