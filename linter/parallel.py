@@ -16,6 +16,7 @@ and any failure of the pool falls back to parsing in the main process.
 from __future__ import annotations
 
 import os
+import sys
 
 # Below this much input the pool costs more than it saves (~1 MB of nginx is ~0.5 s to parse).
 MIN_PARALLEL_BYTES = 256 * 1024
@@ -31,7 +32,7 @@ def default_jobs() -> int:
 
 
 def preparse(nginx_paths: list[str], backend_items: list[tuple[str, object]], tree_roots: list[str], max_file_size: int, jobs: int):
-    """Parse files in up to `jobs` processes; returns ({nginx path: ParsedFile}, {backend path: BackendFile}).
+    """Parse files in `jobs` processes (this one and jobs-1 workers); returns ({nginx path: ParsedFile}, {backend path: BackendFile}).
 
     Files missing from the result (pool not used or failed) are parsed later by the caller.
     """
@@ -41,16 +42,26 @@ def preparse(nginx_paths: list[str], backend_items: list[tuple[str, object]], tr
     if jobs <= 1 or len(tasks) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
         return {}, {}
     batches = _balance(tasks, sizes, min(len(tasks), jobs * BATCHES_PER_WORKER))
+    if len(batches) < 2:
+        return {}, {}
     nginx: dict = {}
     backends: dict = {}
     try:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
-            futures = [pool.submit(_parse_batch, batch, tree_roots, max_file_size) for batch in batches]
+        # fork on Linux: workers start at once with nglint already imported. Elsewhere the
+        # platform default (spawn), since fork is unsafe with macOS system libraries.
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+        # The main process takes every jobs-th batch itself: one fewer process to start,
+        # and its share needs no pickling on the way back.
+        own = batches[::jobs]
+        shipped = [batch for index, batch in enumerate(batches) if index % jobs]
+        with ProcessPoolExecutor(max_workers=min(jobs - 1, len(shipped)), mp_context=context) as pool:
+            futures = [pool.submit(_parse_batch, batch, tree_roots, max_file_size) for batch in shipped]
+            for batch in own:
+                for kind, path, parsed in _parse_batch(batch, tree_roots, max_file_size):
+                    (nginx if kind == "nginx" else backends)[path] = parsed
             for future in futures:
                 try:
                     results = future.result()
