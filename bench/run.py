@@ -257,9 +257,10 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
             "",
             f"### --jobs on {args.roots} independent roots ({args.servers_per_root} server blocks each)",
             "",
-            f"| --jobs 1 | --jobs {args.jobs} | speed-up | output identical to --jobs 1 |",
-            "|---|---|---|---|",
-            f"| {fmt_s(summarize(one.times))} | {fmt_s(summarize(many.times))} | {med(one) / med(many):.2f}× | {'yes' if same else '**NO**'} |",
+            f"| --jobs 1 | --jobs {args.jobs} | speed-up | CPU time, --jobs 1 / --jobs {args.jobs} (workers included) | output identical to --jobs 1 |",
+            "|---|---|---|---|---|",
+            f"| {fmt_s(summarize(one.times))} | {fmt_s(summarize(many.times))} | {med(one) / med(many):.2f}× "
+            f"| {summarize(one.cpu).median:.2f} s / {summarize(many.cpu).median:.2f} s | {'yes' if same else '**NO**'} |",
         ]
 
     by = {item.name: item for item in inputs}
@@ -278,6 +279,13 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
     check = startup.get("nglint check one.conf")
     imports = startup['python -c "import crossplane, lxml.etree"']
     out.append(ratio_row("start-up: nglint check one.conf / import crossplane, lxml.etree", med(check) / med(imports) if check else None, TARGETS["startup"], "low"))
+    floor_bound = r("corpus", "corpus", "gixy", "floor")
+    if floor_bound is not None:
+        out += [
+            "",
+            f"For scale: on the corpus, gixy-ng / crossplane.parse alone = {floor_bound:.2f}×. A linter that parses "
+            "with crossplane can be at most that much faster than gixy-ng there.",
+        ]
     if notes:
         out += ["", "Notes from this run:", ""] + [f"- {note}" for note in notes]
     out += ["", END]
