@@ -16,13 +16,34 @@ class CheckCrashed(Exception):
     """A check raised: an internal failure (exit 2), named after the rule."""
 
 
-def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
+def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False) -> Report:
+    """Lint `paths`. With `changed`, the paths are changed files: the project around them is
+    loaded and only findings concerning them are reported (see changed_files)."""
+    from nglint import changed_files, suppressions
+
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
+    scope = None
+    if changed:
+        paths, scope = changed_files.prepare(paths, settings, cwd)
     project = load_project(paths, settings, cwd)
+    if scope is not None:
+        scope.extend_with_backends(project)
     findings = run_checks(project, checks)
+    findings = changed_files.drop_context_findings(findings, project, [check.RULE for check in checks])
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
-    report.findings = finalize(findings, project, report, settings)
+    findings = finalize(findings, project, report, settings)
+    applied = suppressions.apply(findings, project, {check.RULE.code for check in checks})
+    active = applied.active
+    if any(check.RULE.code == "N001" for check in checks) and applied.unused:
+        from nglint.checks.n001_bad_suppression import unused_finding
+
+        active = finalize(active + [unused_finding(s) for s in applied.unused], project, report, settings)
+    suppressed = applied.suppressed
+    if scope is not None:
+        active = [f for f in active if scope.covers(f)]
+        suppressed = [f for f in suppressed if scope.covers(f)]
+    report.findings, report.suppressed = active, suppressed
     return report
 
 

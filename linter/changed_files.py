@@ -1,0 +1,186 @@
+"""Linting changed files in context: what the pre-commit hook (`nglint check --changed`) runs.
+
+pre-commit passes only the files a commit touches, possibly split over several processes.
+An nginx file rarely makes sense alone (its upstreams, its http level and the Tomcat
+server.xml behind it live elsewhere), so each run loads the whole project around the
+changed files (the repository, or the directory of the nglint config) exactly as
+`nglint check <root>` would, then reports only what concerns the changed files:
+
+- findings located in a changed file (an included file is checked through the entry file
+  that includes it, so the finding is the same one the full run reports);
+- findings whose related location is in a changed file: a server.xml edit that now
+  breaks KA001 at an unchanged upstream fails the commit.
+
+The second kind is reported once even when pre-commit splits the files over several
+processes: when the finding's own file is among the files the commit changes (known to
+git), the process holding that file reports it and the others stay quiet.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nglint.config import Settings
+from nglint.discovery import UsageError, looks_like_nginx
+from nglint.findings import Finding
+
+# Where nginx configs live by convention; mirrors the `files` pattern of the hook.
+_NGINX_DIRS = ("conf.d", "snippets")
+_BACKEND_NAMES = ("server.xml", "catalina.properties")
+# Rules whose verdict depends on the enclosing levels a fragment does not have.
+CONTEXT_TAG = "needs-context"
+
+
+def is_hook_file(path: str) -> bool:
+    """True for a file the `nglint` hook's default `files` pattern selects."""
+    name = os.path.basename(path)
+    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
+        return True
+    parts = path.replace(os.sep, "/").split("/")[:-1]
+    return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
+
+
+def find_git_root(start: str) -> str | None:
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def context_root(changed: list[str], settings: Settings, cwd: str) -> str:
+    """The directory whose whole content gives the changed files their context: the
+    directory of the nglint config, else the git work tree, else the current directory."""
+    anchor = changed[0] if changed else cwd
+    for candidate in (settings.project_root, find_git_root(anchor), find_git_root(cwd), cwd):
+        if candidate and all(_inside(path, candidate) for path in changed):
+            return os.path.abspath(candidate)
+    return os.path.commonpath([os.path.dirname(p) for p in changed] + [os.path.abspath(cwd)])
+
+
+def _inside(path: str, root: str) -> bool:
+    root = os.path.abspath(root)
+    return path == root or path.startswith(root + os.sep)
+
+
+@dataclass
+class ChangedScope:
+    """The changed files of one invocation and the rule deciding which findings are theirs."""
+
+    root: str
+    files: set[str]
+    nginx_files: list[str] = field(default_factory=list)
+    properties: set[str] = field(default_factory=set)
+
+    def extend_with_backends(self, project) -> None:
+        """A changed catalina.properties changes every server.xml that reads it."""
+        if not self.properties:
+            return
+        from nglint.tomcat import find_catalina_properties
+
+        for backend_file in project.backend_files:
+            found = find_catalina_properties(backend_file.path, project.tree_roots)
+            if found and os.path.abspath(found) in self.properties:
+                self.files.add(os.path.abspath(backend_file.path))
+
+    def covers(self, finding: Finding) -> bool:
+        if os.path.abspath(finding.path) in self.files:
+            return True
+        if not any(os.path.abspath(r.location.path) in self.files for r in finding.related):
+            return False
+        # Related to a changed file. If the finding's own file also changed, the process
+        # that was given that file reports it (pre-commit may have split the batch).
+        own = os.path.abspath(finding.path)
+        return not (is_hook_file(own) and own in self._changed_elsewhere)
+
+    @cached_property
+    def _changed_elsewhere(self) -> set[str]:
+        """Files the whole commit (or pushed range) changes, when run by pre-commit."""
+        if os.environ.get("PRE_COMMIT") != "1":
+            return set()
+        return git_changed_files(self.root)
+
+
+def git_changed_files(root: str) -> set[str]:
+    """Absolute paths pre-commit hands to hooks for this run (staged files, or the
+    from/to range of `pre-commit run --from-ref --to-ref` and pre-push)."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return set()
+    top = top.strip()
+    from_ref, to_ref = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref:
+        out = _git(root, "diff", "--name-only", "--no-ext-diff", "-z", f"{from_ref}...{to_ref}")
+    else:
+        out = _git(root, "diff", "--staged", "--name-only", "--no-ext-diff", "-z", "--diff-filter=ACMRTUXB")
+    if not out:
+        return set()
+    return {os.path.abspath(os.path.join(top, name)) for name in out.split("\0") if name}
+
+
+def _git(root: str, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], ChangedScope]:
+    """Paths to load (changed nginx files first, then the context root) and the scope."""
+    from nglint.discovery import _excluded
+
+    changed: list[str] = []
+    for raw in paths:
+        path = os.path.abspath(os.path.join(cwd, raw))
+        if os.path.isdir(path):
+            raise UsageError(f"{raw}: --changed takes the changed files, not a directory")
+        if not os.path.lexists(path):
+            continue  # deleted by the change: nothing is located in it any more
+        changed.append(path)
+    root = context_root(changed, settings, cwd)
+    base = settings.project_root or cwd
+    changed = [p for p in changed if not _excluded(p, settings.exclude, base)]
+    scope = ChangedScope(root=root, files=set(changed))
+    for path in changed:
+        name = os.path.basename(path)
+        if name == "catalina.properties":
+            scope.properties.add(path)
+        elif name == "server.xml":
+            continue  # found by the walk; its links are what matters
+        elif is_hook_file(path) or looks_like_nginx(path):
+            scope.nginx_files.append(path)
+        else:
+            scope.files.discard(path)  # not a file nglint reads (README, Dockerfile...)
+    return scope.nginx_files + [root], scope
+
+
+def fragment_only_files(project) -> set[str]:
+    """Files read only through fragment entries (never through a real entry file)."""
+    if not project.fragments:
+        return set()
+    in_entries: set[str] = set()
+    in_fragments: set[str] = set()
+    for config in project.configs:
+        (in_fragments if config.path in project.fragments else in_entries).update(config.files)
+    return in_fragments - in_entries
+
+
+def drop_context_findings(findings: list[Finding], project, rules) -> list[Finding]:
+    """Turn off context-dependent rules inside fragments: a snippet's proxy_pass inherits
+    proxy_http_version and headers from an http level nglint has not seen."""
+    context_codes = {rule.code for rule in rules if CONTEXT_TAG in rule.tags}
+    if not context_codes:
+        return findings
+    blind = fragment_only_files(project)
+    if not blind:
+        return findings
+    return [f for f in findings if not (f.rule in context_codes and f.path in blind)]
