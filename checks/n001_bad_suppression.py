@@ -39,7 +39,7 @@ def check(project) -> Iterable[Finding]:
     known = {rule.code for rule in all_rules()}
     for file in collect(project):
         for malformed in file.malformed:
-            yield _finding(malformed.path, malformed.line, f"Malformed nglint comment: {malformed.reason}.")
+            yield _finding(malformed.path, malformed.line, f"Malformed nglint suppression comment: {malformed.reason}.")
         for suppression in file.suppressions:
             unknown = [code for code in suppression.codes if code not in known]
             if unknown:

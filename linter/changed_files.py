@@ -39,8 +39,7 @@ def is_hook_file(path: str) -> bool:
     name = os.path.basename(path)
     if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
         return True
-    parts = path.replace(os.sep, "/").split("/")[:-1]
-    return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
+    return _in_nginx_dir(path)
 
 
 def find_git_root(start: str) -> str | None:
@@ -154,13 +153,32 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
         name = os.path.basename(path)
         if name == "catalina.properties":
             scope.properties.add(path)
-        elif name == "server.xml":
-            continue  # found by the walk; its links are what matters
-        elif is_hook_file(path) or looks_like_nginx(path):
+        elif name != "server.xml" and _is_nginx(path):
             scope.nginx_files.append(path)
-        else:
-            scope.files.discard(path)  # not a file nglint reads (README, Dockerfile...)
     return scope.nginx_files + [root], scope
+
+
+def _is_nginx(path: str) -> bool:
+    """Should a changed file be read as nginx even if no entry file includes it?
+
+    `*.conf` is everybody's extension (supervisord, redis), so it must look like nginx;
+    a file under conf.d/, sites-*/ or snippets/ that does not (a snippet of bare
+    proxy_set_header lines) is taken when it parses as nginx.
+    """
+    name = os.path.basename(path)
+    if name == "nginx.conf" or name.endswith(".nginx") or looks_like_nginx(path):
+        return True
+    if not is_hook_file(path) or name.endswith(".conf") and not _in_nginx_dir(path):
+        return False
+    from nglint.nginx_parse import parse_nginx_file
+
+    parsed = parse_nginx_file(path, 1024 * 1024)
+    return parsed.error is None and bool(parsed.statements)
+
+
+def _in_nginx_dir(path: str) -> bool:
+    parts = path.replace(os.sep, "/").split("/")[:-1]
+    return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
 
 
 def fragment_only_files(project) -> set[str]:

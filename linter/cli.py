@@ -35,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    # -- issue 5: pre-commit and CI ------------------------------------------------------
+    check.add_argument(
+        "--changed",
+        action="store_true",
+        help="PATHs are changed files (what pre-commit passes): lint the project around them "
+        "and report only findings in them or related to them",
+    )
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
+    check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -86,7 +97,14 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
-        report = run(args.paths, settings)
+        if args.show_settings:
+            from nglint.show_settings import render_settings
+
+            sys.stdout.write(render_settings(settings, args.paths))
+            return EXIT_OK
+        if args.statistics and args.format != "text":
+            raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
+        report = run(args.paths, settings, changed=args.changed)
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -94,10 +112,16 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    if args.format == "text":
+    if args.statistics:
+        from nglint.show_settings import render_statistics
+
+        output = render_statistics(report, quiet=args.quiet)
+    elif args.format == "text":
         from nglint.reporters import text as reporter
 
         output = reporter.render(report, colour=not args.output and _use_colour(sys.stdout))
+        if args.quiet:
+            output = "".join(output.splitlines(keepends=True)[:-1])  # drop the summary line
     else:
         import importlib
 
@@ -112,7 +136,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
         sys.stdout.flush()
-    return EXIT_FINDINGS if report.failed else EXIT_OK
+    return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
 
 
 def _use_colour(stream) -> bool:

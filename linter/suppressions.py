@@ -80,10 +80,10 @@ def parse_comment(text: str) -> tuple[str, tuple[str, ...], str] | str | None:
         return None
     match = _DIRECTIVE.match(text)
     if match is None:
-        return "malformed suppression: write `nglint: disable=CODE[,CODE] reason` or `nglint: disable-file=CODE reason`"
+        return "write `nglint: disable=CODE[,CODE] reason` or `nglint: disable-file=CODE reason`"
     rest = match.group("rest")
     if rest and not rest[0].isspace():
-        return f"malformed suppression: a rule code must be followed by a space and the reason, not {rest[0]!r}"
+        return f"a rule code must be followed by a space and the reason, not {rest[0]!r}"
     codes = tuple(dict.fromkeys(code.strip().upper() for code in match.group("codes").split(",")))
     reason = " ".join(rest.split()).lstrip(_REASON_LEAD).strip()
     return match.group("kind").lower(), codes, reason
