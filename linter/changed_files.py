@@ -8,12 +8,13 @@ changed files (the repository, or the directory of the nglint config) exactly as
 
 - findings located in a changed file (an included file is checked through the entry file
   that includes it, so the finding is the same one the full run reports);
-- findings whose related location is in a changed file: a server.xml edit that now
-  breaks KA001 at an unchanged upstream fails the commit.
+- findings caused by a changed file: its related location is in one (a server.xml edit
+  that now breaks KA001 at an unchanged upstream fails the commit), or the file holding
+  the finding includes one (a snippet edit that breaks the location including it).
 
-The second kind is reported once even when pre-commit splits the files over several
-processes: when the finding's own file is among the files the commit changes (known to
-git), the process holding that file reports it and the others stay quiet.
+Each finding is reported once even when pre-commit splits the files over several
+processes: the process given the finding's own file reports it; otherwise the one given
+its first changed cause (the full list of changed files comes from git).
 """
 
 from __future__ import annotations
@@ -78,9 +79,14 @@ class ChangedScope:
     files: set[str]
     nginx_files: list[str] = field(default_factory=list)
     properties: set[str] = field(default_factory=set)
+    _includes: dict[str, set[str]] = field(default_factory=dict)
 
-    def extend_with_backends(self, project) -> None:
-        """A changed catalina.properties changes every server.xml that reads it."""
+    def learn(self, project) -> None:
+        """Learn the include graph, and that a changed catalina.properties changes every
+        server.xml that reads it."""
+        for config in project.configs:
+            for includer, targets in config.includes.items():
+                self._includes.setdefault(os.path.abspath(includer), set()).update(os.path.abspath(t) for t in targets)
         if not self.properties:
             return
         from nglint.tomcat import find_catalina_properties
@@ -91,21 +97,40 @@ class ChangedScope:
                 self.files.add(os.path.abspath(backend_file.path))
 
     def covers(self, finding: Finding) -> bool:
-        if os.path.abspath(finding.path) in self.files:
-            return True
-        if not any(os.path.abspath(r.location.path) in self.files for r in finding.related):
-            return False
-        # Related to a changed file. If the finding's own file also changed, the process
-        # that was given that file reports it (pre-commit may have split the batch).
         own = os.path.abspath(finding.path)
-        return not (is_hook_file(own) and own in self._changed_elsewhere)
+        if own in self.files:
+            return True
+        # Not in a changed file, but caused by one: a related location (the server.xml
+        # Connector of KA001) or a file this one includes (a snippet spliced into the
+        # location that holds the finding).
+        causes = {os.path.abspath(r.location.path) for r in finding.related} | self._included(own)
+        if not causes & self.files:
+            return False
+        # pre-commit may have split the changed files over several processes; exactly one
+        # reports the finding: the one given its own file, else the one given its first cause.
+        elsewhere = self._changed_elsewhere
+        if own in elsewhere:
+            return False
+        return min(causes & (self.files | elsewhere)) in self.files
+
+    def _included(self, path: str) -> set[str]:
+        """Every file `path` includes, directly or through other includes."""
+        seen: set[str] = set()
+        pending = [path]
+        while pending:
+            for target in self._includes.get(pending.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    pending.append(target)
+        return seen
 
     @cached_property
     def _changed_elsewhere(self) -> set[str]:
-        """Files the whole commit (or pushed range) changes, when run by pre-commit."""
+        """Files of this commit (or pushed range) that pre-commit gives to the hook, known
+        from git when run by pre-commit; empty otherwise (no split to coordinate with)."""
         if os.environ.get("PRE_COMMIT") != "1":
             return set()
-        return git_changed_files(self.root)
+        return {path for path in git_changed_files(self.root) if is_hook_file(path) and os.path.exists(path)}
 
 
 def git_changed_files(root: str) -> set[str]:

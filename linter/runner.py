@@ -28,7 +28,7 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: b
         paths, scope = changed_files.prepare(paths, settings, cwd)
     project = load_project(paths, settings, cwd)
     if scope is not None:
-        scope.extend_with_backends(project)
+        scope.learn(project)
     findings = run_checks(project, checks)
     findings = changed_files.drop_context_findings(findings, project, [check.RULE for check in checks])
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
