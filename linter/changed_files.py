@@ -9,8 +9,9 @@ changed files (the repository, or the directory of the nglint config) exactly as
 - findings located in a changed file (an included file is checked through the entry file
   that includes it, so the finding is the same one the full run reports);
 - findings caused by a changed file: its related location is in one (a server.xml edit
-  that now breaks KA001 at an unchanged upstream fails the commit), or the file holding
-  the finding includes one (a snippet edit that breaks the location including it).
+  that now breaks KA001 at an unchanged upstream fails the commit), or the changed file
+  puts directives into a level enclosing the finding (a snippet edit that breaks the
+  location including it, an http-level edit in nginx.conf that breaks a conf.d location).
 
 Each finding is reported once even when pre-commit splits the files over several
 processes: the process given the finding's own file reports it; otherwise the one given
@@ -79,14 +80,15 @@ class ChangedScope:
     files: set[str]
     nginx_files: list[str] = field(default_factory=list)
     properties: set[str] = field(default_factory=set)
-    _includes: dict[str, set[str]] = field(default_factory=dict)
+    _levels: dict[tuple[str, int], list[tuple[frozenset, ...]]] = field(default_factory=dict)
+    _file_local: set[str] = field(default_factory=set)
 
-    def learn(self, project) -> None:
-        """Learn the include graph, and that a changed catalina.properties changes every
-        server.xml that reads it."""
+    def learn(self, project, file_local: set[str]) -> None:
+        """Learn which files shape the levels around each directive, and that a changed
+        catalina.properties changes every server.xml that reads it."""
+        self._file_local = file_local
         for config in project.configs:
-            for includer, targets in config.includes.items():
-                self._includes.setdefault(os.path.abspath(includer), set()).update(os.path.abspath(t) for t in targets)
+            self._walk(config.directives, ())
         if not self.properties:
             return
         from nglint.tomcat import find_catalina_properties
@@ -96,14 +98,39 @@ class ChangedScope:
             if found and os.path.abspath(found) in self.properties:
                 self.files.add(os.path.abspath(backend_file.path))
 
+    def _walk(self, block: list, outer: tuple) -> None:
+        """Record, for each directive, the files that set something in its enclosing levels
+        (simple directives spliced in by include), as shared per-level sets. Sibling blocks
+        (another server, another upstream) and the include lines themselves shape nothing."""
+        chain = outer + (_setters(block),)
+        for directive in block:
+            key = (os.path.abspath(directive.path), directive.line)
+            if directive.block is not None:
+                self._levels.setdefault(key, []).append(chain + (_setters(directive.block),))
+                self._walk(directive.block, chain)
+            else:
+                self._levels.setdefault(key, []).append(chain)
+
+    def _shaping(self, path: str, line: int) -> set[str]:
+        """Files that put directives into the levels enclosing the directive at path:line."""
+        found: set[str] = set()
+        for chain in self._levels.get((path, line), ()):
+            for level in chain:
+                found |= level
+        found.discard(path)
+        return found
+
     def covers(self, finding: Finding) -> bool:
         own = os.path.abspath(finding.path)
         if own in self.files:
             return True
-        # Not in a changed file, but caused by one: a related location (the server.xml
-        # Connector of KA001) or a file this one includes (a snippet spliced into the
-        # location that holds the finding).
-        causes = {os.path.abspath(r.location.path) for r in finding.related} | self._included(own)
+        # Not in a changed file, but caused by one: its related location is in one (the
+        # server.xml Connector of KA001), or a changed file puts directives into the levels
+        # around it (a snippet included in its location, the servers of its upstream).
+        # Parse and suppression findings are about their own file only.
+        causes = {os.path.abspath(r.location.path) for r in finding.related}
+        if finding.rule not in self._file_local:
+            causes |= self._shaping(own, finding.line)
         if not causes & self.files:
             return False
         # pre-commit may have split the changed files over several processes; exactly one
@@ -113,17 +140,6 @@ class ChangedScope:
             return False
         return min(causes & (self.files | elsewhere)) in self.files
 
-    def _included(self, path: str) -> set[str]:
-        """Every file `path` includes, directly or through other includes."""
-        seen: set[str] = set()
-        pending = [path]
-        while pending:
-            for target in self._includes.get(pending.pop(), ()):
-                if target not in seen:
-                    seen.add(target)
-                    pending.append(target)
-        return seen
-
     @cached_property
     def _changed_elsewhere(self) -> set[str]:
         """Files of this commit (or pushed range) that pre-commit gives to the hook, known
@@ -131,6 +147,10 @@ class ChangedScope:
         if os.environ.get("PRE_COMMIT") != "1":
             return set()
         return {path for path in git_changed_files(self.root) if is_hook_file(path) and os.path.exists(path)}
+
+
+def _setters(block: list) -> frozenset:
+    return frozenset(os.path.abspath(d.path) for d in block if d.block is None and d.name != "include")
 
 
 def git_changed_files(root: str) -> set[str]:

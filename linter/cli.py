@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files or directories (default: .)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
@@ -84,6 +84,8 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.registry import RegistryError
     from nglint.runner import CheckCrashed, run
 
+    if not args.paths:
+        args.paths = [] if args.changed else ["."]  # `--changed` and no files: nothing changed
     try:
         settings = load_settings(args.config, args.paths[0] if args.paths else ".")
         if args.nginx_version:

@@ -26,9 +26,12 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: b
     scope = None
     if changed:
         paths, scope = changed_files.prepare(paths, settings, cwd)
+        if not scope.files:
+            return Report(findings=[], rules=all_rules(), cwd=cwd)  # only deleted or excluded files
     project = load_project(paths, settings, cwd)
     if scope is not None:
-        scope.learn(project)
+        file_local = {rule.code for rule in all_rules() if {"parse", "suppression"} & set(rule.tags)}
+        scope.learn(project, file_local)
     findings = run_checks(project, checks)
     findings = changed_files.drop_context_findings(findings, project, [check.RULE for check in checks])
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))

@@ -291,3 +291,64 @@ def test_published_manifest_through_try_repo(repo):
     project = r.pre_commit("try-repo", str(PROJECT_ROOT), "nglint-project", "--all-files")
     out = project.stdout + project.stderr
     assert project.returncode == 1 and "KA001" in out, out
+
+
+# -- `nglint check --changed` on its own (what the hook runs), without pre-commit ----------
+def _changed(tmp_path, *files: str, fmt: str = "json"):
+    import json
+
+    result = run_cli("check", "--changed", *files, "--format", fmt, cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    return [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+
+def test_changed_reports_findings_in_and_caused_by_the_given_files_once(tmp_path):
+    files = dict(STACK)
+    files["nginx/conf.d/upstreams.conf"] = UPSTREAMS.format(timeout="45s", comment="")
+    files["nginx/conf.d/site.conf"] = STACK["nginx/conf.d/site.conf"].replace("listen 80;", "listen 80;\n    include missing.conf;")
+    write_tree(tmp_path, files)
+    ka001 = ("KA001", "nginx/conf.d/upstreams.conf", 4)
+    assert _changed(tmp_path, "nginx/conf.d/upstreams.conf") == [ka001]
+    assert _changed(tmp_path, "tomcat/conf/server.xml") == [ka001]
+    assert _changed(tmp_path, "nginx/conf.d/upstreams.conf", "tomcat/conf/server.xml") == [ka001]
+    assert _changed(tmp_path, "nginx/snippets/proxy.conf") == []
+    assert _changed(tmp_path, "nginx/nginx.conf") == []
+    assert _changed(tmp_path, "nginx/conf.d/site.conf") == [("P002", "nginx/conf.d/site.conf", 3)]
+
+
+def test_changed_ignores_deleted_excluded_and_foreign_files(tmp_path):
+    files = dict(STACK)
+    files["nginx/conf.d/upstreams.conf"] = UPSTREAMS.format(timeout="45s", comment="")
+    files["supervisor/conf.d/worker.conf"] = "[program:worker]\ncommand=/usr/bin/worker\n"
+    files["legacy/old.conf"] = "server { listen 80;\n"
+    files[".nglint.toml"] = 'exclude = ["legacy/*"]\n'
+    write_tree(tmp_path, files)
+    assert _changed(tmp_path, "README.md", "supervisor/conf.d/worker.conf", "legacy/old.conf", "nginx/deleted.conf") == []
+    nothing = run_cli("check", "--changed", cwd=tmp_path)
+    assert nothing.returncode == 0 and nothing.stdout == "All checks passed (0 files checked).\n"
+    directory = run_cli("check", "--changed", "nginx", cwd=tmp_path)
+    assert directory.returncode == 2 and "not a directory" in directory.stderr
+
+
+def test_changed_uses_the_config_directory_as_context_outside_git(tmp_path):
+    files = {f"deploy/{path}": content for path, content in STACK.items()}
+    files["deploy/.nglint.toml"] = 'nginx-roots = ["nginx/nginx.conf"]\n'
+    files["deploy/nginx/conf.d/upstreams.conf"] = UPSTREAMS.format(timeout="45s", comment="")
+    files["other/nginx.conf"] = "events {\n"  # outside the project: not part of the context
+    write_tree(tmp_path, files)
+    assert _changed(tmp_path, "deploy/tomcat/conf/server.xml") == [("KA001", "deploy/nginx/conf.d/upstreams.conf", 4)]
+
+
+def test_changed_http_level_reports_what_it_breaks_in_included_files_but_not_siblings(tmp_path):
+    files = dict(STACK)
+    files["nginx/nginx.conf"] = "events {}\nhttp {\n    proxy_http_version 1.0;\n    include conf.d/*.conf;\n}\n"
+    files["nginx/snippets/proxy.conf"] = 'proxy_set_header Connection "";\n'
+    files["nginx/conf.d/other.conf"] = "server {\n    listen 81;\n    include missing.conf;\n}\n"
+    write_tree(tmp_path, files)
+    ka003 = ("KA003", "nginx/conf.d/site.conf", 5)
+    # The http level of nginx.conf sets HTTP/1.0 for every location below it.
+    assert _changed(tmp_path, "nginx/nginx.conf") == [ka003]
+    # The snippet is spliced into that location: its edit is the location's too.
+    assert _changed(tmp_path, "nginx/snippets/proxy.conf") == [ka003]
+    # A sibling server block shapes nothing in site.conf; its own P002 is its own.
+    assert _changed(tmp_path, "nginx/conf.d/other.conf") == [("P002", "nginx/conf.d/other.conf", 3)]
