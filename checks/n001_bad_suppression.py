@@ -59,14 +59,15 @@ def check(project) -> Iterable[Finding]:
                 )
 
 
-def unused_finding(suppression) -> Finding:
-    """N001 for a suppression that silenced no finding of a rule that ran."""
-    where = "in this file" if suppression.file_wide else "on the line it covers"
+def unused_finding(suppression, codes: tuple[str, ...]) -> Finding:
+    """N001 for the codes of a suppression that silenced no finding (of rules that ran)."""
+    where = "in this file" if suppression.file_wide else ("on the element it precedes" if suppression.path.endswith(".xml") else "on the line it covers")
+    what = "Delete it" if len(codes) == len(suppression.codes) else f"Remove {', '.join(codes)} from it"
     return _finding(
         suppression.path,
         suppression.line,
-        f"Suppression of {', '.join(suppression.codes)} suppresses nothing: no such finding {where}. "
-        "Delete it, so it cannot hide a future regression.",
+        f"Suppression of {', '.join(codes)} suppresses nothing: no such finding {where}. "
+        f"{what}, so it cannot hide a future regression.",
     )
 
 

@@ -41,7 +41,7 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: b
     if any(check.RULE.code == "N001" for check in checks) and applied.unused:
         from nglint.checks.n001_bad_suppression import unused_finding
 
-        active = finalize(active + [unused_finding(s) for s in applied.unused], project, report, settings)
+        active = finalize(active + [unused_finding(s, codes) for s, codes in applied.unused], project, report, settings)
     suppressed = applied.suppressed
     if scope is not None:
         active = [f for f in active if scope.covers(f)]

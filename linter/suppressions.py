@@ -49,7 +49,7 @@ class Suppression:
     # Lines of the target: the directive's line, or a server.xml element's start tag.
     first_line: int = 0
     last_line: int = 0
-    used: bool = False
+    used_codes: set[str] = field(default_factory=set)
     kind: str = "inSource"
 
     def covers_line(self, path: str, line: int) -> bool:
@@ -198,7 +198,7 @@ def _may_hold_marker(path: str, limit: int) -> bool:
 class Applied:
     active: list[Finding]
     suppressed: list[Finding]
-    unused: list[Suppression]
+    unused: list[tuple[Suppression, tuple[str, ...]]]  # each with the codes that silenced nothing
 
 
 def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
@@ -218,10 +218,14 @@ def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
             active.append(finding)
             continue
         for match in matches:
-            match.used = True
+            match.used_codes.add(finding.rule)
         finding.suppressed = matches[0]
         suppressed.append(finding)
-    unused = [s for s in all_suppressions if not s.used and any(code in rules_run for code in s.codes)]
+    unused = []
+    for suppression in all_suppressions:
+        idle = tuple(code for code in suppression.codes if code in rules_run and code not in suppression.used_codes)
+        if idle:
+            unused.append((suppression, idle))
     return Applied(active, suppressed, unused)
 
 

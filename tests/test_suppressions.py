@@ -57,7 +57,7 @@ def test_trailing_comment_suppresses_its_directive_line(lint):
 
 
 def test_comment_on_the_line_before_suppresses_the_next_directive(lint):
-    body = "upstream app {\n  server 127.0.0.1:8080;\n  # nglint: disable=KA001,KA002 reviewed\n  # (the pool is drained nightly)\n  keepalive 4;\n}\n"
+    body = "upstream app {\n  server 127.0.0.1:8080;\n  # nglint: disable=KA001 reviewed\n  # (the pool is drained nightly)\n  keepalive 4;\n}\n"
     report = lint({"nginx.conf": _nginx(body), "server.xml": TOMCAT})
     assert report.findings == [] and [f.rule for f in report.suppressed] == ["KA001"]
 
@@ -194,3 +194,26 @@ def test_hash_inside_quotes_is_not_a_comment(lint):
     body = 'server {\n  location / {\n    return 200 "# nglint: disable=KA001";\n  }\n}\n'
     report = lint({"nginx.conf": _nginx(body)})
     assert report.findings == []
+
+
+def test_each_code_of_a_suppression_must_silence_something(lint):
+    report = lint({
+        "nginx.conf": _nginx(UPSTREAM.format(trailing="  # nglint: disable=KA001,KA003 reviewed with the Tomcat team")),
+        "server.xml": TOMCAT,
+    })
+    assert [f.rule for f in report.suppressed] == ["KA001"]
+    [n001] = report.findings
+    assert n001.rule == "N001" and n001.message.startswith("Suppression of KA003 suppresses nothing")
+    assert "Remove KA003 from it" in n001.message
+
+
+def test_docs_example_location_suppression(lint):
+    body = (
+        "upstream legacy {\n  server 127.0.0.1:8080;\n  keepalive 8;\n}\n"
+        "server {\n"
+        "  # nglint: disable=KA003 HTTP/1.0 on purpose: the backend breaks on chunked bodies\n"
+        "  location /upload/ { proxy_pass http://legacy; }\n"
+        "}\n"
+    )
+    report = lint({"nginx.conf": _nginx(body)}, select=["KA003", "N"])
+    assert report.findings == [] and [f.rule for f in report.suppressed] == ["KA003"]
