@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
-    # -- issue 5: pre-commit and CI ------------------------------------------------------
+    # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
         action="store_true",
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
+    # --- end pre-commit and CI ---
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -84,8 +85,8 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.registry import RegistryError
     from nglint.runner import CheckCrashed, run
 
-    if not args.paths:
-        args.paths = [] if args.changed else ["."]  # `--changed` and no files: nothing changed
+    if not args.paths:  # issue 5: `--changed` with no files means nothing changed
+        args.paths = [] if args.changed else ["."]
     try:
         settings = load_settings(args.config, args.paths[0] if args.paths else ".")
         if args.nginx_version:
@@ -99,6 +100,7 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
+        # --- pre-commit and CI (issue 5) ---
         if args.show_settings:
             from nglint.show_settings import render_settings
 
@@ -106,6 +108,7 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.statistics and args.format != "text":
             raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
+        # --- end pre-commit and CI ---
         report = run(args.paths, settings, changed=args.changed)
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)

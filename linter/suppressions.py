@@ -168,6 +168,8 @@ def collect(project) -> list[FileSuppressions]:
 
     found: list[FileSuppressions] = []
     for path, parsed in sorted(project.parsed_nginx.items()):
+        if parsed.error and not parsed.statements:
+            continue  # never read (refused, unreadable) or nothing parsed
         if not any(_MARKER.match(text) for _, text in parsed.comments):
             continue
         try:
@@ -177,6 +179,8 @@ def collect(project) -> list[FileSuppressions]:
             lines = []
         found.append(nginx_suppressions(path, parsed.comments, lines))
     for backend_file in project.backend_files:
+        if any(problem.code == "P003" for problem in backend_file.problems):
+            continue  # refused or broken: read it no further (also not for comments)
         if _may_hold_marker(backend_file.path, project.settings.max_file_size):
             found.append(xml_suppressions(backend_file.path, project.settings.max_file_size))
     project._nglint_suppressions = found
