@@ -352,3 +352,21 @@ def test_changed_http_level_reports_what_it_breaks_in_included_files_but_not_sib
     assert _changed(tmp_path, "nginx/snippets/proxy.conf") == [ka003]
     # A sibling server block shapes nothing in site.conf; its own P002 is its own.
     assert _changed(tmp_path, "nginx/conf.d/other.conf") == [("P002", "nginx/conf.d/other.conf", 3)]
+
+
+def test_manifest_declares_both_hooks_and_the_documented_files():
+    _need(_pre_commit_available(), "pre-commit (and its pyyaml) is not installed")
+    import yaml
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"nglint", "nglint-project"}
+    assert hooks["nglint"]["entry"] == "nglint check --changed" and hooks["nglint"].get("pass_filenames", True)
+    assert hooks["nglint-project"]["entry"] == "nglint check"
+    assert hooks["nglint-project"]["pass_filenames"] is False
+    assert all(hook["require_serial"] is True and hook["language"] == "python" for hook in hooks.values())
+    pattern = re.compile(hooks["nglint"]["files"])
+    taken = ["nginx.conf", "deploy/nginx/nginx.conf", "app.conf", "site.nginx", "conf.d/app", "sites-enabled/default",
+             "etc/sites-available/x", "snippets/proxy_params", "tomcat/conf/server.xml", "conf/catalina.properties"]
+    left = ["README.md", "conf.d.md", "server.xml.bak", "myserver.xml", "app.conf.orig", "confd/x"]
+    assert [p for p in taken if not pattern.search(p)] == []
+    assert [p for p in left if pattern.search(p)] == []
