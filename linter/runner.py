@@ -18,36 +18,49 @@ class CheckCrashed(Exception):
 
 def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False) -> Report:
     """Lint `paths`. With `changed`, the paths are changed files: the project around them is
-    loaded and only findings concerning them are reported (see changed_files)."""
-    from nglint import changed_files, suppressions
-
+    loaded and only findings concerning them are reported (see nglint.changed_files)."""
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
-    scope = None
-    if changed:
-        paths, scope = changed_files.prepare(paths, settings, cwd)
-        if not scope.files:
-            return Report(findings=[], rules=all_rules(), cwd=cwd)  # only deleted or excluded files
+    paths, scope = _changed_scope(paths, settings, cwd, changed)
     project = load_project(paths, settings, cwd)
-    if scope is not None:
-        file_local = {rule.code for rule in all_rules() if {"parse", "suppression"} & set(rule.tags)}
-        scope.learn(project, file_local)
     findings = run_checks(project, checks)
-    findings = changed_files.drop_context_findings(findings, project, [check.RULE for check in checks])
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
-    findings = finalize(findings, project, report, settings)
-    applied = suppressions.apply(findings, project, {check.RULE.code for check in checks})
+    report.findings = finalize(findings, project, report, settings)
+    _suppress_and_scope(report, project, checks, settings, scope)
+    return report
+
+
+# --- suppressions and changed files (issue 5) ---
+def _changed_scope(paths: list[str], settings: Settings, cwd: str, changed: bool):
+    """(paths to load, scope) for `--changed`; (paths, None) otherwise."""
+    if not changed:
+        return paths, None
+    from nglint.changed_files import prepare
+
+    load, scope = prepare(paths, settings, cwd)
+    return (load if scope.files else []), scope  # only deleted or excluded files: load nothing
+
+
+def _suppress_and_scope(report: Report, project: Project, checks: list, settings: Settings, scope) -> None:
+    """Context rules off in fragments, inline suppressions (N001 for unused ones), then the
+    `--changed` scope. Suppressed findings move to report.suppressed, they do not vanish."""
+    from nglint import changed_files, suppressions
+
+    rules_run = [check.RULE for check in checks]
+    findings = changed_files.drop_context_findings(report.findings, project, rules_run)
+    applied = suppressions.apply(findings, project, {rule.code for rule in rules_run})
     active = applied.active
-    if any(check.RULE.code == "N001" for check in checks) and applied.unused:
+    if applied.unused and any(rule.code == "N001" for rule in rules_run):
         from nglint.checks.n001_bad_suppression import unused_finding
 
         active = finalize(active + [unused_finding(s, codes) for s, codes in applied.unused], project, report, settings)
     suppressed = applied.suppressed
     if scope is not None:
+        scope.learn(project, {rule.code for rule in report.rules if {"parse", "suppression"} & set(rule.tags)})
         active = [f for f in active if scope.covers(f)]
         suppressed = [f for f in suppressed if scope.covers(f)]
     report.findings, report.suppressed = active, suppressed
-    return report
+# --- end suppressions and changed files ---
 
 
 def run_checks(project: Project, checks: list) -> list[Finding]:
