@@ -88,7 +88,8 @@ class ChangedScope:
         catalina.properties changes every server.xml that reads it."""
         self._file_local = file_local
         for config in project.configs:
-            self._walk(config.directives, ())
+            # The main context (user, worker_processes, error_log) shapes no http level.
+            self._walk(config.directives, (), main=True)
         if not self.properties:
             return
         from nglint.tomcat import find_catalina_properties
@@ -98,11 +99,11 @@ class ChangedScope:
             if found and os.path.abspath(found) in self.properties:
                 self.files.add(os.path.abspath(backend_file.path))
 
-    def _walk(self, block: list, outer: tuple) -> None:
+    def _walk(self, block: list, outer: tuple, main: bool = False) -> None:
         """Record, for each directive, the files that set something in its enclosing levels
         (simple directives spliced in by include), as shared per-level sets. Sibling blocks
         (another server, another upstream) and the include lines themselves shape nothing."""
-        chain = outer + (_setters(block),)
+        chain = outer if main else outer + (_setters(block),)
         for directive in block:
             key = (os.path.abspath(directive.path), directive.line)
             if directive.block is not None:

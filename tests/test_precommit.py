@@ -354,6 +354,15 @@ def test_changed_http_level_reports_what_it_breaks_in_included_files_but_not_sib
     assert _changed(tmp_path, "nginx/conf.d/other.conf") == [("P002", "nginx/conf.d/other.conf", 3)]
 
 
+def test_changed_main_context_shapes_no_http_level(tmp_path):
+    files = dict(STACK)
+    files["nginx/nginx.conf"] = "worker_processes 2;\nevents {}\nhttp {\n    include conf.d/*.conf;\n}\n"
+    files["nginx/conf.d/upstreams.conf"] = UPSTREAMS.format(timeout="45s", comment="")
+    write_tree(tmp_path, files)
+    assert _changed(tmp_path, "nginx/nginx.conf") == []
+    assert _changed(tmp_path, "nginx/conf.d/upstreams.conf") == [("KA001", "nginx/conf.d/upstreams.conf", 4)]
+
+
 def test_manifest_declares_both_hooks_and_the_documented_files():
     _need(_pre_commit_available(), "pre-commit (and its pyyaml) is not installed")
     import yaml
@@ -370,3 +379,15 @@ def test_manifest_declares_both_hooks_and_the_documented_files():
     left = ["README.md", "conf.d.md", "server.xml.bak", "myserver.xml", "app.conf.orig", "confd/x"]
     assert [p for p in taken if not pattern.search(p)] == []
     assert [p for p in left if pattern.search(p)] == []
+
+
+def test_changed_servers_file_included_in_an_upstream_block(tmp_path):
+    files = dict(STACK)
+    files["nginx/conf.d/upstreams.conf"] = (
+        "upstream shop {\n    include upstream-servers.inc;\n    keepalive 16;\n    keepalive_timeout 25s;\n}\n"
+    )
+    files["nginx/upstream-servers.inc"] = "server 127.0.0.1:8082;\n"
+    files["tomcat2/conf/server.xml"] = TOMCAT.format(ka=20000).replace("8081", "8082")
+    write_tree(tmp_path, files)
+    # The list of servers moved the pool to a Tomcat that closes idle connections after 20s.
+    assert _changed(tmp_path, "nginx/upstream-servers.inc") == [("KA001", "nginx/conf.d/upstreams.conf", 4)]
