@@ -124,7 +124,7 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
     """Suppressions in a server.xml: each `<!-- nglint: ... -->` covers the start tag of the
     element right after it. A file that does not parse has none (P003 reports it)."""
     from nglint.backends import BackendFile
-    from nglint.tomcat import _read_xml, _start_line, _text_lines
+    from nglint.tomcat import _read_xml, _start_line
 
     result = FileSuppressions()
     root = _read_xml(path, max_file_size, BackendFile(path))
@@ -132,7 +132,7 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
         return result
     from lxml import etree
 
-    lines = _text_lines(path)
+    lines = _lines(path, max_file_size)
     comments = [n for n in root.itersiblings(preceding=True) if isinstance(n, etree._Comment)]
     comments += [n for n in root.iter() if isinstance(n, etree._Comment)]
     for comment in comments:
@@ -159,25 +159,27 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
     return result
 
 
+def _lines(path: str, limit: int) -> list[str]:
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.removeprefix("\ufeff").split("\n")
+
+
 def collect(project) -> list[FileSuppressions]:
     """Suppressions of every nginx and backend file of the run, parsed once per project."""
     cached = getattr(project, "_nglint_suppressions", None)
     if cached is not None:
         return cached
-    from nglint.source import decode_config_bytes
-
     found: list[FileSuppressions] = []
     for path, parsed in sorted(project.parsed_nginx.items()):
         if parsed.error and not parsed.statements:
             continue  # never read (refused, unreadable) or nothing parsed
         if not any(_MARKER.match(text) for _, text in parsed.comments):
             continue
-        try:
-            with open(path, "rb") as handle:
-                lines = decode_config_bytes(handle.read()).split("\n")
-        except OSError:
-            lines = []
-        found.append(nginx_suppressions(path, parsed.comments, lines))
+        found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size)))
     for backend_file in project.backend_files:
         if any(problem.code == "P003" for problem in backend_file.problems):
             continue  # refused or broken: read it no further (also not for comments)

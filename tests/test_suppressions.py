@@ -217,3 +217,4 @@ def test_docs_example_location_suppression(lint):
     )
     report = lint({"nginx.conf": _nginx(body)}, select=["KA003", "N"])
     assert report.findings == [] and [f.rule for f in report.suppressed] == ["KA003"]
+
