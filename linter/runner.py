@@ -23,7 +23,18 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
     findings = run_checks(project, checks)
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
     report.findings = finalize(findings, project, report, settings)
+    _attach_fixes(report.findings, project, checks)
     return report
+
+
+def _attach_fixes(findings: list[Finding], project: Project, checks: list) -> None:
+    """Let fixable rules propose their fix while the project is loaded (see nglint.fixer)."""
+    from nglint.fixer import FixHookFailed, attach_fixes
+
+    try:
+        attach_fixes(findings, project, checks)
+    except FixHookFailed as exc:
+        raise CheckCrashed(str(exc)) from exc
 
 
 def run_checks(project: Project, checks: list) -> list[Finding]:
