@@ -24,8 +24,32 @@ def finding_to_dict(finding: Finding, report: Report) -> dict:
             }
             for related in finding.related
         ],
+        "fix": fix_to_dict(finding, report),
     }
     return data
+
+
+def fix_to_dict(finding: Finding, report: Report) -> dict | None:
+    """The finding's fix: safety, description and edits (1-based, end-exclusive positions)."""
+    from nglint.fixer import Fix
+
+    fix = finding.fix
+    if not isinstance(fix, Fix):
+        return None
+    return {
+        "safety": fix.safety,
+        "description": fix.description,
+        "edits": [
+            {
+                "path": report.display_path(edit.path),
+                "start": {"line": edit.region.start_line, "column": edit.region.start_column},
+                "end": {"line": edit.region.end_line, "column": edit.region.end_column},
+                "text": edit.display_text,
+            }
+            for edit in fix.edits
+            if edit.region is not None
+        ],
+    }
 
 
 def render(report: Report) -> str:
