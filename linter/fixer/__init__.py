@@ -12,7 +12,7 @@ from nglint.findings import Finding
 from nglint.fixer.model import DISPLAY, SAFE, SAFETIES, UNSAFE, Edit, Fix
 from nglint.source import Region
 
-__all__ = ["DISPLAY", "SAFE", "SAFETIES", "UNSAFE", "Edit", "Fix", "FixHookFailed", "attach_fixes", "fix_edits"]
+__all__ = ["DISPLAY", "SAFE", "SAFETIES", "UNSAFE", "Edit", "Fix", "FixHookFailed", "attach_fixes", "fix_edits", "fix_mapping"]
 
 
 class FixHookFailed(Exception):
@@ -51,3 +51,27 @@ def fix_edits(finding: Finding) -> list[tuple[str, Region, str]]:
     if not isinstance(fix, Fix):
         return []
     return [(edit.path, edit.region, edit.display_text) for edit in fix.edits if edit.region is not None]
+
+
+def fix_mapping(fix, display_path=None):
+    """A Fix as plain data: `{"safety", "description", "edits": [{"path", "start": {"line",
+    "column"}, "end": {...}, "text"}]}` (the JSON `fix` field; SARIF `fixes[]` reads the
+    same shape). Paths stay absolute unless `display_path` maps them. Anything that is
+    not a Fix is returned unchanged."""
+    if not isinstance(fix, Fix):
+        return fix
+    show = display_path or (lambda path: path)
+    return {
+        "safety": fix.safety,
+        "description": fix.description,
+        "edits": [
+            {
+                "path": show(edit.path),
+                "start": {"line": edit.region.start_line, "column": edit.region.start_column},
+                "end": {"line": edit.region.end_line, "column": edit.region.end_column},
+                "text": edit.display_text,
+            }
+            for edit in fix.edits
+            if edit.region is not None
+        ],
+    }

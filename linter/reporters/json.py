@@ -31,25 +31,11 @@ def finding_to_dict(finding: Finding, report: Report) -> dict:
 
 def fix_to_dict(finding: Finding, report: Report) -> dict | None:
     """The finding's fix: safety, description and edits (1-based, end-exclusive positions)."""
-    from nglint.fixer import Fix
-
-    fix = finding.fix
-    if not isinstance(fix, Fix):
+    if finding.fix is None:
         return None
-    return {
-        "safety": fix.safety,
-        "description": fix.description,
-        "edits": [
-            {
-                "path": report.display_path(edit.path),
-                "start": {"line": edit.region.start_line, "column": edit.region.start_column},
-                "end": {"line": edit.region.end_line, "column": edit.region.end_column},
-                "text": edit.display_text,
-            }
-            for edit in fix.edits
-            if edit.region is not None
-        ],
-    }
+    from nglint.fixer import Fix, fix_mapping
+
+    return fix_mapping(finding.fix, report.display_path) if isinstance(finding.fix, Fix) else None
 
 
 def render(report: Report) -> str:
