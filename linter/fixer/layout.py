@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from nglint.fixer.lexer import Lexed, Statement, lex
+from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.fixer.model import Edit, digest
 
 _BLANK = b" \t"
@@ -134,7 +134,7 @@ class SourceFile:
             else:
                 indent = self.child_indent(parent)
             return self._new_lines_after_line(stmt.end, indent, lines)
-        return Edit(self.path, stmt.end, stmt.end, " " + " ".join(lines))
+        return Edit(self.path, stmt.end, stmt.end, " " + _inline(lines))
 
     def append_to_block(self, block: Statement, lines: list[str]) -> Edit:
         """New directives as the last ones of `block`, before its closing brace."""
@@ -149,7 +149,7 @@ class SourceFile:
                 raise NoFix("unexpected block layout")
             return Edit(self.path, start, start, "".join(indent + line + eol for line in lines))
         before = self.data[close - 1 : close]
-        joined = " ".join(lines)
+        joined = _inline(lines)
         text = joined + " " if before in (b" ", b"\t") else " " + joined + " "
         return Edit(self.path, close, close, text)
 
@@ -157,13 +157,15 @@ class SourceFile:
         """Replace a simple directive (name to `;`) by new directive(s), same indentation."""
         if stmt.children is not None:
             raise NoFix(f"{stmt.name} on line {stmt.line} is a block; nglint replaces simple directives only")
-        if len(lines) == 1:
+        if not self.rest_of_line_is_free(stmt.end):
+            text = _inline(lines)
+        elif len(lines) == 1:
             text = lines[0]
         elif self.starts_line(stmt.start):
             indent = self.indent_of(stmt.start)
             text = (self.eol_at(stmt.start) + indent).join(lines)
         else:
-            text = " ".join(lines)
+            text = _inline(lines)
         return Edit(self.path, stmt.start, stmt.end, text)
 
     def _eol_before(self, offset: int) -> str:
@@ -183,3 +185,17 @@ class SourceFile:
             return Edit(self.path, at, at, "".join(eol + indent + line for line in lines))
         at = end + 1
         return Edit(self.path, at, at, "".join(indent + line + eol for line in lines))
+
+
+def _inline(lines: list[str]) -> str:
+    """Directives joined on one line, their `# comments` dropped: text follows them on
+    that line (`upstream a { server x; }`), and a comment would swallow it."""
+    parts = []
+    for line in lines:
+        data = line.encode("utf-8", errors="surrogateescape")
+        _, comments = tokenize(data)
+        if comments:
+            data = data[: comments[0].start].rstrip()
+        if data:
+            parts.append(data.decode("utf-8", errors="surrogateescape"))
+    return " ".join(parts)
