@@ -168,7 +168,7 @@ def _apply_fixes(report, args: argparse.Namespace, relint):
     _report_fix_failures(report, outcome.failures)
     if outcome.applied:
         files = len(outcome.files)
-        print(f"Fixed {len(outcome.applied)} finding(s) in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+        print(f"Applied {len(outcome.applied)} fix(es) to {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
     _fix_hint(outcome.report, args.unsafe_fixes, only_unsafe=True)
     return outcome.report
 

@@ -63,7 +63,8 @@ def _conflict(a: Edit, b: Edit) -> bool:
 
 
 def choose(candidates: list[tuple[Finding, Fix]]) -> tuple[list[tuple[Finding, Fix]], list[tuple[Finding, Fix]]]:
-    """(chosen, deferred): a deterministic maximal set of fixes whose edits do not touch."""
+    """(chosen, deferred): a deterministic maximal set of fixes whose edits do not touch
+    and that do not add the same directive to the same block."""
     ordered = sorted(
         candidates,
         key=lambda item: (item[1].edits[0].path, item[1].edits[0].start, item[1].edits[0].end, item[0].rule, item[0].message),
@@ -71,12 +72,14 @@ def choose(candidates: list[tuple[Finding, Fix]]) -> tuple[list[tuple[Finding, F
     chosen: list[tuple[Finding, Fix]] = []
     deferred: list[tuple[Finding, Fix]] = []
     taken: list[Edit] = []
+    claimed: set = set()
     for finding, fix in ordered:
-        if any(_conflict(edit, other) for edit in fix.edits for other in taken):
+        if claimed & fix.claims or any(_conflict(edit, other) for edit in fix.edits for other in taken):
             deferred.append((finding, fix))
             continue
         chosen.append((finding, fix))
         taken.extend(fix.edits)
+        claimed |= fix.claims
     return chosen, deferred
 
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from nglint.findings import Finding
 from nglint.fixer.layout import NoFix, SourceFile
-from nglint.fixer.lexer import Statement
+from nglint.fixer.lexer import Statement, tokenize
 from nglint.fixer.model import Edit, Fix, edit_region
 from nglint.fixer.render import render_lines
 from nglint.nginx_tree import Directive
@@ -50,6 +50,7 @@ class FixBuilder:
         self.safety = safety or rule.fix_safety or "display"
         self.edits: list[Edit] = []
         self.sha256: dict[str, str] = {}
+        self.claims: set[tuple[str, int, str]] = set()
 
     # -- locating -----------------------------------------------------------------------
     def source(self, directive: Directive) -> tuple[SourceFile, Statement]:
@@ -66,19 +67,24 @@ class FixBuilder:
     # -- edits --------------------------------------------------------------------------
     def insert_after(self, directive: Directive, template: str, **context) -> None:
         source, stmt = self.source(directive)
-        self._add(source, source.insert_after(stmt, render_lines(template, **context)))
+        lines = render_lines(template, **context)
+        self._add(source, source.insert_after(stmt, lines), source.parent(stmt), lines)
 
     def append_to_block(self, block: Directive, template: str, **context) -> None:
         source, stmt = self.source(block)
-        self._add(source, source.append_to_block(stmt, render_lines(template, **context)))
+        lines = render_lines(template, **context)
+        self._add(source, source.append_to_block(stmt, lines), stmt, lines)
 
     def replace(self, directive: Directive, template: str, **context) -> None:
         source, stmt = self.source(directive)
-        self._add(source, source.replace(stmt, render_lines(template, **context)))
+        lines = render_lines(template, **context)
+        self._add(source, source.replace(stmt, lines), source.parent(stmt), lines)
 
-    def _add(self, source: SourceFile, edit: Edit) -> None:
+    def _add(self, source: SourceFile, edit: Edit, block: Statement | None, lines: list[str]) -> None:
         self.sha256[source.path] = source.sha256
         self.edits.append(replace(edit, region=edit_region(source.data, edit)))
+        where = block.start if block is not None else -1
+        self.claims.update((source.path, where, name) for name in directive_names(lines))
 
     def build(self, description: str) -> Fix | None:
         if not self.edits:
@@ -87,7 +93,21 @@ class FixBuilder:
         for first, second in zip(edits, edits[1:]):
             if first.path == second.path and second.start < first.end:
                 raise NoFix("the fix's own edits overlap")
-        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256))
+        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims))
+
+
+def directive_names(lines: list[str]) -> list[str]:
+    """Names of the directives in rendered lines (the first token after each `;`)."""
+    names, expect = [], True
+    for line in lines:
+        tokens, _ = tokenize(line.encode("utf-8", errors="surrogateescape"))
+        for token in tokens:
+            if expect and not token.quoted and token.value not in ("{", "}", ";"):
+                names.append(token.value)
+                expect = False
+            elif not token.quoted and token.value in ("{", "}", ";"):
+                expect = True
+    return names
 
 
 def upstreams_named(project, finding: Finding) -> list:

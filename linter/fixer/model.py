@@ -49,6 +49,10 @@ class Fix:
     description: str
     edits: list[Edit] = field(default_factory=list)
     sha256: dict[str, str] = field(default_factory=dict)
+    # (path, offset of the enclosing block or -1 for a file's top level, directive name)
+    # for each directive the fix adds or rewrites: two fixes adding the same directive to
+    # the same block would make nginx reject it as duplicate, so they never share a pass.
+    claims: frozenset = frozenset()
 
     @property
     def paths(self) -> list[str]:
