@@ -129,10 +129,22 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
     failures = [Failure(f, bad[id(fix)]) for f, fix in chosen if id(fix) in bad]
     good = [(f, fix) for f, fix in chosen if id(fix) not in bad]
     changes = []
+    unparsable: dict[int, str] = {}
     for path in sorted({p for _, fix in good for p in fix.paths}):
         items = [(f, fix) for f, fix in good if path in fix.paths]
         edits = [e for _, fix in items for e in fix.edits if e.path == path]
-        changes.append(FileChange(path, contents[path], apply_edits(contents[path], edits), items))
+        new = apply_edits(contents[path], edits)
+        try:
+            lex(new)  # stricter than crossplane about a block closed inside a directive
+        except ValueError as exc:
+            for _, fix in items:
+                unparsable[id(fix)] = f"not applied: the fixed file would not parse: {exc}"
+            continue
+        changes.append(FileChange(path, contents[path], new, items))
+    if unparsable:
+        # a multi-file fix with one bad file is dropped everywhere
+        failures += [Failure(f, unparsable[id(fix)]) for f, fix in good if id(fix) in unparsable]
+        changes = [c for c in changes if not any(id(fix) in unparsable for _, fix in c.fixes)]
     return changes, failures
 
 
@@ -235,23 +247,52 @@ def _rollback(group: list[FileChange]) -> list[str]:
     return problems
 
 
+def _line_map(change: FileChange):
+    """Old line number -> new line number in one rewritten file (lines below an edit move)."""
+    edits = sorted((e for _, fix in change.fixes for e in fix.edits if e.path == change.path), key=lambda e: e.start)
+    starts = [0] + [i + 1 for i, byte in enumerate(change.old) if byte == 10]
+
+    def new_line(line: int) -> int:
+        if not 1 <= line <= len(starts):
+            return line
+        offset = starts[line - 1]
+        shift = 0
+        for edit in edits:
+            if edit.start <= offset and edit.end <= offset:
+                shift += edit.data.count(b"\n") - change.old.count(b"\n", edit.start, edit.end)
+        return line + shift
+
+    return new_line
+
+
 def _verdict(group: list[FileChange], before: list[Finding], after: list[Finding]) -> str | None:
-    """Why the group's result must be rolled back, or None when it is good."""
-    paths = {c.path for c in group}
-    fixed = [f for c in group for f, _ in c.fixes]
-    fixed = list({id(f): f for f in fixed}.values())
+    """Why the group's result must be rolled back, or None when it is good.
+
+    Findings are compared by (rule, file, line), lines of the old text mapped through the
+    edits: the same rule at the same place is the same finding, whatever its wording.
+    """
+    maps = {change.path: _line_map(change) for change in group}
     for finding in after:
-        if finding.rule == "P001" and finding.location.path in paths:
+        if finding.rule == "P001" and finding.location.path in maps:
             return f"the fixed file does not parse: {finding.message}"
-    count_before = Counter(finding_key(f) for f in before)
-    count_after = Counter(finding_key(f) for f in after)
-    fixed_count = Counter(finding_key(f) for f in fixed)
-    for key, n in fixed_count.items():
-        if count_after[key] > count_before[key] - n:
-            return f"{key[0]} is still reported after the fix"
+
+    def moved(finding: Finding) -> tuple:
+        mapper = maps.get(finding.location.path)
+        return (finding.rule, finding.location.path, mapper(finding.line) if mapper else finding.line)
+
+    fixed = {id(f): (f, fix) for change in group for f, fix in change.fixes}
+    after_keys = Counter((f.rule, f.location.path, f.line) for f in after)
+    for finding, fix in fixed.values():
+        again = after_keys[moved(finding)] > 0
+        if fix.subject is not None:  # e.g. one finding per upstream, reported where the timeout now is
+            again = again or any(f.rule == finding.rule and f.location.path == finding.location.path
+                                 and f.data.get(fix.subject[0]) == fix.subject[1] for f in after)
+        if again:
+            return f"{finding.rule} is still reported after the fix"
+    before_keys = Counter(moved(f) for f in before if id(f) not in fixed)
     for finding in after:
-        key = finding_key(finding)
-        if finding.location.path in paths and count_after[key] > count_before[key] - fixed_count[key]:
+        key = (finding.rule, finding.location.path, finding.line)
+        if finding.location.path in maps and after_keys[key] > before_keys[key]:
             return f"the fix would add {finding.rule} at line {finding.line}: {finding.message}"
     return None
 
@@ -319,12 +360,4 @@ def preview(report, unsafe_fixes: bool) -> tuple[list[FileChange], list[Failure]
     """
     chosen, deferred = choose(applicable(report.findings, unsafe_fixes))
     changes, failures = plan_changes(chosen)
-    kept = []
-    for change in changes:
-        try:
-            lex(change.new)
-        except ValueError as exc:
-            failures.extend(Failure(f, f"the fixed file would not parse: {exc}") for f, _ in change.fixes)
-            continue
-        kept.append(change)
-    return kept, failures, len(deferred)
+    return changes, failures, len(deferred)

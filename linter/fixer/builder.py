@@ -43,8 +43,10 @@ def source_file(project, path: str) -> SourceFile:
 
 
 class FixBuilder:
-    def __init__(self, rule: Rule, finding: Finding, project, safety: str | None = None) -> None:
+    def __init__(self, rule: Rule, finding: Finding, project, safety: str | None = None,
+                 subject: tuple | None = None) -> None:
         self.rule = rule
+        self.subject = subject
         self.finding = finding
         self.project = project
         self.safety = safety or rule.fix_safety or "display"
@@ -93,7 +95,7 @@ class FixBuilder:
         for first, second in zip(edits, edits[1:]):
             if first.path == second.path and second.start < first.end:
                 raise NoFix("the fix's own edits overlap")
-        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims))
+        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims), self.subject)
 
 
 def directive_names(lines: list[str]) -> list[str]:

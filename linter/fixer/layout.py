@@ -59,7 +59,7 @@ class SourceFile:
     def statement(self, name: str, line: int, args: list[str]) -> Statement:
         """The statement crossplane reported as (name, line, args)."""
         for stmt in self.lexed.walk():
-            if stmt.line == line and stmt.name == name and stmt.args == list(args):
+            if stmt.line == line and stmt.name == name and _crossplane_args(stmt) == list(args):
                 return stmt
         raise NoFix(f"{name} on line {line} of {self.path} not found when re-reading the file")
 
@@ -199,3 +199,14 @@ def _inline(lines: list[str]) -> str:
         if data:
             parts.append(data.decode("utf-8", errors="surrogateescape"))
     return " ".join(parts)
+
+
+def _crossplane_args(stmt: Statement) -> list[str]:
+    """Arguments as crossplane reports them: it strips the parentheses of `if (...)`."""
+    args = list(stmt.args)
+    if stmt.name == "if" and args and args[0].startswith("(") and args[-1].endswith(")"):
+        args[0] = args[0][1:].lstrip()
+        args[-1] = args[-1][:-1].rstrip()
+        start, end = int(not args[0]), len(args) - int(not args[-1])
+        args = args[start:end]
+    return args

@@ -53,6 +53,9 @@ class Fix:
     # for each directive the fix adds or rewrites: two fixes adding the same directive to
     # the same block would make nginx reject it as duplicate, so they never share a pass.
     claims: frozenset = frozenset()
+    # (data key, value) naming what the finding is about when its line may move with the
+    # fix, e.g. ("upstream", "app") for rules that report once per upstream block
+    subject: tuple | None = None
 
     @property
     def paths(self) -> list[str]:

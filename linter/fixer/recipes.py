@@ -23,7 +23,7 @@ def set_upstream_timeout(rule: Rule, finding: Finding, project, template: str, s
     """Replace the upstream's keepalive_timeout, or add one after `keepalive` (else last)."""
     upstream = upstream_for(project, finding)
     pool = project.keepalive.pool(upstream)
-    fix = FixBuilder(rule, finding, project, safety)
+    fix = FixBuilder(rule, finding, project, safety, subject=("upstream", upstream.name))
     values = dict(context, seconds=seconds, upstream=upstream.name)
     if pool.timeout is not None:
         fix.replace(pool.timeout, template, note=False, **values)
