@@ -61,7 +61,7 @@ def fix(finding: Finding, project):
         _, index = site.effective_array("proxy_set_header")
         level = site.levels[index]
         same_file = [d for d in connection.own_headers if level.directive and d.path == level.directive.path]
-        fix = FixBuilder(RULE, finding, project)
+        fix = FixBuilder(RULE, finding, project, reveals=("KA002",))  # a used pool needs a chosen timeout
         add_to_level(fix, level, same_file[-1] if same_file else None, "ka004.j2", value=connection.dropped.arg(1))
         return fix.build(f'Repeat proxy_set_header Connection "{connection.dropped.arg(1)}" in this block')
     raise NoFix("the block's proxy_set_header directives were not found")

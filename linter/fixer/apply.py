@@ -290,8 +290,11 @@ def _verdict(group: list[FileChange], before: list[Finding], after: list[Finding
         if again:
             return f"{finding.rule} is still reported after the fix"
     before_keys = Counter(moved(f) for f in before if id(f) not in fixed)
+    revealed = {rule for _, fix in fixed.values() for rule in fix.reveals}
     for finding in after:
         key = (finding.rule, finding.location.path, finding.line)
+        if finding.rule in revealed:
+            continue
         if finding.location.path in maps and after_keys[key] > before_keys[key]:
             return f"the fix would add {finding.rule} at line {finding.line}: {finding.message}"
     return None

@@ -44,9 +44,10 @@ def source_file(project, path: str) -> SourceFile:
 
 class FixBuilder:
     def __init__(self, rule: Rule, finding: Finding, project, safety: str | None = None,
-                 subject: tuple | None = None) -> None:
+                 subject: tuple | None = None, reveals: tuple[str, ...] = ()) -> None:
         self.rule = rule
         self.subject = subject
+        self.reveals = frozenset(reveals)
         self.finding = finding
         self.project = project
         self.safety = safety or rule.fix_safety or "display"
@@ -95,7 +96,7 @@ class FixBuilder:
         for first, second in zip(edits, edits[1:]):
             if first.path == second.path and second.start < first.end:
                 raise NoFix("the fix's own edits overlap")
-        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims), self.subject)
+        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims), self.subject, self.reveals)
 
 
 def directive_names(lines: list[str]) -> list[str]:

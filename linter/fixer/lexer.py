@@ -16,6 +16,7 @@ _SPECIAL = frozenset(b"{};")
 _QUOTES = frozenset(b"\"'")
 _BACKSLASH = ord("\\")
 _LUA_SUFFIX = "_by_lua_block"
+_LUA_CODE = "\x00lua\x00"  # stands for a Lua block's code, which is never compared
 
 
 class LexError(ValueError):
@@ -69,9 +70,9 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
     """(tokens, comments) of a whole file."""
     tokens: list[Token] = []
     comments: list[Token] = []
-    i, n, line = 0, len(data), 1
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    i = start
+    n, line = len(data), 1
+    i = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    directive_next = True
     while i < n:
         c = data[i]
         if c in _WS:
@@ -87,6 +88,7 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
             continue
         if c in _SPECIAL:
             tokens.append(Token(chr(c), i, i + 1, line))
+            directive_next = True
             i += 1
             continue
         if c in _QUOTES:
@@ -106,8 +108,13 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
                 line += ch == 10
                 buf.append(ch)
                 j += 1
-            tokens.append(Token(_text(bytes(buf)), i, j + 1, token_line, quoted=True))
+            value = _text(bytes(buf))
+            tokens.append(Token(value, i, j + 1, token_line, quoted=True))
             i = j + 1
+            if directive_next and value.endswith(_LUA_SUFFIX):
+                i, line = _lua_block(data, i, line, value, tokens)
+                continue
+            directive_next = False
             continue
         token_line, j = line, i
         while j < n:
@@ -117,17 +124,82 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
                 j += 2
                 continue
             if ch == ord("{") and j > i and data[j - 1] == ord("$"):
+                # crossplane reads `${...}` up to `}` or a blank, then takes the next
+                # character into the token whatever it is (unless `{ } ;`): mirrored so
+                # that arguments match crossplane's, e.g. "${HOST} fail_timeout=0".
                 while j < n and data[j] != ord("}") and data[j] not in _WS:
                     j += 1
                 if j < n and data[j] == ord("}"):
                     j += 1
+                if j < n and data[j] not in _SPECIAL:
+                    line += data[j] == 10
+                    j += 2 if data[j] == _BACKSLASH and j + 1 < n else 1
                 continue
             if ch in _WS or ch in _SPECIAL:
                 break
             j += 1
-        tokens.append(Token(_text(data[i:j]), i, j, token_line))
+        value = _text(data[i:j])
+        tokens.append(Token(value, i, j, token_line))
         i = j
+        # crossplane hands over to its Lua lexer only when the name ends at a blank
+        if directive_next and value.endswith(_LUA_SUFFIX) and (j >= n or data[j] in _WS):
+            i, line = _lua_block(data, i, line, value, tokens)
+            directive_next = True
+            continue
+        directive_next = False
     return tokens, comments
+
+
+def _lua_block(data: bytes, i: int, line: int, name: str, tokens: list[Token]) -> tuple[int, int]:
+    """Skip a `*_by_lua_block { ... }` as crossplane's Lua extension does (braces counted
+    outside Lua strings and `--` comments); it becomes one quoted token and a `;`."""
+    n = len(data)
+    if name == "set_by_lua_block":  # the one Lua block directive with an argument
+        while i < n and data[i] in _WS:
+            line += data[i] == 10
+            i += 1
+        start = i
+        while i < n and data[i] not in _WS:
+            i += 1
+        tokens.append(Token(_text(data[start:i]), start, i, line))
+    while i < n and data[i] in _WS:
+        line += data[i] == 10
+        i += 1
+    if i >= n or data[i] != ord("{"):
+        raise LexError(f"{name} on line {line}: expected {{ to start the Lua block")
+    start, token_line, depth = i, line, 0
+    while i < n:
+        ch = data[i]
+        if ch == _BACKSLASH:
+            line += i + 1 < n and data[i + 1] == 10
+            i += 2
+            continue
+        if ch == ord("-") and data[i + 1 : i + 2] == b"-":
+            end = data.find(b"\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in _QUOTES:
+            j = i + 1
+            while j < n and data[j] != ch:
+                if data[j] == _BACKSLASH:
+                    line += j + 1 < n and data[j + 1] == 10
+                    j += 2
+                    continue
+                line += data[j] == 10
+                j += 1
+            i = j + 1
+            continue
+        line += ch == 10
+        if ch == ord("{"):
+            depth += 1
+        elif ch == ord("}"):
+            depth -= 1
+            if depth == 0:
+                tokens.append(Token(_LUA_CODE, start, i + 1, token_line, quoted=True))
+                tokens.append(Token(";", i + 1, i + 1, line))
+                return i + 1, line
+        i += 1
+    raise LexError(f"{name} on line {token_line}: unterminated Lua block")
 
 
 def lex(data: bytes) -> Lexed:
@@ -149,8 +221,6 @@ def _statements(tokens: list[Token], index: int, top: bool) -> tuple[list[Statem
         if tok.value in ("{", ";") and not tok.quoted:
             raise LexError(f'unexpected "{tok.value}" on line {tok.line}')
         name = tok
-        if name.value.endswith(_LUA_SUFFIX):
-            raise LexError(f"{name.value} on line {name.line}: Lua blocks are not re-lexed")
         args: list[str] = []
         index += 1
         while index < n and not (tokens[index].value in ("{", ";", "}") and not tokens[index].quoted):

@@ -56,6 +56,9 @@ class Fix:
     # (data key, value) naming what the finding is about when its line may move with the
     # fix, e.g. ("upstream", "app") for rules that report once per upstream block
     subject: tuple | None = None
+    # rules the fix may legitimately bring out, e.g. KA003 makes a pool used, after which
+    # KA002 asks for its idle timeout: such a finding is a consequence, not a regression
+    reveals: frozenset = frozenset()
 
     @property
     def paths(self) -> list[str]:

@@ -69,3 +69,10 @@ def child_in_level(site, index: int) -> Directive:
     if index == len(site.levels) - 1:
         return site.directive
     return site.levels[index + 1].directive
+
+
+def unread_includes(project, levels) -> list[Directive]:
+    """`include` directives of these levels that nglint could not follow (P002): what
+    they hold, e.g. proxy_set_header lines, is unknown."""
+    failed = {(p.path, p.line) for p in project.problems if p.code == "P002"}
+    return [d for level in levels for d in level.own("include") if (d.path, d.line) in failed]
