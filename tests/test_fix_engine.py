@@ -459,3 +459,82 @@ def test_templates_are_found_through_importlib_resources():
     from nglint.fixer.render import template_names
 
     assert template_names() == ["hc001.j2", "ka001.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"]
+
+
+def test_ka003_leaves_an_explicit_connection_header_alone(tmp_path):
+    """`Connection "upgrade"` is a WebSocket location: clearing it would break it."""
+    write_tree(tmp_path, {"nginx.conf": """
+        events {}
+        http {
+            upstream app { server 127.0.0.1:8080; keepalive 8; keepalive_timeout 5s; }
+            server {
+                listen 8000;
+                location /ws/ {
+                    proxy_pass http://app;
+                    proxy_http_version 1.1;
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection "upgrade";
+                }
+            }
+        }
+        """})
+    _, (finding,) = findings(tmp_path, "KA003")
+    assert finding.fix is None
+    assert nglint_bytes("check", "--diff", "--unsafe-fixes", ".", cwd=tmp_path).stdout == b""
+
+
+def test_ka003_fix_may_reveal_ka002_and_is_kept(tmp_path):
+    """Once the pool is used, its untuned timeout matters (KA002): a consequence of the
+    fix, reported afterwards, not a reason to roll it back."""
+    write_tree(tmp_path, {"nginx.conf": """
+        events {}
+        http {
+            upstream app { server 127.0.0.1:8080; keepalive 8; }
+            server {
+                listen 8000;
+                location / {
+                    proxy_pass http://app;
+                }
+            }
+        }
+        """})
+    result = run_cli("check", "--fix", "--unsafe-fixes", "--format", "json", ".", cwd=tmp_path)
+    assert "fix not applied" not in result.stderr
+    rules = sorted(f["rule"] for f in json.loads(result.stdout)["findings"])
+    assert rules == ["KA002", "P005"] and result.returncode == 1
+    assert nginx_t(tmp_path, tmp_path / "t").returncode == 0
+
+
+def test_wheel_ships_the_templates(tmp_path):
+    """Build the wheel from a copy of the tracked sources (offline, no isolation)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    try:
+        import wheel  # noqa: F401  (setuptools < 70.1 needs it for bdist_wheel)
+    except ImportError:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("the `wheel` package is missing: the [test] extra installs it")
+        pytest.skip("the `wheel` package is not installed")
+    from conftest import PROJECT_ROOT
+
+    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    if files.returncode != 0:
+        pytest.skip("not a git checkout")
+    source = tmp_path / "src"
+    for rel in files.stdout.splitlines():
+        if (PROJECT_ROOT / rel).is_file():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            (source / rel).write_bytes((PROJECT_ROOT / rel).read_bytes())
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index", "-q", "-w",
+         str(tmp_path / "dist"), str(source)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (built,) = (tmp_path / "dist").glob("nglint-*.whl")
+    names = set(zipfile.ZipFile(built).namelist())
+    templates = {"hc001.j2", "ka001.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"}
+    assert {f"nglint/checks/templates/{name}" for name in templates} <= names
+    assert "nglint/fixer/apply.py" in names
