@@ -37,7 +37,7 @@ upstream api {
     keepalive_timeout 4s;   # Node.js keepAliveTimeout is 5s
 }
 """,
-    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout.",
+    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (without a linked backend the fix only shows nginx's 60s made explicit).",
     tags=("keepalive", "reliability"),
     fix_safety="safe",
 )
