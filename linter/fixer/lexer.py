@@ -9,9 +9,12 @@ The result is checked against crossplane's arguments by the caller before it is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 _WS = frozenset(b" \t\r\n\f\v")
+_BLANKS = re.compile(rb"[ \t\r\f\v]+")
+_PLAIN = re.compile(rb"[^ \t\r\n\f\v{};\\$]+")  # runs with nothing to decide inside a token
 _SPECIAL = frozenset(b"{};")
 _QUOTES = frozenset(b"\"'")
 _BACKSLASH = ord("\\")
@@ -78,7 +81,9 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
         if c in _WS:
             if c == 10:
                 line += 1
-            i += 1
+                i += 1
+            else:
+                i = _BLANKS.match(data, i).end()
             continue
         if c == ord("#"):
             j = data.find(b"\n", i)
@@ -118,6 +123,10 @@ def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
             continue
         token_line, j = line, i
         while j < n:
+            plain = _PLAIN.match(data, j)
+            if plain is not None:
+                j = plain.end()
+                continue
             ch = data[j]
             if ch == _BACKSLASH and j + 1 < n:
                 line += data[j + 1] == 10
