@@ -170,10 +170,11 @@ def write_atomic(path: str, data: bytes, expected_sha256: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, stat.S_IMODE(info.st_mode))
-        try:
-            os.chown(tmp, info.st_uid, info.st_gid)
-        except OSError:
-            pass  # not permitted for another owner: the file becomes ours, mode kept
+        if hasattr(os, "chown"):  # POSIX only
+            try:
+                os.chown(tmp, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not permitted for another owner: the file becomes ours, mode kept
         _check_unchanged(real, path, expected_sha256)  # narrow the window before the rename
         os.replace(tmp, real)
     except WriteRefused:
