@@ -538,3 +538,15 @@ def test_wheel_ships_the_templates(tmp_path):
     templates = {"hc001.j2", "ka001.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"}
     assert {f"nglint/checks/templates/{name}" for name in templates} <= names
     assert "nglint/fixer/apply.py" in names
+
+
+def test_cli_fix_and_diff_are_exclusive_and_a_clean_tree_has_no_diff(tmp_path):
+    import shutil
+
+    from conftest import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "samples" / "02-tomcat-race-fixed", tmp_path, dirs_exist_ok=True)
+    both = run_cli("check", "--fix", "--diff", ".", cwd=tmp_path)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+    clean = nglint_bytes("check", "--diff", ".", cwd=tmp_path)
+    assert clean.returncode == 0 and clean.stdout == b""
