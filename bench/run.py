@@ -194,8 +194,11 @@ def machine_lines(gixy: str | None) -> list[str]:
     import crossplane  # noqa: F401  (version only)
     from importlib.metadata import version
 
+    import subprocess
+
+    commit = subprocess.run(["git", "-C", PROJECT, "describe", "--always", "--dirty"], capture_output=True, text=True, check=False).stdout.strip()
     lines = [
-        f"- Date: {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Date: {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; nglint at commit {commit or 'unknown'}",
         f"- Machine: {os.cpu_count()} cores ({cpu or 'unknown CPU'}), {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()} ({sys.executable}); crossplane {version('crossplane')}, lxml {version('lxml')}",
     ]
