@@ -116,7 +116,14 @@ def directive_names(lines: list[str]) -> list[str]:
 def upstreams_named(project, finding: Finding) -> list:
     """Upstreams with the finding's `data["upstream"]` name (several configs may reuse one)."""
     name = finding.data.get("upstream")
-    return [u for u in project.keepalive.all_upstreams() if u.name == name]
+    # Indexed once per project: scanning every upstream per finding was quadratic (issue 8).
+    index = project.__dict__.get("_upstreams_by_name")
+    if index is None:
+        index = {}
+        for upstream in project.keepalive.all_upstreams():
+            index.setdefault(upstream.name, []).append(upstream)
+        project.__dict__["_upstreams_by_name"] = index
+    return list(index.get(name, ()))
 
 
 def upstream_for(project, finding: Finding):
