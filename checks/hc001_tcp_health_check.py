@@ -1,0 +1,55 @@
+"""HC001: nginx_upstream_check_module TCP probes leave connections for the backend to reset."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Rule, Severity, at_directive
+
+RULE = Rule(
+    code="HC001",
+    name="tcp-health-check",
+    severity=Severity.WARNING,
+    summary="An upstream `check` (nginx_upstream_check_module / tengine) uses type=tcp, the default.",
+    rationale="""
+A TCP health check opens a connection and leaves it for the backend to close. Backends that
+reset idle connections (IIS, some load balancers) answer with RST, and nginx logs
+`recv() failed (104: Connection reset by peer)` for every probe, which buries real upstream
+errors in error.log. An HTTP check sends a request and closes cleanly.
+""",
+    bad_example="""
+upstream app {
+    server 10.0.0.7:80;
+    check interval=3000 rise=2 fall=5 timeout=1000;
+}
+""",
+    good_example="""
+upstream app {
+    server 10.0.0.7:80;
+    check interval=3000 rise=2 fall=5 timeout=1000 type=http;
+    check_keepalive_requests 1;
+    check_http_send "HEAD /health HTTP/1.0\\r\\n\\r\\n";
+}
+""",
+    fix="Use `type=http` with `check_keepalive_requests 1` and a check_http_send request.",
+    tags=("health-check", "logging"),
+    fix_safety="display",
+)
+
+
+def check(project) -> Iterable[Finding]:
+    for upstream in project.keepalive.all_upstreams():
+        for directive in upstream.own("check"):
+            types = [arg.split("=", 1)[1].lower() for arg in directive.args if arg.lower().startswith("type=")]
+            probe = types[-1] if types else "tcp"
+            if probe != "tcp":
+                continue
+            how = "type=tcp" if types else "no type= (tcp is the default)"
+            message = (
+                f"Health check of upstream {upstream.name!r} uses {how}. The probe connection is left open for the "
+                "backend to close, and backends that reset idle connections flood error.log with recv() failed (104). "
+                "Use type=http with check_keepalive_requests 1."
+            )
+            finding = at_directive(RULE, directive, message)
+            finding.data = {"upstream": upstream.name}
+            yield finding

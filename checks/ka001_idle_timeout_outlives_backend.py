@@ -1,0 +1,95 @@
+"""KA001: a pooled upstream keeps idle connections at least as long as the backend does."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint.units import format_ms
+
+RULE = Rule(
+    code="KA001",
+    name="idle-timeout-outlives-backend",
+    severity=Severity.ERROR,
+    summary="A pooled upstream keeps idle connections open longer than the backend behind it does.",
+    rationale="""
+nginx reuses idle upstream connections until its keepalive_timeout (60s by default) runs out.
+When the backend (Tomcat keepAliveTimeout, which defaults to connectionTimeout, 20s in the
+shipped server.xml) closes an idle connection first, nginx can send the next request on a
+socket the backend is closing. The result is `recv() failed (104: Connection reset by peer)`
+or `upstream prematurely closed connection` and a 502. nginx retries such a request on
+another connection only when it is idempotent, so POST, PATCH and LOCK fail, with no line
+in the backend's log. nginx's idle timeout must end first, with a safety margin.
+""",
+    bad_example="""
+upstream app {
+    server tomcat:8080;
+    keepalive 32;            # idle timeout: 60s (default)
+}
+# server.xml: <Connector port="8080" connectionTimeout="20000"/>
+""",
+    good_example="""
+upstream app {
+    server tomcat:8080;
+    keepalive 32;
+    keepalive_timeout 18s;   # below Tomcat's 20s minus the margin
+}
+""",
+    fix="Set the upstream's keepalive_timeout to the largest whole number of seconds below the backend's idle timeout minus the margin.",
+    tags=("keepalive", "reliability", "cross-tier"),
+    fix_safety="safe",
+)
+
+
+def check(project) -> Iterable[Finding]:
+    analysis = project.keepalive
+    margin = project.settings.margin
+    for upstream in analysis.all_upstreams():
+        pool = analysis.pool(upstream)
+        if not pool.pooled:
+            continue
+        violations = analysis.violations(upstream)
+        if not violations:
+            continue
+        worst = violations[0]
+        backend = worst.backend
+        nginx_source = pool.timeout_text()
+        if pool.by_default:
+            nginx_source += ", pooled by default since nginx 1.29.7 (see KA005)"
+        where = f"{display_path(backend.location.path)}:{backend.location.line}"
+        if worst.suggested_seconds is not None:
+            advice = f"set keepalive_timeout {worst.suggested_seconds}s; in the upstream block"
+        else:
+            advice = (
+                f"no whole-second keepalive_timeout satisfies the margin for a {format_ms(worst.backend_ms)} backend: "
+                "raise the backend's idle timeout or disable the pool (keepalive 0)"
+            )
+        message = (
+            f"Upstream {upstream.name!r} keeps idle connections longer than its backend closes them. "
+            f"nginx: {format_ms(worst.nginx_ms)} ({nginx_source}); "
+            f"{backend.label}: {format_ms(worst.backend_ms)} ({backend.idle_timeout_source}, {where}). "
+            f"nginx must close first, by at least {format_ms(margin.required_gap_ms(worst.backend_ms))} "
+            f"(margin {margin.describe()}, minimum 1s): {advice}."
+        )
+        related = [
+            Related(
+                Location(v.backend.location.path, v.backend.location.line),
+                f"{v.backend.label} closes idle connections after {format_ms(v.backend_ms)} ({v.backend.idle_timeout_source})",
+            )
+            for v in violations
+        ]
+        anchor_directive = pool.report_directive or upstream.directive
+        finding = at_directive(RULE, anchor_directive, message, related=related)
+        finding.data = {
+            "upstream": upstream.name,
+            "nginx_timeout_ms": worst.nginx_ms,
+            "backend_timeout_ms": worst.backend_ms,
+            "max_allowed_ms": worst.max_allowed_ms,
+            "suggested_seconds": worst.suggested_seconds,
+            "backend_label": backend.label,
+            "backend_source": backend.idle_timeout_source,
+            "backend_location": where,
+            "pooled_by_default": pool.by_default,
+        }
+        yield finding
+

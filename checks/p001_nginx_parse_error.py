@@ -1,0 +1,37 @@
+"""P001: an nginx file cannot be parsed; nothing in it can be checked."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Rule, Severity, from_problem, problems_with_code
+
+RULE = Rule(
+    code="P001",
+    name="nginx-parse-error",
+    severity=Severity.ERROR,
+    summary="An nginx configuration file cannot be read or parsed.",
+    rationale="""
+A file nglint cannot parse is a file none of its checks ran on; nginx would refuse it too
+(`nginx -t`). The message and line come from the parser.
+""",
+    bad_example="""
+server {
+    location / {
+        proxy_pass http://app;
+}
+""",
+    good_example="""
+server {
+    location / {
+        proxy_pass http://app;
+    }
+}
+""",
+    tags=("parse",),
+)
+
+
+def check(project) -> Iterable[Finding]:
+    for problem in problems_with_code(project, RULE.code):
+        yield from_problem(RULE, problem)

@@ -1,0 +1,66 @@
+"""P005: a pooled upstream that nglint cannot link to any backend."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+
+RULE = Rule(
+    code="P005",
+    name="unlinked-upstream",
+    severity=Severity.INFO,
+    summary="A pooled upstream links to no backend, so its idle timeout was not checked.",
+    rationale="""
+KA001 compares an upstream's idle timeout with the backend's. nglint links them by port
+(an upstream `server host:8080` to a server.xml Connector on 8080) or by explicit
+configuration. When neither works, or a port matches connectors in several server.xml files,
+the comparison is skipped: declare the link.
+""",
+    bad_example="""
+upstream api { server node:3000; keepalive 16; }   # no server.xml listens on 3000
+""",
+    good_example="""
+# pyproject.toml
+[[tool.nglint.backend]]
+upstream = "api"
+idle-timeout = "5s"     # Node.js keepAliveTimeout
+""",
+    tags=("linking",),
+)
+
+_HOW = (
+    'declare it in [tool.nglint] config: [[tool.nglint.backend]] upstream = "{name}" with '
+    'server-xml = "path/to/server.xml" or idle-timeout = "5s"'
+)
+
+
+def check(project) -> Iterable[Finding]:
+    analysis = project.keepalive
+    for upstream in analysis.all_upstreams():
+        pool = analysis.pool(upstream)
+        if not pool.pooled:
+            continue
+        links = analysis.links(upstream)
+        if links.links:
+            continue
+        how = _HOW.format(name=upstream.name)
+        related: list[Related] = []
+        if links.explicit_error:
+            reason = f"its [[tool.nglint.backend]] entry cannot be used: {links.explicit_error}"
+        elif links.ambiguous:
+            server, candidates = links.ambiguous[0]
+            port = f"port {server.port}" if server is not None else "the declared server.xml"
+            places = ", ".join(f"{display_path(b.location.path)}:{b.location.line}" for b in candidates)
+            reason = f"{port} is ambiguous: it matches connectors in {places}; nglint does not guess"
+            related = [Related(Location(b.location.path, b.location.line), f"candidate: {b.label}") for b in candidates]
+        else:
+            ports = sorted({s.port for s in links.unmatched if s.port is not None})
+            if ports:
+                reason = "no server.xml HTTP Connector found for port " + ", ".join(str(p) for p in ports)
+            else:
+                reason = "its servers have no TCP port to match"
+        message = f"Pooled upstream {upstream.name!r} links to no backend, so its idle timeout was not checked: {reason}. To check it, {how}."
+        finding = at_directive(RULE, upstream.directive, message, related=related)
+        finding.data = {"upstream": upstream.name, "ambiguous": bool(links.ambiguous)}
+        yield finding

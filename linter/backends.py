@@ -1,0 +1,67 @@
+"""Backends: anything behind nginx with an address and an idle keep-alive timeout.
+
+Tomcat is the first kind. A new kind (Jetty, gunicorn, Node) adds a BackendParser to
+BACKEND_PARSERS; checks only ever see the Backend shape below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from nglint.findings import Location
+from nglint.problems import Problem
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One listening endpoint and how long it keeps an idle keep-alive connection.
+
+    `idle_timeout_ms` None means the backend never closes idle connections itself.
+    `keepalive_disabled` is true when it closes after every response (nginx then never
+    reuses the connection, so there is no race). `timeout_known` is false when the value
+    hides behind an unresolved placeholder (reported as P004, never guessed).
+    """
+
+    kind: str
+    label: str
+    port: int | None
+    idle_timeout_ms: int | None
+    idle_timeout_source: str
+    location: Location
+    anchor: str | None = None
+    protocol: str = "http"
+    keepalive_disabled: bool = False
+    timeout_known: bool = True
+    attributes: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def speaks_http(self) -> bool:
+        return self.protocol == "http"
+
+
+@dataclass
+class BackendFile:
+    """What a backend parser found in one file."""
+
+    path: str
+    backends: list[Backend] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class BackendParser(Protocol):
+    """A pluggable reader of one kind of backend configuration file."""
+
+    kind: str
+
+    def claims(self, path: str) -> bool:
+        """True when `path` is a file this parser reads (decided by name, cheaply)."""
+
+    def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
+        """Read `path`; never raise: record P003/P004 problems instead."""
+
+
+def backend_parsers() -> list[BackendParser]:
+    from nglint.tomcat import TomcatServerXml
+
+    return [TomcatServerXml()]

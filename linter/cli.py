@@ -1,0 +1,143 @@
+"""Command line: `nglint check`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
+
+Exit codes (fixed; CI and pre-commit depend on them): 0 no error or warning findings,
+1 findings, 2 usage error or internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from nglint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 already; keep the message style
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"nglint: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nglint", description="Cross-tier linter for nginx and the servers behind it.")
+    parser.add_argument("--version", action="version", version=f"nglint {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
+    check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
+    check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
+    check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+
+    sub.add_parser("rules", help="list all rules")
+    rule = sub.add_parser("rule", help="show the documentation of one rule")
+    rule.add_argument("code")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules()
+        if args.command == "rule":
+            return _rule(args.code)
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        return EXIT_ERROR if args.command != "check" else EXIT_FINDINGS
+    except KeyboardInterrupt:
+        return 130
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _check(args: argparse.Namespace) -> int:
+    from nglint.config import ConfigError, load_settings, parse_version
+    from nglint.discovery import UsageError
+    from nglint.registry import RegistryError
+    from nglint.runner import CheckCrashed, run
+
+    try:
+        settings = load_settings(args.config, args.paths[0] if args.paths else ".")
+        if args.nginx_version:
+            try:
+                settings.nginx_version = parse_version(args.nginx_version)
+            except ValueError as exc:
+                raise ConfigError(f"--nginx-version: {exc}") from None
+            settings.origins["nginx-version"] = "--nginx-version"
+        for name in ("select", "ignore"):
+            value = _split(getattr(args, name))
+            if value is not None:
+                setattr(settings, name, value)
+                settings.origins[name] = f"--{name}"
+        report = run(args.paths, settings)
+    except (ConfigError, UsageError, RegistryError) as exc:
+        print(f"nglint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except CheckCrashed as exc:
+        print(f"nglint: internal error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    if args.format == "json":
+        from nglint.reporters import json as reporter
+
+        output = reporter.render(report)
+    else:
+        from nglint.reporters import text as reporter
+
+        output = reporter.render(report, colour=_use_colour(sys.stdout))
+    sys.stdout.write(output)
+    sys.stdout.flush()
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _use_colour(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _rules() -> int:
+    from nglint.registry import all_rules
+
+    for rule in all_rules():
+        fix = f" [fix: {rule.fix_safety}]" if rule.fix_safety else ""
+        print(f"{rule.code:<6} {rule.severity.value:<8} {rule.name:<36} {rule.summary}{fix}")
+    return EXIT_OK
+
+
+def _rule(code: str) -> int:
+    from nglint.registry import rule_by_code
+
+    rule = rule_by_code(code)
+    if rule is None:
+        print(f"nglint: error: unknown rule {code!r} (see `nglint rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(rule.render_text())
+    return EXIT_OK
+
+
+def _silence_broken_pipe() -> None:
+    """The reader went away (`| head -1`): stop writing without a traceback at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

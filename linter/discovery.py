@@ -1,0 +1,111 @@
+"""Find what to lint under the given paths: nginx candidates and backend files.
+
+Directories are searched for `nginx.conf`, `*.conf` files that look like nginx, and
+files a backend parser claims (server.xml). A `.conf` found by walking must look like
+nginx (supervisord.conf, redis.conf... are not ours); a file named on the command line
+is always taken as nginx unless a backend parser claims it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+
+from nglint.backends import BackendParser
+
+_SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+_NGINX_SNIFF = re.compile(
+    rb"^\s*(?:(?:http|server|upstream|location|events|stream|map|geo|types)\b[^;{#]*\{"
+    rb"|(?:proxy_pass|listen|server_name|root|include|worker_processes|fastcgi_pass|return|rewrite|add_header)\s)",
+    re.MULTILINE,
+)
+
+
+class UsageError(Exception):
+    """The invocation cannot be carried out (exit code 2)."""
+
+
+@dataclass
+class Inputs:
+    nginx_candidates: list[str] = field(default_factory=list)
+    backend_files: list[tuple[str, BackendParser]] = field(default_factory=list)
+    tree_roots: list[str] = field(default_factory=list)
+    explicit_files: set[str] = field(default_factory=set)
+
+
+def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int) -> Inputs:
+    """Collect inputs; nonexistent paths are a usage error."""
+    inputs = Inputs()
+    seen: set[str] = set()
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if not os.path.lexists(path):
+            raise UsageError(f"{raw}: no such file or directory")
+        if os.path.isdir(path):
+            inputs.tree_roots.append(path)
+            for file_path in _walk(path, exclude, base):
+                if len(seen) >= max_files:
+                    raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
+                _classify(file_path, parsers, inputs, seen, explicit=False)
+        else:
+            inputs.tree_roots.append(os.path.dirname(path))
+            if not _excluded(path, exclude, base):
+                _classify(path, parsers, inputs, seen, explicit=True)
+    inputs.nginx_candidates.sort(key=_entry_order)
+    return inputs
+
+
+def _entry_order(path: str) -> tuple:
+    """nginx.conf first (it includes the rest), shallow before deep, then by name."""
+    return (os.path.basename(path) != "nginx.conf", path.count(os.sep), path)
+
+
+def _walk(root: str, exclude: list[str], base: str):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS and not _excluded(os.path.join(dirpath, d), exclude, base)
+        )
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if not _excluded(full, exclude, base):
+                yield full
+
+
+def _excluded(path: str, patterns: list[str], base: str) -> bool:
+    if not patterns:
+        return False
+    rel = os.path.relpath(path, base).replace(os.sep, "/")
+    name = os.path.basename(path)
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+
+
+def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set[str], explicit: bool) -> None:
+    if path in seen:
+        return
+    seen.add(path)
+    for parser in parsers:
+        if parser.claims(path):
+            inputs.backend_files.append((path, parser))
+            return
+    name = os.path.basename(path)
+    if explicit:
+        if name != "catalina.properties":
+            inputs.nginx_candidates.append(path)
+            inputs.explicit_files.add(path)
+        return
+    if os.path.islink(path) and not os.path.exists(path):
+        return  # dangling or looping link found by walking: nothing to lint
+    if name == "nginx.conf" or (name.endswith(".conf") and looks_like_nginx(path)):
+        inputs.nginx_candidates.append(path)
+
+
+def looks_like_nginx(path: str) -> bool:
+    """Cheap sniff of the first 64 KiB for nginx blocks or directives."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return True  # unreadable: let the parser report it (P001)
+    return bool(_NGINX_SNIFF.search(head))

@@ -1,0 +1,140 @@
+"""Link each nginx upstream to the backend(s) behind it.
+
+Order of trust: an explicit `[[tool.nglint.backend]]` entry wins; otherwise an upstream
+`server host:port` links to the HTTP Connector listening on that port among the
+server.xml files found. The host is ignored (container names rarely match anything in
+server.xml), so a port found in several server.xml files is ambiguous: reported, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from nglint.backends import Backend
+from nglint.config import BackendSpec
+from nglint.findings import Location
+from nglint.nginx_model import ServerAddress, Upstream
+
+
+@dataclass(frozen=True)
+class Link:
+    backend: Backend
+    via: str
+    server: ServerAddress | None = None
+
+
+@dataclass
+class UpstreamLinks:
+    upstream: Upstream
+    links: list[Link] = field(default_factory=list)
+    ambiguous: list[tuple[ServerAddress | None, list[Backend]]] = field(default_factory=list)
+    unmatched: list[ServerAddress] = field(default_factory=list)
+    explicit: BackendSpec | None = None
+    explicit_error: str | None = None
+
+
+def link_all(project) -> dict[Upstream, UpstreamLinks]:
+    """Links for every upstream of every loaded config, keyed by the Upstream object."""
+    by_port: dict[int, list[Backend]] = {}
+    for backend in project.backends:
+        if backend.speaks_http and backend.port is not None:
+            by_port.setdefault(backend.port, []).append(backend)
+    specs: dict[str, BackendSpec] = {}
+    for spec in project.settings.backends:
+        specs.setdefault(spec.upstream.lower(), spec)
+    result: dict[Upstream, UpstreamLinks] = {}
+    for model in project.models:
+        for upstream in model.upstreams:
+            spec = specs.get(upstream.name.lower())
+            if spec is not None:
+                result[upstream] = _link_explicit(project, upstream, spec)
+            else:
+                result[upstream] = _link_by_port(upstream, by_port)
+    return result
+
+
+def _link_by_port(upstream: Upstream, by_port: dict[int, list[Backend]]) -> UpstreamLinks:
+    links = UpstreamLinks(upstream)
+    seen: set[Backend] = set()
+    for server in upstream.servers:
+        if server.port is None:
+            links.unmatched.append(server)
+            continue
+        candidates = by_port.get(server.port, [])
+        files = {backend.location.path for backend in candidates}
+        if not candidates:
+            links.unmatched.append(server)
+        elif len(files) > 1:
+            links.ambiguous.append((server, candidates))
+        else:
+            for backend in candidates:
+                if backend not in seen:
+                    seen.add(backend)
+                    links.links.append(Link(backend, f"port {server.port}", server))
+    return links
+
+
+def _link_explicit(project, upstream: Upstream, spec: BackendSpec) -> UpstreamLinks:
+    links = UpstreamLinks(upstream, explicit=spec)
+    origin = os.path.basename(spec.origin) if spec.origin else "config"
+    if spec.idle_timeout_ms is not None:
+        backend = Backend(
+            kind="declared",
+            label=f"backend declared for upstream {upstream.name!r} in {origin}",
+            port=spec.port,
+            idle_timeout_ms=spec.idle_timeout_ms,
+            idle_timeout_source=f"idle-timeout in {origin}",
+            location=Location(spec.origin, _line_of(spec.origin, upstream.name)),
+        )
+        links.links.append(Link(backend, f"[[tool.nglint.backend]] in {origin}"))
+        return links
+
+    path = os.path.abspath(spec.server_xml or "")
+    candidates = [b for f in project.backend_files if os.path.abspath(f.path) == path for b in f.backends]
+    if not candidates and not any(os.path.abspath(f.path) == path for f in project.backend_files):
+        candidates = _parse_declared(project, path, links)
+        if links.explicit_error:
+            return links
+    http = [b for b in candidates if b.speaks_http]
+    ports = {spec.port} if spec.port else {s.port for s in upstream.servers if s.port is not None}
+    chosen = [b for b in http if b.port in ports]
+    if not chosen and len(http) == 1:
+        chosen = http
+    via = f"[[tool.nglint.backend]] in {origin}"
+    if chosen:
+        links.links.extend(Link(b, via) for b in chosen)
+    elif len(http) > 1:
+        links.ambiguous.append((None, http))
+    else:
+        links.explicit_error = f"{spec.server_xml} has no HTTP Connector"
+    return links
+
+
+def _parse_declared(project, path: str, links: UpstreamLinks) -> list[Backend]:
+    """A server.xml named in config but outside the checked paths: read it now."""
+    from nglint.backends import backend_parsers
+
+    if not os.path.isfile(path):
+        links.explicit_error = f"server-xml {path} does not exist"
+        return []
+    parsers = backend_parsers()
+    # `server-xml` names a Tomcat file whatever it is called.
+    parser = next((p for p in parsers if p.claims(path)), parsers[0])
+    parsed = parser.parse(path, project.tree_roots + [os.path.dirname(path)], project.settings.max_file_size)
+    project.backend_files.append(parsed)
+    project.problems.extend(parsed.problems)
+    return parsed.backends
+
+
+def _line_of(path: str, needle: str) -> int:
+    """Line of the config entry naming the upstream, for a related location."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if "upstream" in line and needle in line:
+                    return number
+    except OSError:
+        pass
+    return 1

@@ -1,0 +1,171 @@
+"""A small typed view of an nginx config: upstreams, proxy_pass sites and their inheritance.
+
+nginx merges most directives from http to server to location (innermost wins), but
+array directives such as `proxy_set_header` are inherited only by a level that defines
+none of its own. Each ProxySite keeps the chain of levels above it so checks can ask
+"what is effective here, and where was it set?" the way nginx answers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from nglint.nginx_tree import Directive, NginxConfig
+
+# Blocks that open a new inheritance level for proxy_* directives.
+_LEVEL_BLOCKS = {"http", "server", "location", "if", "limit_except"}
+# Blocks whose contents are not HTTP proxying (stream upstreams have no keepalive pools).
+_SKIPPED_BLOCKS = {"stream", "mail", "events", "types", "map", "geo", "split_clients", "match"}
+
+
+@dataclass(eq=False)
+class Level:
+    """One configuration level (http, server, location, if...) and its own directives."""
+
+    kind: str
+    directive: Directive | None
+    directives: list[Directive]
+
+    def own(self, name: str) -> list[Directive]:
+        return [d for d in self.directives if d.name == name]
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """An upstream `server` entry; port is None for unix sockets or unparsable addresses."""
+
+    host: str
+    port: int | None
+    directive: Directive
+
+
+@dataclass(eq=False)
+class Upstream:
+    name: str
+    directive: Directive
+    config: NginxConfig
+    servers: list[ServerAddress] = field(default_factory=list)
+
+    def own(self, name: str) -> list[Directive]:
+        return self.directive.children(name)
+
+    def first(self, name: str) -> Directive | None:
+        found = self.own(name)
+        return found[-1] if found else None
+
+
+@dataclass(eq=False)
+class ProxySite:
+    """A `proxy_pass` and everything needed to evaluate it: target and inheritance chain."""
+
+    directive: Directive
+    levels: list[Level]  # outermost first; the last one holds the proxy_pass
+    scheme: str
+    host: str
+    port: int | None
+    upstream: Upstream | None = None
+
+    def effective(self, name: str) -> tuple[Directive | None, int]:
+        """Innermost directive `name` along the chain, with the index of its level."""
+        for index in range(len(self.levels) - 1, -1, -1):
+            own = self.levels[index].own(name)
+            if own:
+                return own[-1], index
+        return None, -1
+
+    def effective_array(self, name: str) -> tuple[list[Directive], int]:
+        """Array directive as nginx inherits it: the innermost level that defines any wins whole."""
+        for index in range(len(self.levels) - 1, -1, -1):
+            own = self.levels[index].own(name)
+            if own:
+                return own, index
+        return [], -1
+
+
+@dataclass
+class NginxModel:
+    config: NginxConfig
+    upstreams: list[Upstream]
+    proxy_sites: list[ProxySite]
+    upstreams_by_name: dict[str, Upstream]
+
+
+def build_model(config: NginxConfig) -> NginxModel:
+    """Walk the tree once, collecting http upstreams and proxy_pass sites."""
+    upstreams: list[Upstream] = []
+    sites: list[ProxySite] = []
+    _walk(config, config.directives, [Level("main", None, config.directives)], upstreams, sites)
+    by_name: dict[str, Upstream] = {}
+    for upstream in upstreams:
+        by_name.setdefault(upstream.name.lower(), upstream)
+    for site in sites:
+        site.upstream = resolve_upstream(site, by_name)
+    return NginxModel(config, upstreams, sites, by_name)
+
+
+def resolve_upstream(site: ProxySite, by_name: dict[str, Upstream]) -> Upstream | None:
+    """nginx matches an explicit upstream block only when proxy_pass names no port."""
+    if site.port is not None or not site.host:
+        return None
+    return by_name.get(site.host.lower())
+
+
+def _walk(config: NginxConfig, directives: list[Directive], levels: list[Level], upstreams: list[Upstream], sites: list[ProxySite]) -> None:
+    for directive in directives:
+        name = directive.name
+        if directive.block is not None:
+            if name in _SKIPPED_BLOCKS:
+                continue
+            if name == "upstream":
+                upstreams.append(_upstream(config, directive))
+                continue
+            if name in _LEVEL_BLOCKS:
+                _walk(config, directive.block, levels + [Level(name, directive, directive.block)], upstreams, sites)
+            continue
+        if name == "proxy_pass" and directive.args:
+            scheme, host, port = parse_proxy_target(directive.args[0])
+            sites.append(ProxySite(directive, levels, scheme, host, port))
+
+
+def _upstream(config: NginxConfig, directive: Directive) -> Upstream:
+    upstream = Upstream(directive.arg(0), directive, config)
+    for server in directive.children("server"):
+        host, port = parse_server_address(server.arg(0))
+        upstream.servers.append(ServerAddress(host, port, server))
+    return upstream
+
+
+def parse_proxy_target(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, explicit port or None) of a proxy_pass URL; host '' when it is a variable."""
+    lowered = url.lower()
+    if "://" not in lowered:
+        return "", "", None
+    scheme, _, rest = url.partition("://")
+    hostport = rest.split("/", 1)[0]
+    if "$" in hostport or hostport.startswith("unix:"):
+        return scheme.lower(), "", None
+    try:
+        parts = urlsplit(f"//{hostport}")
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        return scheme.lower(), "", None
+    return scheme.lower(), host, port
+
+
+def default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def parse_server_address(address: str) -> tuple[str, int | None]:
+    """Host and port of an upstream `server` address (`app:8080`, `[::1]:80`, `unix:/x`)."""
+    if not address or address.startswith("unix:") or "$" in address:
+        return address, None
+    try:
+        parts = urlsplit(f"//{address}")
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:
+        return address, None
+    return host, port if port is not None else 80

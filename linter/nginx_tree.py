@@ -1,0 +1,262 @@
+"""Turn parsed nginx files into one directive tree per entry file, following includes.
+
+nginx resolves relative includes against its configuration prefix (the entry file's
+directory), expands globs in sorted order, and fails on a literal include that does not
+exist. nglint does the same, but never reads outside the checked tree: absolute paths
+are read only through an `nginx-prefix` mapping, and anything escaping the tree via
+`..` or a symlink is reported (P002) instead of read.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+
+from nglint.findings import Severity
+from nglint.nginx_parse import ParsedFile, parse_nginx_file
+from nglint.problems import Problem
+
+# Where distributions install nginx's configuration; an absolute include under one of
+# these is looked up relative to the checked tree before being given up on.
+WELL_KNOWN_PREFIXES = ("/etc/nginx", "/usr/local/nginx/conf", "/usr/local/etc/nginx", "/opt/homebrew/etc/nginx")
+
+
+@dataclass(eq=False)
+class Directive:
+    """One nginx directive with the file and line it was written at."""
+
+    name: str
+    args: list[str]
+    path: str
+    line: int
+    block: list["Directive"] | None = None
+
+    def arg(self, index: int, default: str = "") -> str:
+        return self.args[index] if len(self.args) > index else default
+
+    def children(self, name: str) -> list["Directive"]:
+        return [d for d in self.block or () if d.name == name]
+
+
+@dataclass
+class NginxConfig:
+    """An entry file with its includes spliced in; `files` are every file it read."""
+
+    path: str
+    directives: list[Directive]
+    files: list[str] = field(default_factory=list)
+    includes: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # include problems met loading this entry
+
+
+@dataclass
+class LoadLimits:
+    max_file_size: int = 10 * 1024 * 1024
+    max_include_depth: int = 32
+    max_files: int = 10_000
+
+
+class NginxLoader:
+    """Loads entry files; parses each file at most once per run, whoever includes it."""
+
+    def __init__(
+        self,
+        tree_roots: list[str],
+        limits: LoadLimits | None = None,
+        prefix_map: dict[str, str] | None = None,
+    ) -> None:
+        self.tree_roots = [os.path.realpath(root) for root in tree_roots]
+        self.limits = limits or LoadLimits()
+        self.prefix_map = {os.path.normpath(k): v for k, v in (prefix_map or {}).items()}
+        self.parsed: dict[str, ParsedFile] = {}
+        self.problems: list[Problem] = []
+        self._problem_keys: set[tuple] = set()
+
+    # -- public -------------------------------------------------------------------------
+    def load(self, entry: str) -> NginxConfig:
+        """Load `entry` and everything it includes (within the tree)."""
+        entry = os.path.abspath(entry)
+        config = NginxConfig(path=entry, directives=[])
+        parsed = self.parse(entry)
+        config.files.append(entry)
+        state = _Walk(config=config, base_dirs=self._base_dirs(entry))
+        config.directives = self._expand(parsed.statements, entry, (os.path.realpath(entry),), state)
+        return config
+
+    def parse(self, path: str) -> ParsedFile:
+        """Parse one file once; its problems are recorded once, whoever asks."""
+        key = os.path.abspath(path)
+        parsed = self.parsed.get(key)
+        if parsed is None:
+            if len(self.parsed) >= self.limits.max_files:
+                parsed = ParsedFile(key, error=f"not read: over the max-files limit of {self.limits.max_files}")
+            else:
+                parsed = parse_nginx_file(key, self.limits.max_file_size)
+            self.parsed[key] = parsed
+            if parsed.error:
+                self._problem(Problem("P001", key, parsed.error_line, parsed.error))
+        return parsed
+
+    def in_tree(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root + os.sep) for root in self.tree_roots)
+
+    # -- internals ----------------------------------------------------------------------
+    def _problem(self, problem: Problem) -> None:
+        key = (problem.code, problem.path, problem.line, problem.message)
+        if key not in self._problem_keys:
+            self._problem_keys.add(key)
+            self.problems.append(problem)
+
+    def _base_dirs(self, entry: str) -> list[str]:
+        """Directories a relative include may be resolved against, nearest first.
+
+        An `nginx.conf` is nginx's prefix itself. Any other entry is usually a fragment
+        (conf.d/app.conf) whose includes are written relative to the real prefix one or
+        more levels up, so its ancestors inside the tree are fallbacks.
+        """
+        first = os.path.dirname(entry)
+        dirs = [first]
+        if os.path.basename(entry) != "nginx.conf":
+            current = first
+            while True:
+                parent = os.path.dirname(current)
+                if parent == current or not self.in_tree(parent):
+                    break
+                dirs.append(parent)
+                current = parent
+        return dirs
+
+    def _expand(self, statements: list[dict], path: str, stack: tuple[str, ...], state: "_Walk") -> list[Directive]:
+        out: list[Directive] = []
+        for stmt in statements:
+            name = stmt.get("directive", "")
+            directive = Directive(name, list(stmt.get("args") or []), path, int(stmt.get("line") or 1))
+            block = stmt.get("block")
+            if block is not None:
+                directive.block = self._expand(block, path, stack, state)
+            out.append(directive)
+            if name == "include" and block is None:
+                out.extend(self._include(directive, stack, state))
+        return out
+
+    def _include(self, directive: Directive, stack: tuple[str, ...], state: "_Walk") -> list[Directive]:
+        if not directive.args:
+            state.config.problems.append(Problem("P002", directive.path, directive.line, "include has no file argument", "include"))
+            return []
+        pattern = directive.args[0]
+        if "$" in pattern:
+            return []  # nginx does not expand variables here either; nothing to follow
+        if len(stack) > self.limits.max_include_depth:
+            state.config.problems.append(
+                Problem(
+                    "P002",
+                    directive.path,
+                    directive.line,
+                    f"include {pattern!r} not followed: nesting deeper than max-include-depth {self.limits.max_include_depth}",
+                    "include",
+                )
+            )
+            return []
+        files = self._resolve(directive, pattern, state)
+        out: list[Directive] = []
+        for target in files:
+            real = os.path.realpath(target)
+            if real in stack:
+                state.config.problems.append(
+                    Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
+                )
+                continue
+            if target not in state.config.files:
+                state.config.files.append(target)
+            state.config.includes.setdefault(directive.path, []).append(target)
+            parsed = self.parse(target)
+            out.extend(self._expand(parsed.statements, target, stack + (real,), state))
+        return out
+
+    def _resolve(self, directive: Directive, pattern: str, state: "_Walk") -> list[str]:
+        """Files an include names, filtered to the checked tree, with P002 for the rest."""
+        candidates_for_bases: list[str]
+        if os.path.isabs(pattern):
+            mapped = self._map_absolute(pattern, state)
+            if mapped is None:
+                state.config.problems.append(
+                    Problem(
+                        "P002",
+                        directive.path,
+                        directive.line,
+                        f"include {pattern!r} not read: absolute path outside the checked tree "
+                        "(map it with nginx-prefix to check it)",
+                        "include",
+                        Severity.INFO,
+                    )
+                )
+                return []
+            candidates_for_bases = [mapped]
+        else:
+            candidates_for_bases = [os.path.join(base, pattern) for base in state.base_dirs]
+
+        has_magic = glob.has_magic(pattern)
+        matches: list[str] = []
+        for candidate in candidates_for_bases:
+            if has_magic:
+                matches = sorted(glob.glob(candidate))
+            elif os.path.lexists(candidate):
+                matches = [candidate]
+            if matches:
+                break
+        if not matches:
+            if not has_magic:
+                state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
+            return []
+
+        files = []
+        for match in matches:
+            if not self.in_tree(match):
+                state.config.problems.append(
+                    Problem(
+                        "P002",
+                        directive.path,
+                        directive.line,
+                        f"include {pattern!r} points outside the checked tree ({_short(match)}); not read",
+                        "include",
+                    )
+                )
+                continue
+            if os.path.isdir(match):
+                if not has_magic:
+                    state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} is a directory", "include"))
+                continue
+            files.append(os.path.abspath(match))
+        return files
+
+    def _map_absolute(self, pattern: str, state: "_Walk") -> str | None:
+        """Map an absolute include onto the tree: configured nginx-prefix first, then the
+        well-known install prefixes looked up against the entry's directory and its ancestors."""
+        normalized = os.path.normpath(pattern)
+        for prefix, target in sorted(self.prefix_map.items(), key=lambda item: -len(item[0])):
+            if normalized == prefix or normalized.startswith(prefix + "/"):
+                return os.path.join(target, os.path.relpath(normalized, prefix))
+        for prefix in WELL_KNOWN_PREFIXES:
+            if normalized.startswith(prefix + "/"):
+                rest = os.path.relpath(normalized, prefix)
+                for base in state.base_dirs:
+                    candidate = os.path.join(base, rest)
+                    if glob.has_magic(rest) and glob.glob(candidate) or os.path.lexists(candidate):
+                        return candidate
+        return None
+
+
+@dataclass
+class _Walk:
+    config: NginxConfig
+    base_dirs: list[str]
+
+
+def _short(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("../../..") else path

@@ -1,0 +1,24 @@
+"""Problems met while loading files (parse errors, bad includes, placeholders).
+
+Loading never raises on bad input; it records a Problem and goes on. The P-rules in
+`checks/` turn these records into findings, so loading and reporting stay separate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nglint.findings import Severity
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One loading problem, tagged with the P-rule code that reports it."""
+
+    code: str
+    path: str
+    line: int
+    message: str
+    anchor: str | None = None
+    severity: Severity | None = None  # None: the rule's default severity
+    data: tuple = field(default_factory=tuple)

@@ -1,0 +1,111 @@
+"""Everything loaded for one run: nginx entry configs with their models, backends, problems.
+
+Checks read a Project and never touch the file system themselves, so each file is
+read and parsed once however many rules look at it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nglint.backends import Backend, BackendFile, backend_parsers
+from nglint.config import Settings
+from nglint.discovery import Inputs, UsageError, discover
+from nglint.nginx_model import NginxModel, build_model
+from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
+from nglint.problems import Problem
+
+
+@dataclass
+class Project:
+    settings: Settings
+    tree_roots: list[str]
+    configs: list[NginxConfig] = field(default_factory=list)
+    backend_files: list[BackendFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @cached_property
+    def models(self) -> list[NginxModel]:
+        return [build_model(config) for config in self.configs]
+
+    @cached_property
+    def backends(self) -> list[Backend]:
+        return [backend for file in self.backend_files for backend in file.backends]
+
+    @cached_property
+    def links(self):
+        """Upstream-to-backend links, computed once for all checks (see linking.py)."""
+        from nglint.linking import link_all
+
+        return link_all(self)
+
+    @cached_property
+    def keepalive(self):
+        """Shared keepalive analysis (see keepalive.py)."""
+        from nglint.keepalive import KeepaliveAnalysis
+
+        return KeepaliveAnalysis(self)
+
+
+def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -> Project:
+    """Discover and load everything under `paths`; bad files become problems, not errors."""
+    cwd = cwd or os.getcwd()
+    parsers = backend_parsers()
+    base = settings.project_root or cwd
+    inputs = discover(paths, parsers, settings.exclude, base, settings.max_files)
+    tree_roots = _tree_roots(inputs, settings, cwd)
+    project = Project(settings=settings, tree_roots=tree_roots)
+    limits = LoadLimits(settings.max_file_size, settings.max_include_depth, settings.max_files)
+    loader = NginxLoader(tree_roots, limits, settings.nginx_prefix)
+    project.configs = _load_entries(loader, inputs, settings)
+    project.problems.extend(loader.problems)
+    for config in project.configs:
+        project.problems.extend(config.problems)
+
+    seen_files: set[str] = set()
+    for config in project.configs:
+        for path in config.files:
+            if path not in seen_files:
+                seen_files.add(path)
+                project.files.append(path)
+    for path, parser in inputs.backend_files:
+        parsed = parser.parse(path, tree_roots, settings.max_file_size)
+        project.backend_files.append(parsed)
+        project.problems.extend(parsed.problems)
+        project.files.append(path)
+    return project
+
+
+def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
+    """The directories includes may read from: checked directories, plus the project root
+    (or the current directory) for files named one by one, so `nglint check a/nginx.conf`
+    may include `../snippets/x.conf` inside the same repository."""
+    roots = list(inputs.tree_roots)
+    extra = settings.project_root or cwd
+    for path in inputs.explicit_files | {p for p, _ in inputs.backend_files}:
+        if os.path.isfile(path) and path.startswith(os.path.abspath(extra) + os.sep):
+            roots.append(os.path.abspath(extra))
+            break
+    roots.extend(settings.nginx_prefix.values())
+    return roots
+
+
+def _load_entries(loader: NginxLoader, inputs: Inputs, settings: Settings) -> list[NginxConfig]:
+    """Load entry files; a candidate another entry includes is linted as part of it, once."""
+    for root in settings.nginx_roots:
+        if not os.path.isfile(root):
+            raise UsageError(f"nginx-roots entry {root} (from {settings.origins.get('nginx-roots', 'config')}) is not a file")
+    ordered = list(settings.nginx_roots) + [c for c in inputs.nginx_candidates if c not in settings.nginx_roots]
+    covered: set[str] = set()
+    configs: list[NginxConfig] = []
+    for candidate in ordered:
+        if candidate in covered:
+            continue
+        config = loader.load(candidate)
+        configs.append(config)
+        covered.update(config.files[1:])
+    # A candidate loaded early may turn out to be included by a later entry.
+    return [config for config in configs if config.path not in covered]

@@ -1,0 +1,89 @@
+"""The one place that lists checks: built-ins by module name, plugins by entry point.
+
+Built-in modules are imported on demand so `nglint --version` stays instant.
+Third-party checks register in the `nglint.checks` entry-point group with the same
+interface (an object with `RULE` and `check(project)`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from nglint.rules import Rule
+
+ENTRY_POINT_GROUP = "nglint.checks"
+
+BUILTIN_CHECKS = (
+    "nglint.checks.ka001_idle_timeout_outlives_backend",
+    "nglint.checks.ka002_untuned_keepalive_timeout",
+    "nglint.checks.ka003_pool_never_used",
+    "nglint.checks.ka004_proxy_set_header_drops_connection",
+    "nglint.checks.ka005_pooled_by_default",
+    "nglint.checks.hc001_tcp_health_check",
+    "nglint.checks.p001_nginx_parse_error",
+    "nglint.checks.p002_bad_include",
+    "nglint.checks.p003_backend_parse_error",
+    "nglint.checks.p004_unresolved_placeholder",
+    "nglint.checks.p005_unlinked_upstream",
+)
+
+
+class RegistryError(Exception):
+    """A plugin that cannot be loaded or clashes with another rule code."""
+
+
+@lru_cache(maxsize=1)
+def all_checks() -> tuple:
+    """Built-in checks then plugins, each exactly once, ordered by rule code."""
+    checks = [importlib.import_module(name) for name in BUILTIN_CHECKS]
+    checks.extend(_plugin_checks())
+    seen: dict[str, object] = {}
+    for check in checks:
+        rule = getattr(check, "RULE", None)
+        if not isinstance(rule, Rule) or not callable(getattr(check, "check", None)):
+            raise RegistryError(f"{check!r} is not a check: it needs RULE (nglint.rules.Rule) and check(project)")
+        if rule.code in seen:
+            raise RegistryError(f"rule code {rule.code} is defined twice ({seen[rule.code]!r} and {check!r})")
+        seen[rule.code] = check
+    return tuple(sorted(checks, key=lambda c: c.RULE.code))
+
+
+def all_rules() -> list[Rule]:
+    return [check.RULE for check in all_checks()]
+
+
+def rule_by_code(code: str) -> Rule | None:
+    for rule in all_rules():
+        if rule.code == code.upper():
+            return rule
+    return None
+
+
+def _plugin_checks() -> list:
+    from importlib.metadata import entry_points
+
+    loaded = []
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded.append(entry_point.load())
+        except Exception as exc:  # a broken plugin is a usage problem, not a crash
+            raise RegistryError(f"cannot load nglint plugin {entry_point.name!r} ({entry_point.value}): {exc}") from exc
+    return loaded
+
+
+def matches(code: str, selectors: list[str]) -> bool:
+    return any(code.startswith(selector.upper()) for selector in selectors)
+
+
+def selected_checks(select: list[str], ignore: list[str]) -> list:
+    """Checks whose code matches a select prefix (all when empty) and no ignore prefix."""
+    codes = [check.RULE.code for check in all_checks()]
+    for selector in list(select) + list(ignore):
+        if not any(code.startswith(selector.upper()) for code in codes):
+            raise RegistryError(f"unknown rule code or prefix {selector!r} (see `nglint rules`)")
+    return [
+        check
+        for check in all_checks()
+        if (not select or matches(check.RULE.code, select)) and not matches(check.RULE.code, ignore)
+    ]

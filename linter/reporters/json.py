@@ -1,0 +1,44 @@
+"""Machine output: one JSON object with findings (sorted by path, line) and a summary."""
+
+from __future__ import annotations
+
+import json
+
+from nglint.findings import Finding
+from nglint.report import Report
+
+
+def finding_to_dict(finding: Finding, report: Report) -> dict:
+    data = {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": report.display_path(finding.path),
+        "line": finding.line,
+        "column": finding.location.column,
+        "related": [
+            {
+                "path": report.display_path(related.location.path),
+                "line": related.location.line,
+                "message": related.message,
+            }
+            for related in finding.related
+        ],
+    }
+    return data
+
+
+def render(report: Report) -> str:
+    counts = report.counts()
+    payload = {
+        "findings": [finding_to_dict(f, report) for f in report.findings],
+        "summary": {
+            "total": len(report.findings),
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "info": counts["info"],
+            "suppressed": len(report.suppressed),
+            "files_checked": report.files_checked,
+        },
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,38 @@
+"""Human output: `path:line:col: CODE message`, then a summary. Colour only on a TTY."""
+
+from __future__ import annotations
+
+from nglint.report import Report
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+
+def render(report: Report, colour: bool = False) -> str:
+    lines = []
+    for finding in report.findings:
+        where = f"{report.display_path(finding.path)}:{finding.line}:{finding.location.column}:"
+        code = finding.rule
+        if colour:
+            where = f"{_BOLD}{where}{_RESET}"
+            code = f"{_COLOURS.get(finding.severity.value, '')}{code}{_RESET}"
+        lines.append(f"{where} {code} {finding.message}")
+        for related in finding.related:
+            lines.append(
+                f"    related: {report.display_path(related.location.path)}:{related.location.line}: {related.message}"
+            )
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: Report) -> str:
+    counts = report.counts()
+    total = len(report.findings)
+    files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''} checked"
+    suppressed = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
+    if not total:
+        return f"All checks passed ({files}{suppressed})."
+    parts = [f"{counts[name]} {label}{'s' if counts[name] != 1 and label != 'info' else ''}"
+             for name, label in (("error", "error"), ("warning", "warning"), ("info", "info"))
+             if counts[name]]
+    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}{suppressed}."

@@ -1,0 +1,250 @@
+"""Tomcat `server.xml`: every `<Connector>` as a Backend, read with a hardened XML parser.
+
+server.xml comes from pull requests, so the parser never expands entities, never loads
+a DTD or anything from the network, refuses documents that declare a DTD, and reads
+at most `max-file-size` bytes. Defaults follow Tomcat's documentation: connectionTimeout
+60000 ms when absent (the shipped server.xml sets 20000), keepAliveTimeout defaults to
+connectionTimeout, negative means infinite, and AJP connectors default to infinite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from nglint.backends import Backend, BackendFile
+from nglint.findings import Location
+from nglint.problems import Problem
+from nglint.properties import parse_properties, substitute
+from nglint.units import UnitError, parse_tomcat_millis
+
+HTTP_DEFAULT_CONNECTION_TIMEOUT_MS = 60_000
+_DTD_MARKERS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class TomcatServerXml:
+    """Backend parser for Tomcat's conf/server.xml."""
+
+    kind = "tomcat"
+
+    def claims(self, path: str) -> bool:
+        return os.path.basename(path) == "server.xml"
+
+    def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
+        result = BackendFile(path)
+        root = _read_xml(path, max_file_size, result)
+        if root is None:
+            return result
+        if root.tag != "Server":
+            return result  # some other product's server.xml (M/Monit, Jetty): not ours
+        properties = load_catalina_properties(path, tree_roots)
+        lines = _text_lines(path)
+        for element in root.iter("Connector"):
+            backend = _connector(path, element, properties, result, _start_line(lines, element))
+            if backend is not None:
+                result.backends.append(backend)
+        return result
+
+
+def _read_xml(path: str, max_file_size: int, result: BackendFile):
+    """Parse safely; on any refusal or error record P003 and return None."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_file_size:
+            result.problems.append(
+                Problem("P003", path, 1, f"refused: file is {size} bytes, over the max-file-size limit of {max_file_size}")
+            )
+            return None
+        with open(path, "rb") as handle:
+            raw = handle.read(max_file_size + 1)
+    except OSError as exc:
+        result.problems.append(Problem("P003", path, 1, f"cannot read file: {exc.strerror or exc}"))
+        return None
+    marker = _DTD_MARKERS.search(raw)
+    if marker:
+        line = raw.count(b"\n", 0, marker.start()) + 1
+        result.problems.append(
+            Problem("P003", path, line, "refused as unsafe: server.xml declares a DTD or entities, which nglint never processes")
+        )
+        return None
+
+    from lxml import etree  # imported only when a server.xml is present
+
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+        recover=False,
+    )
+    try:
+        root = etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if getattr(exc, "position", None) else 1) or 1
+        message = exc.msg or str(exc)
+        result.problems.append(Problem("P003", path, line, f"not well-formed XML: {message}"))
+        return None
+    except (ValueError, MemoryError, RecursionError) as exc:
+        result.problems.append(Problem("P003", path, 1, f"cannot parse: {exc}"))
+        return None
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None or tree.docinfo.doctype:
+        result.problems.append(Problem("P003", path, 1, "refused as unsafe: server.xml declares a DTD"))
+        return None
+    return root
+
+
+def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str, str]:
+    """catalina.properties next to server.xml, else in the nearest ancestor inside the tree."""
+    current = os.path.dirname(os.path.abspath(server_xml))
+    roots = [os.path.realpath(r) for r in tree_roots]
+    while True:
+        candidate = os.path.join(current, "catalina.properties")
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, "rb") as handle:
+                    text = handle.read(10 * 1024 * 1024).decode("latin-1")
+            except OSError:
+                return {}
+            return parse_properties(text)
+        parent = os.path.dirname(current)
+        real_parent = os.path.realpath(parent)
+        if parent == current or not any(real_parent == r or real_parent.startswith(r + os.sep) for r in roots):
+            return {}
+        current = parent
+
+
+def _attribute(element, name: str, properties: dict[str, str], path: str, result: BackendFile, line: int) -> tuple[str | None, bool]:
+    """An attribute with placeholders resolved; (value, known). Unresolved ones give P004."""
+    raw = element.get(name)
+    if raw is None:
+        return None, True
+    value, unresolved = substitute(raw, properties)
+    if unresolved:
+        names = ", ".join("${" + n + "}" for n in unresolved)
+        result.problems.append(
+            Problem(
+                "P004",
+                path,
+                _attribute_line(path, line, name),
+                f'Connector {name}="{raw}": unresolved placeholder {names}; define it in catalina.properties '
+                "so nglint can check this connector",
+                name,
+            )
+        )
+        return raw, False
+    return value, True
+
+
+def _attribute_line(path: str, start: int, name: str) -> int:
+    """Line of `name=` at or after the element start, so P004 points at the attribute."""
+    lines = _text_lines(path)
+    for number in range(start, min(start + 50, len(lines)) + 1):
+        if f"{name}=" in lines[number - 1]:
+            return number
+    return start
+
+
+def classify_protocol(protocol: str) -> tuple[str, str]:
+    """(kind, implementation) of a Connector protocol attribute: ('http'|'ajp', 'nio'|'nio2'|'apr')."""
+    lowered = protocol.lower()
+    kind = "ajp" if "ajp" in lowered else "http"
+    if "nio2" in lowered:
+        impl = "nio2"
+    elif "apr" in lowered:
+        impl = "apr"
+    else:
+        impl = "nio"
+    return kind, impl
+
+
+def _millis(value: str | None, name: str) -> tuple[int | None, bool, str | None]:
+    """(millis, valid, note) for a timeout attribute; Tomcat ignores values it cannot parse."""
+    if value is None:
+        return None, False, None
+    try:
+        return parse_tomcat_millis(value), True, None
+    except UnitError:
+        return None, False, f'invalid {name}="{value}" is ignored by Tomcat'
+
+
+def _text_lines(path: str) -> list[str]:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="replace").split("\n")
+    except OSError:
+        return []
+
+
+def _start_line(lines: list[str], element) -> int:
+    """Line of the element's `<Tag`: libxml2 reports where a multi-line start tag ends."""
+    line = element.sourceline or 1
+    needle = "<" + str(element.tag)
+    for candidate in range(min(line, len(lines)), 0, -1):
+        if needle in lines[candidate - 1]:
+            return candidate
+    return line
+
+
+def _connector(path: str, element, properties: dict[str, str], result: BackendFile, line: int) -> Backend | None:
+    protocol_raw, _ = _attribute(element, "protocol", properties, path, result, line)
+    kind, impl = classify_protocol(protocol_raw or "HTTP/1.1")
+    port_raw, port_known = _attribute(element, "port", properties, path, result, line)
+    port: int | None = None
+    if port_known and port_raw is not None and port_raw.strip().isdigit():
+        port = int(port_raw)
+    elif port_raw is None:
+        port = 8080 if kind == "http" else 8009  # Tomcat's attribute defaults
+
+    ct_raw, ct_known = _attribute(element, "connectionTimeout", properties, path, result, line)
+    ka_raw, ka_known = _attribute(element, "keepAliveTimeout", properties, path, result, line)
+    notes: list[str] = []
+    timeout_known = True
+    ka_ms, ka_valid, note = _millis(ka_raw if ka_known else None, "keepAliveTimeout")
+    if note:
+        notes.append(note)
+    ct_ms, ct_valid, note = _millis(ct_raw if ct_known else None, "connectionTimeout")
+    if note:
+        notes.append(note)
+
+    if ka_raw is not None and not ka_known:
+        timeout_known, idle_ms, source = False, None, f'keepAliveTimeout="{ka_raw}" (unresolved)'
+    elif ka_valid:
+        idle_ms, source = ka_ms, f'keepAliveTimeout="{ka_raw}"'
+    elif ct_raw is not None and not ct_known:
+        timeout_known, idle_ms, source = False, None, f'connectionTimeout="{ct_raw}" (unresolved)'
+    elif ct_valid:
+        idle_ms, source = ct_ms, f'connectionTimeout="{ct_raw}" (keepAliveTimeout defaults to it)'
+    elif kind == "ajp":
+        idle_ms, source = None, "AJP connectionTimeout default (infinite)"
+    else:
+        idle_ms = HTTP_DEFAULT_CONNECTION_TIMEOUT_MS
+        source = "Tomcat's default connectionTimeout of 60000 ms (keepAliveTimeout defaults to it)"
+    if notes:
+        source += "; " + "; ".join(notes)
+
+    mkr_raw, mkr_known = _attribute(element, "maxKeepAliveRequests", properties, path, result, line)
+    keepalive_disabled = bool(mkr_known and mkr_raw is not None and mkr_raw.strip() == "1")
+    ssl = (element.get("SSLEnabled", "").lower() == "true") or element.find("SSLHostConfig") is not None
+    return Backend(
+        kind="tomcat",
+        label=f"Tomcat {kind.upper()} Connector port {port_raw or port}",
+        port=port,
+        idle_timeout_ms=idle_ms,
+        idle_timeout_source=source,
+        location=Location(path, line),
+        anchor="Connector",
+        protocol=kind,
+        keepalive_disabled=keepalive_disabled,
+        timeout_known=timeout_known,
+        attributes={
+            "implementation": impl,
+            "protocol": protocol_raw or "HTTP/1.1",
+            "connectionTimeout": ct_ms,
+            "keepAliveTimeout": ka_ms,
+            "maxKeepAliveRequests": mkr_raw,
+            "ssl": ssl,
+        },
+    )
