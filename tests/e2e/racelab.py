@@ -163,6 +163,7 @@ class RaceLab:
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     _namespaces: list[str] = field(default_factory=list)
     _closed: bool = False
+    _old_sigterm: object = None
     runs: list[LoadRun] = field(default_factory=list)
 
     # -- layout ---------------------------------------------------------------------
@@ -202,6 +203,7 @@ class RaceLab:
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "RaceLab":
         atexit.register(self.close)
+        self._trap_sigterm()
         try:
             sweep_stale_namespaces()
             self._copy_sample()
@@ -236,6 +238,22 @@ class RaceLab:
             _delete_namespace(name)
         self._namespaces.clear()
         atexit.unregister(self.close)
+        if self._old_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+            self._old_sigterm = None
+
+    def _trap_sigterm(self) -> None:
+        """Turn SIGTERM (CI timeout, `kill`) into KeyboardInterrupt so teardown still runs.
+
+        Python's default SIGTERM action exits without atexit handlers or finally blocks,
+        which would leave Tomcat, nginx and both namespaces behind.
+        """
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+            def interrupt(signum, frame):
+                raise KeyboardInterrupt(f"signal {signum}")
+
+            self._old_sigterm = signal.signal(signal.SIGTERM, interrupt)
 
     # -- setup steps ----------------------------------------------------------------
     def _copy_sample(self) -> None:
