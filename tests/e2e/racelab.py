@@ -412,3 +412,37 @@ class RaceLab:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"timed out waiting for {what}")
             time.sleep(0.1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure by hand, e.g. the no-latency control:  sudo python3 tests/e2e/racelab.py --delay-ms 0"""
+    import argparse
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    parser = argparse.ArgumentParser(description="run samples/e2e-race under real nginx + Tomcat and count 502s")
+    parser.add_argument("--delay-ms", type=float, default=100.0, help="one-way link delay (default 100)")
+    parser.add_argument("--gap", type=float, help="idle seconds between requests (default keepAliveTimeout - delay)")
+    parser.add_argument("--post", type=int, default=9, help="POST requests (default 9)")
+    parser.add_argument("--get", type=int, default=5, help="GET requests (default 5)")
+    args = parser.parse_args(argv)
+    missing = missing_requirements()
+    if missing:
+        print("cannot run: " + "; ".join(missing), file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="nglint-e2e-") as tmp:
+        lab = RaceLab(Path(tmp), delay_ms=args.delay_ms).start()
+        try:
+            if args.gap is None:
+                connector = ET.parse(lab.server_xml).getroot().find(".//Connector")
+                args.gap = (float(connector.get("keepAliveTimeout")) - args.delay_ms) / 1000.0
+            for method, count in (("POST", args.post), ("GET", args.get)):
+                if count:
+                    print(json.dumps(lab.load(method, method, count, args.gap).summary()), flush=True)
+        finally:
+            lab.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
