@@ -12,6 +12,7 @@ from typing import Iterable, Protocol
 
 from nglint.findings import Finding, Location, Related, Severity
 from nglint.nginx_tree import Directive
+from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.rules import Rule
 
@@ -56,13 +57,3 @@ def problems_with_code(project, code: str) -> Iterable[Problem]:
         if problem.code == code:
             yield problem
 
-
-def display_path(path: str) -> str:
-    """A path as messages show it: relative to the current directory, POSIX separators."""
-    import os
-
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return rel.replace(os.sep, "/")

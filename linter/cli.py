@@ -13,7 +13,7 @@ import sys
 from nglint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
@@ -93,16 +94,24 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    if args.format == "json":
-        from nglint.reporters import json as reporter
-
-        output = reporter.render(report)
-    else:
+    if args.format == "text":
         from nglint.reporters import text as reporter
 
-        output = reporter.render(report, colour=_use_colour(sys.stdout))
-    sys.stdout.write(output)
-    sys.stdout.flush()
+        output = reporter.render(report, colour=not args.output and _use_colour(sys.stdout))
+    else:
+        import importlib
+
+        output = importlib.import_module(f"nglint.reporters.{args.format}").render(report)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(output)
+        except OSError as exc:
+            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.write(output)
+        sys.stdout.flush()
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 

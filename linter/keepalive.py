@@ -84,7 +84,14 @@ class KeepaliveAnalysis:
         self.project = project
         self.settings: Settings = project.settings
         self._pools: dict[Upstream, Pool] = {}
-        self.problems: list[Problem] = []
+        self._problems: list[Problem] = []
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems met reading keepalive settings (P004), whichever rules ran first."""
+        for upstream in self.all_upstreams():
+            self.pool(upstream)
+        return self._problems
 
     # -- upstream side ------------------------------------------------------------------
     def pool(self, upstream: Upstream) -> Pool:
@@ -110,7 +117,7 @@ class KeepaliveAnalysis:
             except UnitError:
                 timeout_ms = None
                 if "${" in value or value.startswith("$"):
-                    self.problems.append(
+                    self._problems.append(
                         Problem(
                             "P004",
                             timeout.path,

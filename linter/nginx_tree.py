@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from nglint.findings import Severity
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
+from nglint.paths import display_path
 from nglint.problems import Problem
 
 # Where distributions install nginx's configuration; an absolute include under one of
@@ -219,7 +220,7 @@ class NginxLoader:
                         "P002",
                         directive.path,
                         directive.line,
-                        f"include {pattern!r} points outside the checked tree ({_short(match)}); not read",
+                        f"include {pattern!r} points outside the checked tree ({display_path(match)}); not read",
                         "include",
                     )
                 )
@@ -253,10 +254,3 @@ class _Walk:
     config: NginxConfig
     base_dirs: list[str]
 
-
-def _short(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return rel if not rel.startswith("../../..") else path

@@ -40,7 +40,7 @@ class TomcatServerXml:
         properties = load_catalina_properties(path, tree_roots)
         lines = _text_lines(path)
         for element in root.iter("Connector"):
-            backend = _connector(path, element, properties, result, _start_line(lines, element))
+            backend = _connector(path, element, properties, result, _start_line(lines, element), lines)
             if backend is not None:
                 result.backends.append(backend)
         return result
@@ -116,7 +116,7 @@ def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str
         current = parent
 
 
-def _attribute(element, name: str, properties: dict[str, str], path: str, result: BackendFile, line: int) -> tuple[str | None, bool]:
+def _attribute(element, name: str, properties: dict[str, str], path: str, result: BackendFile, line: int, lines: list[str]) -> tuple[str | None, bool]:
     """An attribute with placeholders resolved; (value, known). Unresolved ones give P004."""
     raw = element.get(name)
     if raw is None:
@@ -128,7 +128,7 @@ def _attribute(element, name: str, properties: dict[str, str], path: str, result
             Problem(
                 "P004",
                 path,
-                _attribute_line(path, line, name),
+                _attribute_line(lines, line, name),
                 f'Connector {name}="{raw}": unresolved placeholder {names}; define it in catalina.properties '
                 "so nglint can check this connector",
                 name,
@@ -138,9 +138,8 @@ def _attribute(element, name: str, properties: dict[str, str], path: str, result
     return value, True
 
 
-def _attribute_line(path: str, start: int, name: str) -> int:
+def _attribute_line(lines: list[str], start: int, name: str) -> int:
     """Line of `name=` at or after the element start, so P004 points at the attribute."""
-    lines = _text_lines(path)
     for number in range(start, min(start + 50, len(lines)) + 1):
         if f"{name}=" in lines[number - 1]:
             return number
@@ -188,18 +187,18 @@ def _start_line(lines: list[str], element) -> int:
     return line
 
 
-def _connector(path: str, element, properties: dict[str, str], result: BackendFile, line: int) -> Backend | None:
-    protocol_raw, _ = _attribute(element, "protocol", properties, path, result, line)
+def _connector(path: str, element, properties: dict[str, str], result: BackendFile, line: int, lines: list[str]) -> Backend | None:
+    protocol_raw, _ = _attribute(element, "protocol", properties, path, result, line, lines)
     kind, impl = classify_protocol(protocol_raw or "HTTP/1.1")
-    port_raw, port_known = _attribute(element, "port", properties, path, result, line)
+    port_raw, port_known = _attribute(element, "port", properties, path, result, line, lines)
     port: int | None = None
     if port_known and port_raw is not None and port_raw.strip().isdigit():
         port = int(port_raw)
     elif port_raw is None:
         port = 8080 if kind == "http" else 8009  # Tomcat's attribute defaults
 
-    ct_raw, ct_known = _attribute(element, "connectionTimeout", properties, path, result, line)
-    ka_raw, ka_known = _attribute(element, "keepAliveTimeout", properties, path, result, line)
+    ct_raw, ct_known = _attribute(element, "connectionTimeout", properties, path, result, line, lines)
+    ka_raw, ka_known = _attribute(element, "keepAliveTimeout", properties, path, result, line, lines)
     notes: list[str] = []
     timeout_known = True
     ka_ms, ka_valid, note = _millis(ka_raw if ka_known else None, "keepAliveTimeout")
@@ -225,7 +224,7 @@ def _connector(path: str, element, properties: dict[str, str], result: BackendFi
     if notes:
         source += "; " + "; ".join(notes)
 
-    mkr_raw, mkr_known = _attribute(element, "maxKeepAliveRequests", properties, path, result, line)
+    mkr_raw, mkr_known = _attribute(element, "maxKeepAliveRequests", properties, path, result, line, lines)
     keepalive_disabled = bool(mkr_known and mkr_raw is not None and mkr_raw.strip() == "1")
     ssl = (element.get("SSLEnabled", "").lower() == "true") or element.find("SSLHostConfig") is not None
     return Backend(

@@ -79,21 +79,9 @@ def parse_duration(text: str) -> int:
 
 
 def format_ms(ms: int | None) -> str:
-    """Human form used in messages: `20s`, `1500ms`, `1m30s`, `infinite`."""
+    """Human form used in messages, in nginx syntax: `20s`, `1500ms`, `infinite`."""
     if ms is None:
         return "infinite"
-    if ms == 0:
-        return "0s"
     if ms % 1000:
         return f"{ms}ms"
-    seconds = ms // 1000
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    out = ""
-    if hours:
-        out += f"{hours}h"
-    if minutes:
-        out += f"{minutes}m"
-    if seconds:
-        out += f"{seconds}s"
-    return out
+    return f"{ms // 1000}s"

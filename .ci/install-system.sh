@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System packages the test suite needs: real nginx (nginx -t, e2e), real Tomcat (e2e),
+# iproute2 (network namespaces for e2e), patch (fix patches), and the npm SARIF validator.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+need=""
+for pkg in nginx-light tomcat10 iproute2 patch git; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+done
+if [ -n "$need" ]; then
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+# Microsoft's SARIF validator (GitHub ingestion rules), project-local and git-ignored.
+if [ ! -x .ci/node/node_modules/.bin/sarif-multitool ]; then
+    npm install --prefix .ci/node --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@5.7.0 >/dev/null
+fi

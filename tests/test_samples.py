@@ -1,0 +1,59 @@
+"""The samples are real, valid nginx (a real `nginx -t`) and produce what their README says."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import IN_CI, PROJECT_ROOT, run_cli
+
+SAMPLES = PROJECT_ROOT / "samples"
+EXPECTED = {
+    "01-tomcat-race": {("KA001", "nginx/nginx.conf", 9)},
+    "02-tomcat-race-fixed": set(),
+    "03-unused-pool-http10": {("KA003", "nginx/nginx.conf", 17), ("P005", "nginx/nginx.conf", 7)},
+    "04-location-drops-connection": {("KA004", "nginx/nginx.conf", 23), ("P005", "nginx/nginx.conf", 7)},
+    "05-split-includes": {("KA001", "nginx/conf.d/upstreams.conf", 4)},
+    "06-clean": set(),
+}
+
+
+def nginx_binary() -> str:
+    path = shutil.which("nginx") or ("/usr/sbin/nginx" if shutil.os.path.exists("/usr/sbin/nginx") else None)
+    if path is None:
+        if IN_CI:
+            pytest.fail("nginx is not installed; .ci/install-system.sh must install it")
+        pytest.skip("nginx is not installed")
+    return path
+
+
+def nginx_t(conf_dir, tmp_path) -> subprocess.CompletedProcess:
+    """`nginx -t` on a copy, with prefix, error log and pid inside tmp_path."""
+    work = tmp_path / "conf"
+    shutil.copytree(conf_dir, work)
+    return subprocess.run(
+        [nginx_binary(), "-t", "-q", "-p", str(tmp_path), "-c", str(work / "nginx.conf"), "-e", str(tmp_path / "error.log"),
+         "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize("sample", sorted(EXPECTED))
+def test_sample_passes_real_nginx_t(sample, tmp_path):
+    result = nginx_t(SAMPLES / sample / "nginx", tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("sample", sorted(EXPECTED))
+def test_sample_findings_match_its_documentation(sample):
+    result = run_cli("check", ".", "--format", "json", cwd=SAMPLES / sample)
+    findings = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert findings == EXPECTED[sample]
+    assert result.returncode == (1 if any(r != "P005" for r, _, _ in findings) else 0)
+
+
+def test_all_samples_together_link_each_upstream_to_its_own_backend():
+    result = run_cli("check", "samples", "--format", "json", cwd=PROJECT_ROOT)
+    rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
+    assert sorted(rules) == ["KA001", "KA001", "KA003", "KA004", "P005", "P005"]
