@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import racelab
-from raceproof import FIX_PENDING, Phase, apply_prescribed_fix, keepalive_gap, run_nglint
+from . import racelab
+from .raceproof import FIX_PENDING, Phase, apply_prescribed_fix, keepalive_gap, run_nglint
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -8,7 +8,7 @@ JSON object per run on stdout.
 It runs inside the proxy's network namespace (`ip netns exec NS python3 loadgen.py ...`)
 because that is the only place nginx listens. Standard library only.
 
-    python3 loadgen.py --host 127.0.0.1 --port 8081 --path /pong.txt \
+    python3 loadgen.py --host 127.0.0.1 --port 8088 --path /pong.txt \
         --method POST --count 9 --gap 2.0
 """
 

@@ -2,9 +2,9 @@
 
 Topology (everything lives in two network namespaces this module creates and deletes):
 
-    [ns <tag>-px]  loadgen -> nginx 127.0.0.1:8081 -> 10.77.7.1 --tun--+
+    [ns <tag>-px]  loadgen -> nginx 127.0.0.1:8088 -> 10.77.7.1 --tun--+
                                                                       | delayline.py
-    [ns <tag>-be]                    Tomcat 10.77.7.2:8080 <--tun-----+ (one-way delay)
+    [ns <tag>-be]                    Tomcat 10.77.7.2:8087 <--tun-----+ (one-way delay)
 
 Why two namespaces and a delay: on one loopback host Tomcat's FIN reaches nginx within
 microseconds, so nginx almost never writes into a connection Tomcat has just closed. A
@@ -42,7 +42,8 @@ NS_PREFIX = "nglint-e2e-"
 
 PROXY_ADDR = "10.77.7.1"
 BACKEND_ADDR = "10.77.7.2"
-NGINX_PORT = 8081
+NGINX_PORT = 8088
+BACKEND_PORT = 8087
 PATH = "/pong.txt"
 BODY = b"pong\n"
 
@@ -260,7 +261,11 @@ class RaceLab:
         shutil.copytree(SAMPLE, self.config_dir)
         conf = self.nginx_conf.read_text()
         xml = self.server_xml.read_text()
-        if f"{BACKEND_ADDR}:8080" not in conf or f"{NGINX_PORT}" not in conf or f'address="{BACKEND_ADDR}"' not in xml:
+        if (
+            f"server {BACKEND_ADDR}:{BACKEND_PORT};" not in conf
+            or f"listen 127.0.0.1:{NGINX_PORT};" not in conf
+            or f'port="{BACKEND_PORT}" address="{BACKEND_ADDR}"' not in xml
+        ):
             raise RuntimeError("samples/e2e-race no longer uses the lab's addresses; update racelab.py")
 
     def _make_network(self) -> None:
@@ -310,15 +315,16 @@ class RaceLab:
         self._wait_for(lambda: "Server startup in" in self._tail("tomcat", 20000), 60, "Tomcat startup")
 
     def _start_nginx(self) -> None:
-        for sub in ("logs", "tmp"):
-            (self.nginx_prefix / sub).mkdir(parents=True, exist_ok=True)
+        (self.nginx_prefix / "logs").mkdir(parents=True, exist_ok=True)
         self.error_log.touch()
-        self._spawn("nginx", [_tool("ip"), "netns", "exec", self.ns_proxy, *self._nginx_args(), "-g", "daemon off;"])
+        self._spawn("nginx", [_tool("ip"), "netns", "exec", self.ns_proxy, *self._nginx_args("daemon off;")])
         pid_file = self.nginx_prefix / "logs" / "nginx.pid"
         self._wait_for(lambda: pid_file.exists() and self._nginx_workers(), 15, "nginx startup")
 
-    def _nginx_args(self) -> list[str]:
-        return [_tool("nginx"), "-p", f"{self.nginx_prefix}/", "-e", "logs/error.log", "-c", str(self.nginx_conf)]
+    def _nginx_args(self, *globals_: str) -> list[str]:
+        """nginx with our prefix; pid and error log given here so the sample stays minimal."""
+        return [_tool("nginx"), "-p", f"{self.nginx_prefix}/", "-e", str(self.error_log), "-c", str(self.nginx_conf),
+                "-g", " ".join(("pid logs/nginx.pid;", *globals_))]
 
     def _wait_chain_ready(self) -> None:
         """One request through nginx to Tomcat, so the first measured request is not a cold start."""

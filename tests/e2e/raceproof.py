@@ -13,7 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-import racelab
+from . import racelab
 
 # `nglint check --fix` is issue 4; until it is merged the fixed phase applies, by hand,
 # the exact directive KA001's message prescribes, and the --fix test is an xfail.

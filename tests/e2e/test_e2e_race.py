@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from raceproof import FIX_PENDING, Phase, upstream_block
+from .raceproof import FIX_PENDING, Phase, upstream_block
 
 pytestmark = pytest.mark.e2e
 
