@@ -15,16 +15,19 @@ from pathlib import Path
 import pytest
 
 from . import racelab
-from .raceproof import FIX_PENDING, Phase, apply_prescribed_fix, keepalive_gap, run_nglint
+from .raceproof import (
+    DELAY_MS,
+    FIX_PENDING,
+    GET_REQUESTS,
+    POST_REQUESTS,
+    Phase,
+    apply_prescribed_fix,
+    keepalive_gap,
+    run_nglint,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-# One-way latency of the emulated link. 100 ms makes the window in which nginx's write
-# and Tomcat's FIN cross on the wire about 200 ms wide (2 x delay), wide enough that
-# scheduler jitter on a busy CI box cannot push a request out of it.
-DELAY_MS = 100.0
-POST_REQUESTS = 9
-GET_REQUESTS = 5
 LAB_KEY = pytest.StashKey["racelab.RaceLab"]()
 
 

@@ -50,15 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="POST", choices=["GET", "POST"])
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--gap", type=float, default=0.0, help="seconds between a response and the next request")
-    parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--timeout", type=float, default=5.0, help="per request")
+    parser.add_argument("--give-up-after", type=int, default=2, help="consecutive client errors that end the run")
     args = parser.parse_args(argv)
 
     body = b"ping\n" if args.method == "POST" else None
     results = []
+    failures = 0
     for index in range(args.count):
         if index:
             time.sleep(args.gap)
-        results.append(one_request(args.host, args.port, args.method, args.path, body, args.timeout))
+        result = one_request(args.host, args.port, args.method, args.path, body, args.timeout)
+        results.append(result)
+        failures = failures + 1 if result["error"] else 0
+        if failures >= args.give_up_after:
+            break  # the chain is down; keep the run bounded and let the caller report it
     json.dump({"method": args.method, "gap": args.gap, "requests": results}, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -19,6 +19,13 @@ from . import racelab
 # the exact directive KA001's message prescribes, and the --fix test is an xfail.
 FIX_PENDING = "PENDING issue 4: `nglint check --fix` is not on this branch yet"
 
+# One-way latency of the emulated link. 100 ms makes the window in which nginx's write
+# and Tomcat's FIN cross on the wire about 200 ms wide (2 x delay), wide enough that
+# scheduler jitter on a busy CI box cannot push a request out of it.
+DELAY_MS = 100.0
+POST_REQUESTS = 9
+GET_REQUESTS = 5
+
 
 @dataclass
 class NglintRun:

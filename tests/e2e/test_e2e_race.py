@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .raceproof import FIX_PENDING, Phase, upstream_block
+from .raceproof import FIX_PENDING, GET_REQUESTS, POST_REQUESTS, Phase, upstream_block
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +33,7 @@ def test_nglint_reports_ka001_on_the_race_config(race_phase: Phase) -> None:
 def test_post_on_the_race_config_gets_502_and_the_matching_error_log_lines(race_phase: Phase) -> None:
     post = race_phase.post
     detail = _describe(post)
+    assert post.requests == POST_REQUESTS and not post.client_errors, detail
     assert post.bad_gateway >= 1, detail
     assert post.ok + post.bad_gateway == post.requests, detail  # nothing but 200 and 502
     # One "upstream prematurely closed" / "recv() failed (104...)" line per 502, for a POST.
@@ -49,6 +50,7 @@ def test_get_on_the_race_config_hides_it_behind_a_retry(race_phase: Phase) -> No
     """
     get = race_phase.get
     detail = _describe(get)
+    assert get.requests == GET_REQUESTS and not get.client_errors, detail
     assert get.ok == get.requests, detail
     assert len(get.race_log_lines) >= 1, detail
     assert all('request: "GET ' in line for line in get.race_log_lines), detail
@@ -68,6 +70,7 @@ def test_nglint_fix_sets_keepalive_timeout_in_the_upstream(fixed_phase: Phase) -
 def test_post_after_the_fix_gets_no_502_and_no_race_in_error_log(fixed_phase: Phase) -> None:
     post = fixed_phase.post
     detail = _describe(post)
+    assert post.requests == POST_REQUESTS and not post.client_errors, detail
     assert post.bad_gateway == 0, detail
     assert post.ok == post.requests, detail
     assert post.race_log_lines == [], detail
