@@ -23,10 +23,9 @@ from .raceproof import (
     Phase,
     apply_prescribed_fix,
     keepalive_gap,
+    require_lab,
     run_nglint,
 )
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 LAB_KEY = pytest.StashKey["racelab.RaceLab"]()
 
@@ -40,12 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def race_lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    missing = racelab.missing_requirements()
-    if missing:
-        reason = "e2e race lab cannot run: " + "; ".join(missing)
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_lab()
     lab = racelab.RaceLab(tmp_path_factory.mktemp("e2e-race"), delay_ms=DELAY_MS)
     lab.start()
     request.config.stash[LAB_KEY] = lab

@@ -19,6 +19,7 @@ same files `nglint check` reads and `nglint check --fix` edits.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import os
 import re
@@ -104,14 +105,92 @@ def _delete_namespace(name: str) -> None:
 def sweep_stale_namespaces() -> None:
     """Delete lab namespaces left by an earlier run that was killed before it cleaned up.
 
-    Only names this module creates (nglint-e2e-<pid>-...) whose creating pid is gone.
+    Only names this module creates (nglint-e2e-<pid>-<n>-px|be) whose creating pid is gone.
     """
     listing = _run(_tool("ip"), "netns", "list", check=False).stdout
     for line in listing.splitlines():
         name = line.split()[0] if line.split() else ""
-        match = re.fullmatch(rf"{NS_PREFIX}(\d+)-(px|be)", name)
+        match = re.fullmatch(rf"{NS_PREFIX}(\d+)-\d+-(px|be)", name)
         if match and not _pid_alive(int(match.group(1))):
             _delete_namespace(name)
+
+
+_link_numbers = itertools.count(1)
+
+
+@dataclass
+class SlowLink:
+    """Two network namespaces joined by delayline.py: `proxy` side and `backend` side.
+
+    Each side sees a point-to-point TUN interface (PROXY_ADDR <-> BACKEND_ADDR) and its
+    own loopback; nothing is added to the caller's namespace.
+    """
+
+    workdir: Path
+    delay_ms: float
+    tag: str = field(default_factory=lambda: f"{NS_PREFIX}{os.getpid()}-{next(_link_numbers)}")
+    namespaces: list[str] = field(default_factory=list)
+    _proc: subprocess.Popen | None = None
+    _log: object = None
+
+    @property
+    def ns_proxy(self) -> str:
+        return f"{self.tag}-px"
+
+    @property
+    def ns_backend(self) -> str:
+        return f"{self.tag}-be"
+
+    def start(self) -> "SlowLink":
+        ip = _tool("ip")
+        for ns in (self.ns_proxy, self.ns_backend):
+            _run(ip, "netns", "add", ns)
+            self.namespaces.append(ns)
+            _run(ip, "-n", ns, "link", "set", "lo", "up")
+        self._log = open(self.workdir / f"delayline-{self.tag}.err", "wb")
+        self._proc = subprocess.Popen(
+            [sys.executable, str(HERE / "delayline.py"), self.ns_proxy, "tunpx", self.ns_backend, "tunbe",
+             "--delay-ms", str(self.delay_ms)],
+            stdin=subprocess.PIPE,  # the delay line exits when this pipe closes, even if we die
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            start_new_session=True,
+        )
+        line = self._proc.stdout.readline().strip() if self._proc.stdout else ""
+        if line != "ready":
+            raise RuntimeError(f"delay line did not start: {line!r} {(self.workdir / f'delayline-{self.tag}.err').read_text()}")
+        for ns, dev, local, peer in (
+            (self.ns_proxy, "tunpx", PROXY_ADDR, BACKEND_ADDR),
+            (self.ns_backend, "tunbe", BACKEND_ADDR, PROXY_ADDR),
+        ):
+            _run(ip, "-n", ns, "addr", "add", local, "peer", peer, "dev", dev)
+            _run(ip, "-n", ns, "link", "set", dev, "up")
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def exec_in(self, namespace: str, argv: list[str]) -> list[str]:
+        """argv run inside one of the link's namespaces (ip netns exec replaces itself with it)."""
+        return [_tool("ip"), "netns", "exec", namespace, *argv]
+
+    def close(self) -> None:
+        """Stop the delay line, then delete both namespaces and whatever still runs in them."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+        for handle in (self._proc.stdin if self._proc else None, self._proc.stdout if self._proc else None, self._log):
+            if handle is not None:
+                handle.close()
+        for name in self.namespaces:
+            _delete_namespace(name)
+        self.namespaces.clear()
 
 
 @dataclass
@@ -162,10 +241,9 @@ class RaceLab:
 
     workdir: Path
     delay_ms: float = 100.0
-    tag: str = field(default_factory=lambda: f"{NS_PREFIX}{os.getpid()}")
+    link: SlowLink | None = None
     _procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
-    _namespaces: list[str] = field(default_factory=list)
     _closed: bool = False
     _old_sigterm: object = None
     runs: list[LoadRun] = field(default_factory=list)
@@ -198,11 +276,11 @@ class RaceLab:
 
     @property
     def ns_proxy(self) -> str:
-        return f"{self.tag}-px"
+        return self.link.ns_proxy
 
     @property
     def ns_backend(self) -> str:
-        return f"{self.tag}-be"
+        return self.link.ns_backend
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "RaceLab":
@@ -211,7 +289,7 @@ class RaceLab:
         try:
             sweep_stale_namespaces()
             self._copy_sample()
-            self._make_network()
+            self.link = SlowLink(self.workdir, self.delay_ms).start()
             self._start_tomcat()
             self._start_nginx()
             self._wait_chain_ready()
@@ -225,7 +303,7 @@ class RaceLab:
         if self._closed:
             return
         self._closed = True
-        for name, sig in (("nginx", signal.SIGQUIT), ("tomcat", signal.SIGTERM), ("delayline", signal.SIGTERM)):
+        for name, sig in (("nginx", signal.SIGQUIT), ("tomcat", signal.SIGTERM)):
             proc = self._procs.get(name)
             if proc is None or proc.poll() is not None:
                 continue
@@ -238,9 +316,8 @@ class RaceLab:
                     proc.wait(timeout=5)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
-        for name in self._namespaces:
-            _delete_namespace(name)
-        self._namespaces.clear()
+        if self.link is not None:
+            self.link.close()
         for handle in self._logs:
             handle.close()
         atexit.unregister(self.close)
@@ -273,30 +350,6 @@ class RaceLab:
         ):
             raise RuntimeError("samples/e2e-race no longer uses the lab's addresses; update racelab.py")
 
-    def _make_network(self) -> None:
-        ip = _tool("ip")
-        for ns in (self.ns_proxy, self.ns_backend):
-            _run(ip, "netns", "add", ns)
-            self._namespaces.append(ns)
-            _run(ip, "-n", ns, "link", "set", "lo", "up")
-        proc = self._spawn(
-            "delayline",
-            [sys.executable, str(HERE / "delayline.py"), self.ns_proxy, "tunpx", self.ns_backend, "tunbe",
-             "--delay-ms", str(self.delay_ms)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-        if line != "ready":
-            raise RuntimeError(f"delay line did not start: {line!r} {self._tail('delayline')}")
-        for ns, dev, local, peer in (
-            (self.ns_proxy, "tunpx", PROXY_ADDR, BACKEND_ADDR),
-            (self.ns_backend, "tunbe", BACKEND_ADDR, PROXY_ADDR),
-        ):
-            _run(ip, "-n", ns, "addr", "add", local, "peer", peer, "dev", dev)
-            _run(ip, "-n", ns, "link", "set", dev, "up")
-
     def _start_tomcat(self) -> None:
         base = self.catalina_base
         for sub in ("conf", "logs", "temp", "work", "webapps/ROOT"):
@@ -314,8 +367,7 @@ class RaceLab:
         )
         self._spawn(
             "tomcat",
-            [_tool("ip"), "netns", "exec", self.ns_backend, str(TOMCAT_HOME / "bin" / "catalina.sh"), "run",
-             "-config", str(self.server_xml)],
+            self.link.exec_in(self.ns_backend, [str(TOMCAT_HOME / "bin" / "catalina.sh"), "run", "-config", str(self.server_xml)]),
             env=env,
         )
         self._wait_for(lambda: "Server startup in" in self._tail("tomcat", 20000), 60, "Tomcat startup")
@@ -323,7 +375,7 @@ class RaceLab:
     def _start_nginx(self) -> None:
         (self.nginx_prefix / "logs").mkdir(parents=True, exist_ok=True)
         self.error_log.touch()
-        self._spawn("nginx", [_tool("ip"), "netns", "exec", self.ns_proxy, *self._nginx_args("daemon off;")])
+        self._spawn("nginx", self.link.exec_in(self.ns_proxy, self._nginx_args("daemon off;")))
         pid_file = self.nginx_prefix / "logs" / "nginx.pid"
         self._wait_for(lambda: pid_file.exists() and self._nginx_workers(), 15, "nginx startup")
 
@@ -346,7 +398,7 @@ class RaceLab:
 
     # -- operations used by the tests -----------------------------------------------
     def nginx_test_config(self) -> subprocess.CompletedProcess:
-        return _run(_tool("ip"), "netns", "exec", self.ns_proxy, *self._nginx_args(), "-t", check=False)
+        return _run(*self.link.exec_in(self.ns_proxy, [*self._nginx_args(), "-t"]), check=False)
 
     def reload_nginx(self) -> None:
         """SIGHUP the master and wait until only workers started with the new config remain.
@@ -385,9 +437,10 @@ class RaceLab:
 
     # -- helpers --------------------------------------------------------------------
     def _loadgen(self, method: str, count: int, gap: float, timeout: float = 60) -> dict:
-        cmd = [_tool("ip"), "netns", "exec", self.ns_proxy, sys.executable, str(HERE / "loadgen.py"),
-               "--port", str(NGINX_PORT), "--path", PATH, "--method", method, "--count", str(count),
-               "--gap", str(gap), "--timeout", str(REQUEST_TIMEOUT)]
+        cmd = self.link.exec_in(self.ns_proxy, [
+            sys.executable, str(HERE / "loadgen.py"), "--port", str(NGINX_PORT), "--path", PATH, "--method", method,
+            "--count", str(count), "--gap", str(gap), "--timeout", str(REQUEST_TIMEOUT),
+        ])
         done = _run(*cmd, timeout=timeout)
         return json.loads(done.stdout)
 
@@ -422,6 +475,8 @@ class RaceLab:
             for name, proc in self._procs.items():
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} exited ({proc.returncode}) during {what}: {self._tail(name)}")
+            if self.link is not None and not self.link.alive:
+                raise RuntimeError(f"the delay line died during {what}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"timed out waiting for {what}")
             time.sleep(0.1)
