@@ -142,6 +142,7 @@ class SlowLink:
         return f"{self.tag}-be"
 
     def start(self) -> "SlowLink":
+        atexit.register(self.close)
         ip = _tool("ip")
         for ns in (self.ns_proxy, self.ns_backend):
             _run(ip, "netns", "add", ns)
@@ -185,12 +186,14 @@ class SlowLink:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(timeout=5)
-        for handle in (self._proc.stdin if self._proc else None, self._proc.stdout if self._proc else None, self._log):
+        streams = [self._proc.stdin, self._proc.stdout] if self._proc else []
+        for handle in [*streams, self._log]:
             if handle is not None:
                 handle.close()
         for name in self.namespaces:
             _delete_namespace(name)
         self.namespaces.clear()
+        atexit.unregister(self.close)
 
 
 @dataclass
