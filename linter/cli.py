@@ -28,13 +28,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files or directories (default: .)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    # --- pre-commit and CI (issue 5) ---
+    check.add_argument(
+        "--changed",
+        action="store_true",
+        help="PATHs are changed files (what pre-commit passes): lint the project around them "
+        "and report only findings in them or related to them",
+    )
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
+    check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
+    check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
+    # --- end pre-commit and CI ---
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -73,6 +85,8 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.registry import RegistryError
     from nglint.runner import CheckCrashed, run
 
+    if not args.paths:  # issue 5: `--changed` with no files means nothing changed
+        args.paths = [] if args.changed else ["."]
     try:
         settings = load_settings(args.config, args.paths[0] if args.paths else ".")
         if args.nginx_version:
@@ -86,7 +100,16 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
-        report = run(args.paths, settings)
+        # --- pre-commit and CI (issue 5) ---
+        if args.show_settings:
+            from nglint.show_settings import render_settings
+
+            sys.stdout.write(render_settings(settings, args.paths))
+            return EXIT_OK
+        if args.statistics and args.format != "text":
+            raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
+        # --- end pre-commit and CI ---
+        report = run(args.paths, settings, changed=args.changed)
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -94,10 +117,16 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    if args.format == "text":
+    if args.statistics:
+        from nglint.show_settings import render_statistics
+
+        output = render_statistics(report, quiet=args.quiet)
+    elif args.format == "text":
         from nglint.reporters import text as reporter
 
         output = reporter.render(report, colour=not args.output and _use_colour(sys.stdout))
+        if args.quiet:
+            output = "".join(output.splitlines(keepends=True)[:-1])  # drop the summary line
     else:
         import importlib
 
@@ -112,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
         sys.stdout.flush()
-    return EXIT_FINDINGS if report.failed else EXIT_OK
+    return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
 
 
 def _use_colour(stream) -> bool:

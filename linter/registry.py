@@ -26,6 +26,7 @@ BUILTIN_CHECKS = (
     "nglint.checks.p003_backend_parse_error",
     "nglint.checks.p004_unresolved_placeholder",
     "nglint.checks.p005_unlinked_upstream",
+    "nglint.checks.n001_bad_suppression",
 )
 
 
