@@ -418,7 +418,13 @@ class RaceLab:
         self._wait_for(lambda: (now := set(self._nginx_workers())) and not (now & old), 20, "nginx reload")
 
     def load(self, label: str, method: str, count: int, gap: float) -> LoadRun:
-        """Run loadgen in the proxy namespace and collect the error.log lines it caused."""
+        """Run loadgen in the proxy namespace and collect the error.log lines it caused.
+
+        An unmeasured GET goes first: whatever the pool held before (a connection at any
+        idle age) is replaced by one that is fresh, so every run starts the same way and
+        only the gaps inside the run can hit the race.
+        """
+        self._loadgen("GET", 1, 0.0)
         offset = self.error_log.stat().st_size
         started = time.monotonic()
         result = self._loadgen(method, count, gap, timeout=count * (gap + REQUEST_TIMEOUT) + 15)
