@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
     # --- end pre-commit and CI ---
+    # --- fixes (issue 4) ---
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report what remains")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as one unified diff and write nothing (exit 1 if any)")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: include fixes marked unsafe")
+    # --- end fixes ---
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -110,6 +116,14 @@ def _check(args: argparse.Namespace) -> int:
             raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
         # --- end pre-commit and CI ---
         report = run(args.paths, settings, changed=args.changed)
+        # --- fixes (issue 4) ---
+        if args.diff:
+            return _print_diff(report, args)
+        if args.fix:
+            report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed))
+        elif args.format == "text" and not args.quiet:
+            _fix_hint(report, args.unsafe_fixes)
+        # --- end fixes ---
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -142,6 +156,71 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(output)
         sys.stdout.flush()
     return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
+
+
+# --- fixes (issue 4) ---
+def _print_diff(report, args: argparse.Namespace) -> int:
+    """`--diff`: the patch `--fix` would write on its first pass, paths relative to cwd."""
+    from nglint.fixer.apply import preview
+    from nglint.fixer.diff import unified_diff
+
+    changes, failures, deferred = preview(report, args.unsafe_fixes)
+    patch = b"".join(unified_diff(report.display_path(c.path), c.old, c.new) for c in changes)
+    _report_fix_failures(report, failures)
+    fixed = sum(len(c.fixes) for c in changes)
+    if patch:
+        more = f"; {deferred} overlapping fix(es) follow once these are applied (run --fix)" if deferred else ""
+        print(f"Would fix {fixed} finding(s) in {len(changes)} file(s){more}.", file=sys.stderr)
+    else:
+        print("No fixes to apply.", file=sys.stderr)
+    _fix_hint(report, args.unsafe_fixes, only_unsafe=True)
+    if args.output:
+        try:
+            with open(args.output, "wb") as handle:
+                handle.write(patch)
+        except OSError as exc:
+            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(patch)
+        sys.stdout.buffer.flush()
+    return EXIT_FINDINGS if patch else EXIT_OK
+
+
+def _apply_fixes(report, args: argparse.Namespace, relint):
+    """`--fix`: rewrite files (atomically, verified, rolled back on failure); the report
+    that is printed afterwards is a fresh lint of the fixed files."""
+    from nglint.fixer.apply import fix_project
+
+    outcome = fix_project(relint, report, args.unsafe_fixes)
+    _report_fix_failures(report, outcome.failures)
+    if outcome.applied:
+        files = len(outcome.files)
+        print(f"Applied {len(outcome.applied)} fix(es) to {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+    _fix_hint(outcome.report, args.unsafe_fixes, only_unsafe=True)
+    return outcome.report
+
+
+def _report_fix_failures(report, failures) -> None:
+    for failure in failures:
+        where = f"{report.display_path(failure.finding.path)}:{failure.finding.line}"
+        print(f"nglint: fix not applied: {where}: {failure.finding.rule}: {failure.reason}", file=sys.stderr)
+
+
+def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
+    """Like ruff's "[*] N fixable with --fix", on stderr so reports stay parseable."""
+    from nglint.fixer import SAFE, UNSAFE, Fix
+
+    fixes = [f.fix for f in report.findings if isinstance(f.fix, Fix)]
+    safe = sum(1 for fix in fixes if fix.safety == SAFE)
+    unsafe = sum(1 for fix in fixes if fix.safety == UNSAFE)
+    if safe and not only_unsafe:
+        extra = f" ({unsafe} more with --unsafe-fixes)" if unsafe and not unsafe_fixes else ""
+        print(f"[*] {safe} fixable with --fix{extra}.", file=sys.stderr)
+    elif unsafe and not unsafe_fixes:
+        print(f"{unsafe} fix(es) available with --unsafe-fixes.", file=sys.stderr)
+# --- end fixes ---
 
 
 def _use_colour(stream) -> bool:

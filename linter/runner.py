@@ -27,6 +27,7 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: b
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
     report.findings = finalize(findings, project, report, settings)
     _suppress_and_scope(report, project, checks, settings, scope)
+    _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
     return report
 
 
@@ -61,6 +62,16 @@ def _suppress_and_scope(report: Report, project: Project, checks: list, settings
         suppressed = [f for f in suppressed if scope.covers(f)]
     report.findings, report.suppressed = active, suppressed
 # --- end suppressions and changed files ---
+
+
+def _attach_fixes(findings: list[Finding], project: Project, checks: list) -> None:
+    """Let fixable rules propose their fix while the project is loaded (see nglint.fixer)."""
+    from nglint.fixer import FixHookFailed, attach_fixes
+
+    try:
+        attach_fixes(findings, project, checks)
+    except FixHookFailed as exc:
+        raise CheckCrashed(str(exc)) from exc
 
 
 def run_checks(project: Project, checks: list) -> list[Finding]:
