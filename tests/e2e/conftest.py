@@ -17,11 +17,9 @@ import pytest
 from . import racelab
 from .raceproof import (
     DELAY_MS,
-    FIX_PENDING,
     GET_REQUESTS,
     POST_REQUESTS,
     Phase,
-    apply_prescribed_fix,
     keepalive_gap,
     require_lab,
     run_nglint,
@@ -65,10 +63,6 @@ def fixed_phase(race_lab: racelab.RaceLab, race_phase: Phase) -> Phase:
     """`nglint check --fix` on the same files, nginx reloaded, the same POST load again."""
     before = race_lab.nginx_conf.read_text()
     fix = run_nglint(race_lab, "--fix", "config")
-    notes = []
-    if fix.returncode == 2 and "unrecognized arguments: --fix" in fix.stderr:
-        notes.append(FIX_PENDING)
-        apply_prescribed_fix(race_lab, race_phase.check)
     after = race_lab.nginx_conf.read_text()
     if after == before:
         raise AssertionError(
@@ -80,7 +74,6 @@ def fixed_phase(race_lab: racelab.RaceLab, race_phase: Phase) -> Phase:
         fix=fix,
         nginx_conf_before=before,
         nginx_conf_after=after,
-        notes=notes,
     )
     phase.post = race_lab.load("fixed config, POST", "POST", POST_REQUESTS, keepalive_gap(race_lab))
     return phase

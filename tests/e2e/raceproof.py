@@ -11,17 +11,13 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 from . import racelab
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-# `nglint check --fix` is issue 4; until it is merged the fixed phase applies, by hand,
-# the exact directive KA001's message prescribes, and the --fix test is an xfail.
-FIX_PENDING = "PENDING issue 4: `nglint check --fix` is not on this branch yet"
 
 # One-way latency of the emulated link. 100 ms makes the window in which nginx's write
 # and Tomcat's FIN cross on the wire about 200 ms wide (2 x delay), wide enough that
@@ -66,7 +62,6 @@ class Phase:
     fix: NglintRun | None = None
     nginx_conf_before: str = ""
     nginx_conf_after: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 def run_nglint(lab: racelab.RaceLab, *args: str) -> NglintRun:
@@ -92,16 +87,6 @@ def keepalive_gap(lab: racelab.RaceLab) -> float:
     assert connector is not None, "samples/e2e-race server.xml lost its Connector"
     timeout_ms = float(connector.get("keepAliveTimeout") or connector.get("connectionTimeout") or 60000)
     return round((timeout_ms - lab.delay_ms) / 1000.0, 3)
-
-
-def apply_prescribed_fix(lab: racelab.RaceLab, check: NglintRun) -> None:
-    """Stand-in for --fix: insert the directive KA001's own message names, after `keepalive`."""
-    messages = [f["message"] for f in (check.report or {}).get("findings", []) if f["rule"] == "KA001"]
-    match = re.search(r"set (keepalive_timeout \S+;) in the upstream block", " ".join(messages))
-    assert match, f"KA001 message names no keepalive_timeout to set: {messages}"
-    conf = lab.nginx_conf.read_text()
-    conf = re.sub(r"(\n(\s*)keepalive \d+;)", lambda m: f"{m.group(1)}\n{m.group(2)}{match.group(1)}", conf, count=1)
-    lab.nginx_conf.write_text(conf)
 
 
 def upstream_block(conf: str) -> str:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .raceproof import FIX_PENDING, GET_REQUESTS, POST_REQUESTS, Phase, upstream_block
+from .raceproof import GET_REQUESTS, POST_REQUESTS, Phase, upstream_block
 
 pytestmark = pytest.mark.e2e
 
@@ -57,8 +57,6 @@ def test_get_on_the_race_config_hides_it_behind_a_retry(race_phase: Phase) -> No
 
 
 def test_nglint_fix_sets_keepalive_timeout_in_the_upstream(fixed_phase: Phase) -> None:
-    if FIX_PENDING in fixed_phase.notes:
-        pytest.xfail(FIX_PENDING)
     assert fixed_phase.fix is not None
     assert fixed_phase.fix.returncode == 0, fixed_phase.fix.stdout + fixed_phase.fix.stderr
     before = upstream_block(fixed_phase.nginx_conf_before)
