@@ -159,14 +159,14 @@ def _check(args: argparse.Namespace) -> int:
 
             args.jobs = default_jobs()
         # --- end parallel parsing ---
-        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs)
+        # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
+        build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
+        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
         # --- fixes (issue 4) ---
         if args.diff:
             return _print_diff(report, args)
         if args.fix:
             report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
-        elif args.format == "text" and not args.quiet:
-            _fix_hint(report, args.unsafe_fixes)
         # --- end fixes ---
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
@@ -199,6 +199,8 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
         sys.stdout.flush()
+    if not args.fix and args.format == "text" and not args.quiet and not args.statistics:
+        _fix_hint(report, args.unsafe_fixes)  # after the report, as ruff prints it
     return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
 
 
@@ -253,9 +255,20 @@ def _report_fix_failures(report, failures) -> None:
 
 
 def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
-    """Like ruff's "[*] N fixable with --fix", on stderr so reports stay parseable."""
+    """Like ruff's "[*] N fixable with --fix", on stderr so reports stay parseable.
+
+    When fixes were not built (plain text output), the count comes from the rules' fix
+    safety, so it says "may be": a finding whose fix cannot be computed still counts."""
     from nglint.fixer import SAFE, UNSAFE, Fix
 
+    if not any(f.fix is not None for f in report.findings):
+        safety = {rule.code: rule.fix_safety for rule in report.rules}
+        likely = [safety.get(f.rule) for f in report.findings]
+        safe, unsafe = likely.count(SAFE), likely.count(UNSAFE)
+        if safe or (unsafe and not unsafe_fixes):
+            print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"
+                  f"{' (add --unsafe-fixes for the rest)' if unsafe else ''}.", file=sys.stderr)
+        return
     fixes = [f.fix for f in report.findings if isinstance(f.fix, Fix)]
     safe = sum(1 for fix in fixes if fix.safety == SAFE)
     unsafe = sum(1 for fix in fixes if fix.safety == UNSAFE)

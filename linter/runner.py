@@ -16,10 +16,14 @@ class CheckCrashed(Exception):
     """A check raised: an internal failure (exit 2), named after the rule."""
 
 
-def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1) -> Report:
+def run(
+    paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1, fixes: bool = True
+) -> Report:
     """Lint `paths`. With `changed`, the paths are changed files: the project around them is
     loaded and only findings concerning them are reported (see nglint.changed_files).
-    `jobs` > 1 parses files in that many processes (see nglint.parallel); same report."""
+    `jobs` > 1 parses files in that many processes (see nglint.parallel); same report.
+    `fixes=False` skips building fixes (re-lexing files, rendering templates) when the
+    output cannot show them: that work is most of a pre-commit run's start-up."""
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
     paths, scope = _changed_scope(paths, settings, cwd, changed)
@@ -28,7 +32,8 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None, changed: b
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
     report.findings = finalize(findings, project, report, settings)
     _suppress_and_scope(report, project, checks, settings, scope)
-    _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
+    if fixes:
+        _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
     return report
 
 
