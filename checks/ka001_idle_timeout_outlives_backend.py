@@ -41,6 +41,19 @@ upstream app {
 )
 
 
+def fix(finding: Finding, project):
+    """Set the upstream's keepalive_timeout to the suggested whole seconds (ka001.j2)."""
+    from nglint.fixer.recipes import set_upstream_timeout
+
+    seconds = finding.data.get("suggested_seconds")
+    if seconds is None:
+        return None  # the message explains that no whole-second value satisfies the margin
+    return set_upstream_timeout(
+        RULE, finding, project, "ka001.j2", seconds,
+        backend_label=finding.data["backend_label"], backend_timeout=format_ms(finding.data["backend_timeout_ms"]),
+    )
+
+
 def check(project) -> Iterable[Finding]:
     analysis = project.keepalive
     margin = project.settings.margin

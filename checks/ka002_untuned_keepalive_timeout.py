@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Rule, Severity, at_directive
+from nglint.units import format_ms
 
 RULE = Rule(
     code="KA002",
@@ -36,10 +37,28 @@ upstream api {
     keepalive_timeout 4s;   # Node.js keepAliveTimeout is 5s
 }
 """,
-    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout.",
+    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (without a linked backend the fix only shows nginx's 60s made explicit).",
     tags=("keepalive", "reliability"),
     fix_safety="safe",
 )
+
+
+def fix(finding: Finding, project):
+    """With a linked backend: the largest whole seconds within the margin (safe). Without
+    one: nginx's implicit 60s written down, with a comment to check it (display only)."""
+    from nglint.fixer.builder import upstream_for
+    from nglint.fixer.recipes import set_upstream_timeout
+
+    links = project.keepalive.links(upstream_for(project, finding)).links
+    backend = links[0].backend if links else None
+    if backend is not None and backend.idle_timeout_ms is not None and backend.timeout_known:
+        allowed = backend.idle_timeout_ms - project.settings.margin.required_gap_ms(backend.idle_timeout_ms)
+        if allowed >= 1000:
+            return set_upstream_timeout(
+                RULE, finding, project, "ka002.j2", allowed // 1000, linked=True,
+                backend_label=backend.label, backend_timeout=format_ms(backend.idle_timeout_ms),
+            )
+    return set_upstream_timeout(RULE, finding, project, "ka002.j2", 60, safety="display", linked=False)
 
 
 def check(project) -> Iterable[Finding]:

@@ -35,9 +35,43 @@ server {
 }
 """,
     fix='Add `proxy_http_version 1.1;` and/or `proxy_set_header Connection "";` to the location.',
-    tags=("keepalive", "performance"),
+    tags=("keepalive", "performance", "needs-context"),  # off inside fragments (see changed_files)
     fix_safety="unsafe",
 )
+
+
+def fix(finding: Finding, project):
+    """Add (or correct) proxy_http_version 1.1 and add the cleared Connection header in the
+    location (ka003.j2). Unsafe: a location that defines its first proxy_set_header stops
+    inheriting outer ones, so those are copied along. An explicit Connection header
+    (`upgrade` for WebSockets, `close`) is a decision nglint does not override: no fix."""
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+
+    site = site_for(project, finding)
+    index = header_level_index(site)
+    level = site.levels[index]
+    fix = FixBuilder(RULE, finding, project, reveals=("KA002",))  # a used pool needs a chosen timeout
+    add = {"http_version": False, "connection": False, "inherited_headers": []}
+    if finding.data.get("needs_http_version"):
+        own = level.own("proxy_http_version")
+        if own:
+            fix.replace(own[-1], "ka003.j2", http_version=True, connection=False, inherited_headers=[])
+        else:
+            add["http_version"] = True
+    if finding.data.get("needs_connection"):
+        headers, header_level = site.effective_array("proxy_set_header")
+        if project.keepalive.connection(site).header is not None or header_level > index:
+            raise NoFix("the Connection header is set explicitly")
+        if header_level < index and unread_includes(project, site.levels[:index]):
+            raise NoFix("an outer include was not read, so the headers a new proxy_set_header would drop are unknown")
+        add["connection"] = True
+        if header_level < index:
+            add["inherited_headers"] = [fix.raw_text(d) for d in headers]
+    if add["http_version"] or add["connection"]:
+        add_to_level(fix, level, child_in_level(site, index), "ka003.j2", **add)
+    return fix.build("Make proxy_pass reuse the upstream's keepalive connections")
 
 
 def check(project) -> Iterable[Finding]:

@@ -37,6 +37,23 @@ upstream app {
 )
 
 
+def fix(finding: Finding, project):
+    """Add a keepalive_timeout that is safe on any nginx version (ka005.j2). Unsafe: on
+    nginx >= 1.29.7 it changes how long the default pool keeps connections."""
+    from nglint.fixer.builder import upstream_for
+    from nglint.fixer.recipes import set_upstream_timeout
+
+    seconds = finding.data.get("suggested_seconds")
+    if seconds is None:
+        return None  # the message explains that no whole-second value satisfies the margin
+    violations = project.keepalive.violations(upstream_for(project, finding))
+    worst = next(v for v in violations if v.backend_ms == finding.data["backend_timeout_ms"])
+    return set_upstream_timeout(
+        RULE, finding, project, "ka005.j2", seconds,
+        backend_label=worst.backend.label, backend_timeout=format_ms(worst.backend_ms),
+    )
+
+
 def check(project) -> Iterable[Finding]:
     if project.settings.nginx_version is not None:
         return  # pinned: KA001 applies directly (>= 1.29.7) or the block is not pooled

@@ -6,6 +6,8 @@ from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
 
+MAX_CANDIDATES_SHOWN = 10
+
 RULE = Rule(
     code="P005",
     name="unlinked-upstream",
@@ -51,9 +53,14 @@ def check(project) -> Iterable[Finding]:
         elif links.ambiguous:
             server, candidates = links.ambiguous[0]
             port = f"port {server.port}" if server is not None else "the declared server.xml"
-            places = ", ".join(f"{display_path(b.location.path)}:{b.location.line}" for b in candidates)
+            # Listed up to a cap: in a monorepo where every Tomcat uses 8080, each pool
+            # would otherwise name every server.xml (output quadratic in services).
+            shown = candidates[:MAX_CANDIDATES_SHOWN]
+            places = ", ".join(f"{display_path(b.location.path)}:{b.location.line}" for b in shown)
+            if len(candidates) > len(shown):
+                places += f" and {len(candidates) - len(shown)} more"
             reason = f"{port} is ambiguous: it matches connectors in {places}; nglint does not guess"
-            related = [Related(Location(b.location.path, b.location.line), f"candidate: {b.label}") for b in candidates]
+            related = [Related(Location(b.location.path, b.location.line), f"candidate: {b.label}") for b in shown]
         else:
             ports = sorted({s.port for s in links.unmatched if s.port is not None})
             if ports:

@@ -29,13 +29,18 @@ class Level:
     _by_name: dict[str, list[Directive]] | None = field(default=None, init=False, repr=False)
 
     def own(self, name: str) -> list[Directive]:
-        # Indexed once: every proxy_pass asks its server level, so a scan per call made a
-        # server with thousands of locations quadratic (minutes for a 2 MB config).
-        if self._by_name is None:
-            self._by_name = {}
+        # Indexed on first use: every proxy site asks its outer levels, and the http level
+        # of a large config holds thousands of server blocks; scanning it per site was
+        # quadratic (5000 servers: 16 s). The tree is fully built before levels are queried.
+        if len(self.directives) <= 16:
+            return [d for d in self.directives if d.name == name]
+        index = self._by_name
+        if index is None:
+            index = {}
             for directive in self.directives:
-                self._by_name.setdefault(directive.name, []).append(directive)
-        return list(self._by_name.get(name, ()))
+                index.setdefault(directive.name, []).append(directive)
+            self._by_name = index
+        return list(index.get(name, ()))
 
 
 @dataclass(frozen=True)

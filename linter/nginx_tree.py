@@ -82,6 +82,13 @@ class NginxLoader:
         self.limits = limits or LoadLimits()
         self.prefix_map = {os.path.normpath(k): v for k, v in (prefix_map or {}).items()}
         self.parsed: dict[str, ParsedFile] = {}
+        self.preparsed: dict[str, ParsedFile] = {}  # parsed ahead by --jobs workers (parallel.py)
+        # File-system answers, memoized for the run: a snippet included by thousands of
+        # locations would otherwise cost a glob/lstat/realpath chain per include (the
+        # tree is assumed not to change while it is being linted).
+        self._real: dict[str, str] = {}
+        self._matches: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
+        self._isdir: dict[str, bool] = {}
         self.problems: list[Problem] = []
         self._problem_keys: set[tuple] = set()
 
@@ -102,7 +109,8 @@ class NginxLoader:
         parsed = self.parse(entry)
         config.files.append(entry)
         state = _Walk(config=config, base_dirs=self._base_dirs(entry))
-        config.directives = self._expand(parsed.statements, entry, (os.path.realpath(entry),), state, 0)
+        state.seen.add(entry)
+        config.directives = self._expand(parsed.statements, entry, (self.realpath(entry),), state, 0)
         return config
 
     def _load_dump(self, entry: str, config: NginxConfig) -> NginxConfig:
@@ -140,14 +148,20 @@ class NginxLoader:
             if len(self.parsed) >= self.limits.max_files:
                 parsed = ParsedFile(key, error=f"not read: over the max-files limit of {self.limits.max_files}")
             else:
-                parsed = parse_nginx_file(key, self.limits.max_file_size)
+                parsed = self.preparsed.pop(key, None) or parse_nginx_file(key, self.limits.max_file_size)
             self.parsed[key] = parsed
             if parsed.error:
                 self._problem(Problem("P001", key, parsed.error_line, parsed.error))
         return parsed
 
+    def realpath(self, path: str) -> str:
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = os.path.realpath(path)
+        return real
+
     def in_tree(self, path: str) -> bool:
-        real = os.path.realpath(path)
+        real = self.realpath(path)
         return any(real == root or real.startswith(root + os.sep) for root in self.tree_roots)
 
     # -- internals ----------------------------------------------------------------------
@@ -235,7 +249,7 @@ class NginxLoader:
         if resolved is None:
             # The same include line is met again whenever its file is included again;
             # resolving (glob, realpath) once per line keeps that cheap.
-            resolved = [(target, os.path.realpath(target)) for target in self._resolve(directive, pattern, state)]
+            resolved = [(target, self.realpath(target)) for target in self._resolve(directive, pattern, state)]
             state.resolved[key] = resolved
         out: list[Directive] = []
         for target, real in resolved:
@@ -244,11 +258,10 @@ class NginxLoader:
                     Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
                 )
                 continue
-            if target not in state.config.files:
+            if target not in state.seen:
+                state.seen.add(target)
                 state.config.files.append(target)
-            edges = state.config.includes.setdefault(directive.path, [])
-            if target not in edges:
-                edges.append(target)
+            state.config.includes.setdefault(directive.path, []).append(target)
             parsed = self.parse(target)
             out.extend(self._expand(parsed.statements, target, stack + (real,), state, depth))
         return out
@@ -276,14 +289,7 @@ class NginxLoader:
             candidates_for_bases = [os.path.join(base, pattern) for base in state.base_dirs]
 
         has_magic = glob.has_magic(pattern)
-        matches: list[str] = []
-        for candidate in candidates_for_bases:
-            if has_magic:
-                matches = sorted(glob.glob(candidate))
-            elif os.path.lexists(candidate):
-                matches = [candidate]
-            if matches:
-                break
+        matches = self._first_match(candidates_for_bases, has_magic)
         if not matches:
             if not has_magic:
                 state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
@@ -302,12 +308,31 @@ class NginxLoader:
                     )
                 )
                 continue
-            if os.path.isdir(match):
+            isdir = self._isdir.get(match)
+            if isdir is None:
+                isdir = self._isdir[match] = os.path.isdir(match)
+            if isdir:
                 if not has_magic:
                     state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} is a directory", "include"))
                 continue
             files.append(os.path.abspath(match))
         return files
+
+    def _first_match(self, candidates: list[str], has_magic: bool) -> list[str]:
+        """Matches of the first candidate that has any (nginx's prefix first, then fallbacks)."""
+        key = (has_magic, tuple(candidates))
+        found = self._matches.get(key)
+        if found is None:
+            found = []
+            for candidate in candidates:
+                if has_magic:
+                    found = sorted(glob.glob(candidate))
+                elif os.path.lexists(candidate):
+                    found = [candidate]
+                if found:
+                    break
+            self._matches[key] = found
+        return list(found)
 
     def _map_absolute(self, pattern: str, state: "_Walk") -> str | None:
         """Map an absolute include onto the tree: configured nginx-prefix first, then the
@@ -330,6 +355,7 @@ class NginxLoader:
 class _Walk:
     config: NginxConfig
     base_dirs: list[str]
+    seen: set[str] = field(default_factory=set)  # config.files as a set: membership per include
     dump: list[DumpFile] | None = None  # set when the entry is an `nginx -T` dump
     expanded: int = 0  # directives created so far, bounded by MAX_EXPANDED_DIRECTIVES
     fanout_reported: bool = False

@@ -14,6 +14,7 @@ from nglint.backends import Backend, BackendFile, backend_parsers
 from nglint.config import Settings
 from nglint.discovery import Inputs, UsageError, discover
 from nglint.nginx_model import NginxModel, build_model
+from nglint.nginx_parse import ParsedFile
 from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
 
@@ -26,6 +27,11 @@ class Project:
     backend_files: list[BackendFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Every nginx file parsed, with its comments (read by inline suppressions).
+    parsed_nginx: dict[str, ParsedFile] = field(default_factory=dict)
+    # Entry configs that are fragments: no entry file includes them and they hold no
+    # main-context block, so nginx's prefix and the enclosing http level are unknown.
+    fragments: set[str] = field(default_factory=set)
 
     @cached_property
     def models(self) -> list[NginxModel]:
@@ -50,8 +56,11 @@ class Project:
         return KeepaliveAnalysis(self)
 
 
-def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -> Project:
-    """Discover and load everything under `paths`; bad files become problems, not errors."""
+def load_project(paths: list[str], settings: Settings, cwd: str | None = None, jobs: int = 1) -> Project:
+    """Discover and load everything under `paths`; bad files become problems, not errors.
+
+    `jobs` > 1 parses files in worker processes first (see parallel.py); the result is
+    the same Project, only sooner."""
     cwd = cwd or os.getcwd()
     parsers = backend_parsers()
     base = settings.project_root or cwd
@@ -60,9 +69,18 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -
     project = Project(settings=settings, tree_roots=tree_roots)
     limits = LoadLimits(settings.max_file_size, settings.max_include_depth, settings.max_files)
     loader = NginxLoader(tree_roots, limits, settings.nginx_prefix)
+    preparsed_backends: dict[str, BackendFile] = {}
+    if jobs > 1:
+        from nglint.parallel import preparse
+
+        loader.preparsed, preparsed_backends = preparse(inputs.nginx_candidates, inputs.backend_files, tree_roots, settings.max_file_size, jobs)
     project.configs = _load_entries(loader, inputs, settings)
+    project.parsed_nginx = loader.parsed
     project.problems.extend(loader.problems)
     for config in project.configs:
+        if is_fragment(config, settings):
+            project.fragments.add(config.path)
+            config.problems[:] = [fragment_problem(problem) for problem in config.problems]
         project.problems.extend(config.problems)
 
     seen_files: set[str] = set()
@@ -72,7 +90,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None) -
                 seen_files.add(path)
                 project.files.append(path)
     for path, parser in inputs.backend_files:
-        parsed = parser.parse(path, tree_roots, settings.max_file_size)
+        parsed = preparsed_backends.pop(path, None) or parser.parse(path, tree_roots, settings.max_file_size)
         project.backend_files.append(parsed)
         project.problems.extend(parsed.problems)
         project.files.append(path)
@@ -109,3 +127,31 @@ def _load_entries(loader: NginxLoader, inputs: Inputs, settings: Settings) -> li
         covered.update(config.files[1:])
     # A candidate loaded early may turn out to be included by a later entry.
     return [config for config in configs if config.path not in covered]
+
+
+# Top-level blocks only a main configuration file (nginx.conf) holds.
+_MAIN_CONTEXT = {"http", "events", "stream", "mail"}
+
+
+def is_fragment(config: NginxConfig, settings: Settings) -> bool:
+    """True for an entry that is really a piece of a larger config (conf.d/app.conf, a snippet)."""
+    if config.path in settings.nginx_roots or os.path.basename(config.path) == "nginx.conf":
+        return False
+    return not any(d.name in _MAIN_CONTEXT and d.path == config.path for d in config.directives)
+
+
+def fragment_problem(problem: Problem) -> Problem:
+    """A relative include a fragment names but the tree lacks is not an error: the fragment's
+    nginx prefix is unknown (Debian's `include proxy_params;` lives in /etc/nginx)."""
+    from dataclasses import replace
+
+    from nglint.findings import Severity
+
+    if problem.code == "P002" and problem.message.endswith("matches no file"):
+        return replace(
+            problem,
+            severity=Severity.INFO,
+            message=problem.message + " in the repository; this file is a fragment no entry file includes, "
+            "so nginx's prefix is unknown (set nginx-roots or nginx-prefix to check it)",
+        )
+    return problem

@@ -17,10 +17,18 @@ class CheckCrashed(Exception):
     """A check raised: an internal failure (exit 2), named after the rule."""
 
 
-def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
+def run(
+    paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1, fixes: bool = True
+) -> Report:
+    """Lint `paths`. With `changed`, the paths are changed files: the project around them is
+    loaded and only findings concerning them are reported (see nglint.changed_files).
+    `jobs` > 1 parses files in that many processes (see nglint.parallel); same report.
+    `fixes=False` skips building fixes (re-lexing files, rendering templates) when the
+    output cannot show them: that work is most of a pre-commit run's start-up."""
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
-    project = load_project(paths, settings, cwd)
+    paths, scope = _changed_scope(paths, settings, cwd, changed)
+    project = load_project(paths, settings, cwd, jobs=jobs)
     findings = run_checks(project, checks)
     report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
     # Reporters may quote only what the parsers were allowed to read (see SourceCache).
@@ -28,7 +36,53 @@ def run(paths: list[str], settings: Settings, cwd: str | None = None) -> Report:
     declared += [spec.server_xml for spec in settings.backends if spec.server_xml]
     report.sources = SourceCache(project.tree_roots, settings.max_file_size, declared)
     report.findings = finalize(findings, project, report, settings)
+    _suppress_and_scope(report, project, checks, settings, scope)
+    if fixes:
+        _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
     return report
+
+
+# --- suppressions and changed files (issue 5) ---
+def _changed_scope(paths: list[str], settings: Settings, cwd: str, changed: bool):
+    """(paths to load, scope) for `--changed`; (paths, None) otherwise."""
+    if not changed:
+        return paths, None
+    from nglint.changed_files import prepare
+
+    load, scope = prepare(paths, settings, cwd)
+    return (load if scope.files else []), scope  # only deleted or excluded files: load nothing
+
+
+def _suppress_and_scope(report: Report, project: Project, checks: list, settings: Settings, scope) -> None:
+    """Context rules off in fragments, inline suppressions (N001 for unused ones), then the
+    `--changed` scope. Suppressed findings move to report.suppressed, they do not vanish."""
+    from nglint import changed_files, suppressions
+
+    rules_run = [check.RULE for check in checks]
+    findings = changed_files.drop_context_findings(report.findings, project, rules_run)
+    applied = suppressions.apply(findings, project, {rule.code for rule in rules_run})
+    active = applied.active
+    if applied.unused and any(rule.code == "N001" for rule in rules_run):
+        from nglint.checks.n001_bad_suppression import unused_finding
+
+        active = finalize(active + [unused_finding(s, codes) for s, codes in applied.unused], project, report, settings)
+    suppressed = applied.suppressed
+    if scope is not None:
+        scope.learn(project, {rule.code for rule in report.rules if {"parse", "suppression"} & set(rule.tags)})
+        active = [f for f in active if scope.covers(f)]
+        suppressed = [f for f in suppressed if scope.covers(f)]
+    report.findings, report.suppressed = active, suppressed
+# --- end suppressions and changed files ---
+
+
+def _attach_fixes(findings: list[Finding], project: Project, checks: list) -> None:
+    """Let fixable rules propose their fix while the project is loaded (see nglint.fixer)."""
+    from nglint.fixer import FixHookFailed, attach_fixes
+
+    try:
+        attach_fixes(findings, project, checks)
+    except FixHookFailed as exc:
+        raise CheckCrashed(str(exc)) from exc
 
 
 def run_checks(project: Project, checks: list) -> list[Finding]:

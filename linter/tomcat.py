@@ -112,23 +112,31 @@ def _inside(path: str, tree_roots: list[str]) -> bool:
 
 def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str, str]:
     """catalina.properties next to server.xml, else in the nearest ancestor inside the tree."""
+    candidate = find_catalina_properties(server_xml, tree_roots)
+    if candidate is None:
+        return {}
+    if not _inside(candidate, tree_roots):
+        return {}  # a symlink out of the tree: its values would show up in messages
+    try:
+        with open(candidate, "rb") as handle:
+            text = handle.read(10 * 1024 * 1024).decode("latin-1")
+    except OSError:
+        return {}
+    return parse_properties(text)
+
+
+def find_catalina_properties(server_xml: str, tree_roots: list[str]) -> str | None:
+    """The catalina.properties a server.xml reads (also used to scope a changed one)."""
     current = os.path.dirname(os.path.abspath(server_xml))
     roots = [os.path.realpath(r) for r in tree_roots]
     while True:
         candidate = os.path.join(current, "catalina.properties")
         if os.path.isfile(candidate):
-            if not _inside(candidate, tree_roots):
-                return {}  # a symlink out of the tree: its values would show up in messages
-            try:
-                with open(candidate, "rb") as handle:
-                    text = handle.read(10 * 1024 * 1024).decode("latin-1")
-            except OSError:
-                return {}
-            return parse_properties(text)
+            return candidate
         parent = os.path.dirname(current)
         real_parent = os.path.realpath(parent)
         if parent == current or not any(real_parent == r or real_parent.startswith(r + os.sep) for r in roots):
-            return {}
+            return None
         current = parent
 
 

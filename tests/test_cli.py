@@ -36,9 +36,14 @@ def test_json_output_shape_relative_posix_paths_sorted():
     order = [(f["path"], f["line"]) for f in payload["findings"]]
     assert order == sorted(order)
     ka001 = [f for f in payload["findings"] if f["rule"] == "KA001"]
-    assert {f["path"] for f in ka001} == {"samples/01-tomcat-race/nginx/nginx.conf", "samples/05-split-includes/nginx/conf.d/upstreams.conf"}
+    assert {f["path"] for f in ka001} == {
+        "samples/01-tomcat-race/nginx/nginx.conf",
+        "samples/05-split-includes/nginx/conf.d/upstreams.conf",
+        "samples/e2e-race/nginx/nginx.conf",
+        "samples/fixes/KA001/before/nginx/conf.d/upstreams.conf",
+    }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
-    assert payload["summary"]["errors"] == 2
+    assert payload["summary"]["errors"] == 4
 
 
 def test_info_findings_alone_exit_0(tmp_path):
@@ -52,7 +57,7 @@ def test_info_findings_alone_exit_0(tmp_path):
 def test_select_and_ignore_with_prefixes():
     result = run_cli("check", "samples", "--select", "KA", "--ignore", "KA001,KA004", "--format", "json", cwd=PROJECT_ROOT)
     rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
-    assert rules == {"KA003"}
+    assert rules == {"KA002", "KA003", "KA005"}
 
 
 def test_nginx_version_option_changes_defaults(tmp_path):

@@ -24,8 +24,18 @@ def finding_to_dict(finding: Finding, report: Report) -> dict:
             }
             for related in finding.related
         ],
+        "fix": fix_to_dict(finding, report),
     }
     return data
+
+
+def fix_to_dict(finding: Finding, report: Report) -> dict | None:
+    """The finding's fix: safety, description and edits (1-based, end-exclusive positions)."""
+    if finding.fix is None:
+        return None
+    from nglint.fixer import Fix, fix_mapping
+
+    return fix_mapping(finding.fix, report.display_path) if isinstance(finding.fix, Fix) else None
 
 
 def render(report: Report) -> str:

@@ -112,7 +112,9 @@ def _result(
     if line_hash is not None:
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
     if finding.fix is not None:
-        fixes = sarif_fixes(report, finding.fix)
+        from nglint.fixer import fix_mapping  # issue 4: a Fix as {description, edits[{path, start, end, text}]}
+
+        fixes = sarif_fixes(report, fix_mapping(finding.fix))
         if fixes:
             result["fixes"] = fixes
     if finding.suppressed:

@@ -1,0 +1,75 @@
+"""N001: an inline suppression without a reason, naming an unknown rule, or silencing nothing."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Location, Rule, Severity
+
+RULE = Rule(
+    code="N001",
+    name="bad-suppression",
+    severity=Severity.WARNING,
+    summary="An `nglint: disable` comment has no reason, names an unknown rule, or suppresses nothing.",
+    rationale="""
+A suppression hides a finding from every later review, so it must say why. One that names a
+rule code nglint does not know (a typo, a rule from another tool) silences nothing, and one
+whose finding has gone away (the config was fixed, the directive moved) would silently hide
+the next real regression on that line. Suppressed findings are still counted in the summary
+and listed in SARIF with the reason.
+""",
+    bad_example="""
+keepalive_timeout 45s;  # nglint: disable=KA001
+# nglint: disable=KA01 legacy pool
+""",
+    good_example="""
+keepalive_timeout 45s;  # nglint: disable=KA001 backend retries POST, see OPS-1234
+""",
+    fix="Add the reason after the codes, correct the code, or delete the comment.",
+    tags=("suppression",),
+)
+
+
+def check(project) -> Iterable[Finding]:
+    """Problems visible in the comments themselves; `suppresses nothing` is added by the
+    runner once every other check has run (see nglint.suppressions.apply)."""
+    from nglint.registry import all_rules
+    from nglint.suppressions import collect
+
+    known = {rule.code for rule in all_rules()}
+    for file in collect(project):
+        for malformed in file.malformed:
+            yield _finding(malformed.path, malformed.line, f"Malformed nglint suppression comment: {malformed.reason}.")
+        for suppression in file.suppressions:
+            unknown = [code for code in suppression.codes if code not in known]
+            if unknown:
+                names = ", ".join(unknown)
+                yield _finding(
+                    suppression.path,
+                    suppression.line,
+                    f"Suppression names unknown rule code{'s' if len(unknown) > 1 else ''} {names} "
+                    "(see `nglint rules`); it silences nothing for that code.",
+                )
+            if not suppression.justification:
+                yield _finding(
+                    suppression.path,
+                    suppression.line,
+                    f"Suppression of {', '.join(suppression.codes)} gives no reason: "
+                    "write why after the codes, e.g. `nglint: disable=KA001 backend retries, see OPS-12`.",
+                )
+
+
+def unused_finding(suppression, codes: tuple[str, ...]) -> Finding:
+    """N001 for the codes of a suppression that silenced no finding (of rules that ran)."""
+    where = "in this file" if suppression.file_wide else ("on the element it precedes" if suppression.path.endswith(".xml") else "on the line it covers")
+    what = "Delete it" if len(codes) == len(suppression.codes) else f"Remove {', '.join(codes)} from it"
+    return _finding(
+        suppression.path,
+        suppression.line,
+        f"Suppression of {', '.join(codes)} suppresses nothing: no such finding {where}. "
+        f"{what}, so it cannot hide a future regression.",
+    )
+
+
+def _finding(path: str, line: int, message: str) -> Finding:
+    return Finding(rule=RULE.code, severity=RULE.severity, message=message, location=Location(path, line))

@@ -1,0 +1,250 @@
+"""Linting changed files in context: what the pre-commit hook (`nglint check --changed`) runs.
+
+pre-commit passes only the files a commit touches, possibly split over several processes.
+An nginx file rarely makes sense alone (its upstreams, its http level and the Tomcat
+server.xml behind it live elsewhere), so each run loads the whole project around the
+changed files (the repository, or the directory of the nglint config) exactly as
+`nglint check <root>` would, then reports only what concerns the changed files:
+
+- findings located in a changed file (an included file is checked through the entry file
+  that includes it, so the finding is the same one the full run reports);
+- findings caused by a changed file: its related location is in one (a server.xml edit
+  that now breaks KA001 at an unchanged upstream fails the commit), or the changed file
+  puts directives into a level enclosing the finding (a snippet edit that breaks the
+  location including it, an http-level edit in nginx.conf that breaks a conf.d location).
+
+Each finding is reported once even when pre-commit splits the files over several
+processes: the process given the finding's own file reports it; otherwise the one given
+its first changed cause (the full list of changed files comes from git).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nglint.config import Settings
+from nglint.discovery import UsageError, looks_like_nginx
+from nglint.findings import Finding
+
+# Where nginx configs live by convention; mirrors the `files` pattern of the hook.
+_NGINX_DIRS = ("conf.d", "snippets")
+_BACKEND_NAMES = ("server.xml", "catalina.properties")
+# Rules whose verdict depends on the enclosing levels a fragment does not have.
+CONTEXT_TAG = "needs-context"
+
+
+def is_hook_file(path: str) -> bool:
+    """True for a file the `nglint` hook's default `files` pattern selects."""
+    name = os.path.basename(path)
+    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
+        return True
+    return _in_nginx_dir(path)
+
+
+def find_git_root(start: str) -> str | None:
+    current = os.path.abspath(start)
+    if not os.path.isdir(current):
+        current = os.path.dirname(current)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def context_root(changed: list[str], settings: Settings, cwd: str) -> str:
+    """The directory whose whole content gives the changed files their context: the
+    directory of the nglint config, else the git work tree, else the current directory."""
+    anchor = changed[0] if changed else cwd
+    for candidate in (settings.project_root, find_git_root(anchor), find_git_root(cwd), cwd):
+        if candidate and all(_inside(path, candidate) for path in changed):
+            return os.path.abspath(candidate)
+    return os.path.commonpath([os.path.dirname(p) for p in changed] + [os.path.abspath(cwd)])
+
+
+def _inside(path: str, root: str) -> bool:
+    root = os.path.abspath(root)
+    return path == root or path.startswith(root + os.sep)
+
+
+@dataclass
+class ChangedScope:
+    """The changed files of one invocation and the rule deciding which findings are theirs."""
+
+    root: str
+    files: set[str]
+    nginx_files: list[str] = field(default_factory=list)
+    properties: set[str] = field(default_factory=set)
+    _levels: dict[tuple[str, int], list[tuple[frozenset, ...]]] = field(default_factory=dict)
+    _file_local: set[str] = field(default_factory=set)
+
+    def learn(self, project, file_local: set[str]) -> None:
+        """Learn which files shape the levels around each directive, and that a changed
+        catalina.properties changes every server.xml that reads it."""
+        self._file_local = file_local
+        for config in project.configs:
+            # The main context (user, worker_processes, error_log) shapes no http level.
+            self._walk(config.directives, (), main=True)
+        if not self.properties:
+            return
+        from nglint.tomcat import find_catalina_properties
+
+        for backend_file in project.backend_files:
+            found = find_catalina_properties(backend_file.path, project.tree_roots)
+            if found and os.path.abspath(found) in self.properties:
+                self.files.add(os.path.abspath(backend_file.path))
+
+    def _walk(self, block: list, outer: tuple, main: bool = False) -> None:
+        """Record, for each directive, the files that set something in its enclosing levels
+        (simple directives spliced in by include), as shared per-level sets. Sibling blocks
+        (another server, another upstream) and the include lines themselves shape nothing."""
+        chain = outer if main else outer + (_setters(block),)
+        for directive in block:
+            key = (os.path.abspath(directive.path), directive.line)
+            if directive.block is not None:
+                self._levels.setdefault(key, []).append(chain + (_setters(directive.block),))
+                self._walk(directive.block, chain)
+            else:
+                self._levels.setdefault(key, []).append(chain)
+
+    def _shaping(self, path: str, line: int) -> set[str]:
+        """Files that put directives into the levels enclosing the directive at path:line."""
+        found: set[str] = set()
+        for chain in self._levels.get((path, line), ()):
+            for level in chain:
+                found |= level
+        found.discard(path)
+        return found
+
+    def covers(self, finding: Finding) -> bool:
+        own = os.path.abspath(finding.path)
+        if own in self.files:
+            return True
+        # Not in a changed file, but caused by one: its related location is in one (the
+        # server.xml Connector of KA001), or a changed file puts directives into the levels
+        # around it (a snippet included in its location, the servers of its upstream).
+        # Parse and suppression findings are about their own file only.
+        causes = {os.path.abspath(r.location.path) for r in finding.related}
+        if finding.rule not in self._file_local:
+            causes |= self._shaping(own, finding.line)
+        if not causes & self.files:
+            return False
+        # pre-commit may have split the changed files over several processes; exactly one
+        # reports the finding: the one given its own file, else the one given its first cause.
+        elsewhere = self._changed_elsewhere
+        if own in elsewhere:
+            return False
+        return min(causes & (self.files | elsewhere)) in self.files
+
+    @cached_property
+    def _changed_elsewhere(self) -> set[str]:
+        """Files of this commit (or pushed range) that pre-commit gives to the hook, known
+        from git when run by pre-commit; empty otherwise (no split to coordinate with)."""
+        if os.environ.get("PRE_COMMIT") != "1":
+            return set()
+        return {path for path in git_changed_files(self.root) if is_hook_file(path) and os.path.exists(path)}
+
+
+def _setters(block: list) -> frozenset:
+    return frozenset(os.path.abspath(d.path) for d in block if d.block is None and d.name != "include")
+
+
+def git_changed_files(root: str) -> set[str]:
+    """Absolute paths pre-commit hands to hooks for this run (staged files, or the
+    from/to range of `pre-commit run --from-ref --to-ref` and pre-push)."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return set()
+    top = top.strip()
+    from_ref, to_ref = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref:
+        out = _git(root, "diff", "--name-only", "--no-ext-diff", "-z", f"{from_ref}...{to_ref}")
+    else:
+        out = _git(root, "diff", "--staged", "--name-only", "--no-ext-diff", "-z", "--diff-filter=ACMRTUXB")
+    if not out:
+        return set()
+    return {os.path.abspath(os.path.join(top, name)) for name in out.split("\0") if name}
+
+
+def _git(root: str, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], ChangedScope]:
+    """Paths to load (changed nginx files first, then the context root) and the scope."""
+    from nglint.discovery import _excluded
+
+    changed: list[str] = []
+    for raw in paths:
+        path = os.path.abspath(os.path.join(cwd, raw))
+        if os.path.isdir(path):
+            raise UsageError(f"{raw}: --changed takes the changed files, not a directory")
+        if not os.path.lexists(path):
+            continue  # deleted by the change: nothing is located in it any more
+        changed.append(path)
+    root = context_root(changed, settings, cwd)
+    base = settings.project_root or cwd
+    changed = [p for p in changed if not _excluded(p, settings.exclude, base)]
+    scope = ChangedScope(root=root, files=set(changed))
+    for path in changed:
+        name = os.path.basename(path)
+        if name == "catalina.properties":
+            scope.properties.add(path)
+        elif name != "server.xml" and _is_nginx(path):
+            scope.nginx_files.append(path)
+    return scope.nginx_files + [root], scope
+
+
+def _is_nginx(path: str) -> bool:
+    """Should a changed file be read as nginx even if no entry file includes it?
+
+    `*.conf` is everybody's extension (supervisord, redis), so it must look like nginx;
+    a file under conf.d/, sites-*/ or snippets/ that does not (a snippet of bare
+    proxy_set_header lines) is taken when it parses as nginx.
+    """
+    name = os.path.basename(path)
+    if name == "nginx.conf" or name.endswith(".nginx") or looks_like_nginx(path):
+        return True
+    if not is_hook_file(path) or name.endswith(".conf") and not _in_nginx_dir(path):
+        return False
+    from nglint.nginx_parse import parse_nginx_file
+
+    parsed = parse_nginx_file(path, 1024 * 1024)
+    return parsed.error is None and bool(parsed.statements)
+
+
+def _in_nginx_dir(path: str) -> bool:
+    parts = path.replace(os.sep, "/").split("/")[:-1]
+    return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
+
+
+def fragment_only_files(project) -> set[str]:
+    """Files read only through fragment entries (never through a real entry file)."""
+    if not project.fragments:
+        return set()
+    in_entries: set[str] = set()
+    in_fragments: set[str] = set()
+    for config in project.configs:
+        (in_fragments if config.path in project.fragments else in_entries).update(config.files)
+    return in_fragments - in_entries
+
+
+def drop_context_findings(findings: list[Finding], project, rules) -> list[Finding]:
+    """Turn off context-dependent rules inside fragments: a snippet's proxy_pass inherits
+    proxy_http_version and headers from an http level nglint has not seen."""
+    context_codes = {rule.code for rule in rules if CONTEXT_TAG in rule.tags}
+    if not context_codes:
+        return findings
+    blind = fragment_only_files(project)
+    if not blind:
+        return findings
+    return [f for f in findings if not (f.rule in context_codes and f.path in blind)]

@@ -1,0 +1,77 @@
+"""Fixes: rules render directives from Jinja templates, the engine edits exact bytes.
+
+Modules: `model` (Fix, Edit), `lexer` (statements with byte offsets), `layout` (indent,
+line endings, where text goes), `render` (templates), `builder` (the API fix hooks use),
+`apply` (atomic writes, verification, rollback, fixpoint), `diff` (unified diffs).
+Only `model` is imported eagerly by reporters; jinja2 loads when a fix is built.
+"""
+
+from __future__ import annotations
+
+from nglint.findings import Finding
+from nglint.fixer.model import DISPLAY, SAFE, SAFETIES, UNSAFE, Edit, Fix
+from nglint.source import Region
+
+__all__ = ["DISPLAY", "SAFE", "SAFETIES", "UNSAFE", "Edit", "Fix", "FixHookFailed", "attach_fixes", "fix_edits", "fix_mapping"]
+
+
+class FixHookFailed(Exception):
+    """A rule's fix hook raised something other than NoFix: a bug, reported like a crash."""
+
+
+def attach_fixes(findings: list[Finding], project, checks) -> None:
+    """Set `finding.fix` for findings of checks that have a `fix(finding, project)` hook."""
+    hooks = {check.RULE.code: check.fix for check in checks if callable(getattr(check, "fix", None))}
+    if not hooks:
+        return
+    from nglint.fixer.layout import NoFix
+
+    for finding in findings:
+        hook = hooks.get(finding.rule)
+        if hook is None:
+            continue
+        try:
+            fix = hook(finding, project)
+        except NoFix:
+            fix = None
+        except Exception as exc:
+            raise FixHookFailed(f"fix of {finding.rule} failed: {type(exc).__name__}: {exc}") from exc
+        if fix is not None and (not isinstance(fix, Fix) or fix.safety not in SAFETIES):
+            raise FixHookFailed(f"fix of {finding.rule} returned {fix!r}, not a Fix with safety in {SAFETIES}")
+        finding.fix = fix
+
+
+def fix_edits(finding: Finding) -> list[tuple[str, Region, str]]:
+    """The finding's fix as (absolute path, replaced region, inserted text) triples.
+
+    Regions are 1-based and end-exclusive, columns in code points like finding columns
+    (an insertion has start == end). This is what SARIF `fixes[]` is built from.
+    """
+    fix = finding.fix
+    if not isinstance(fix, Fix):
+        return []
+    return [(edit.path, edit.region, edit.display_text) for edit in fix.edits if edit.region is not None]
+
+
+def fix_mapping(fix, display_path=None):
+    """A Fix as plain data: `{"safety", "description", "edits": [{"path", "start": {"line",
+    "column"}, "end": {...}, "text"}]}` (the JSON `fix` field; SARIF `fixes[]` reads the
+    same shape). Paths stay absolute unless `display_path` maps them. Anything that is
+    not a Fix is returned unchanged."""
+    if not isinstance(fix, Fix):
+        return fix
+    show = display_path or (lambda path: path)
+    return {
+        "safety": fix.safety,
+        "description": fix.description,
+        "edits": [
+            {
+                "path": show(edit.path),
+                "start": {"line": edit.region.start_line, "column": edit.region.start_column},
+                "end": {"line": edit.region.end_line, "column": edit.region.end_column},
+                "text": edit.display_text,
+            }
+            for edit in fix.edits
+            if edit.region is not None
+        ],
+    }

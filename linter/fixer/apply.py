@@ -1,0 +1,367 @@
+"""Apply fixes to files: choose non-overlapping ones, write atomically, verify, roll back.
+
+One pass takes every applicable fix whose edits touch no edit already chosen (sorted,
+so the choice is deterministic), writes each file once through a temporary file in the
+same directory and a rename, then lints again. A file whose result does not parse, still
+has the finding its fix was for, or gains a finding, gets its original bytes back. Fixes
+that overlapped are retried on the next pass against the new text; a few passes reach
+the fixpoint, and a second `--fix` run finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+from nglint.findings import Finding
+from nglint.fixer.lexer import lex
+from nglint.fixer.model import Edit, Fix, digest
+
+MAX_PASSES = 4
+
+
+class WriteRefused(Exception):
+    """A file nglint must not or cannot rewrite (read-only, changed since read, I/O error)."""
+
+
+@dataclass
+class Failure:
+    """A fix that was not applied, and why (shown to the user)."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class FixOutcome:
+    report: object  # the Report after fixing
+    applied: list[Finding] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    passes: int = 0
+
+
+def finding_key(finding: Finding) -> tuple:
+    """Identity of a finding across a re-lint: lines move when text is inserted above."""
+    return (finding.rule, finding.location.path, finding.message)
+
+
+def applicable(findings: list[Finding], unsafe_fixes: bool) -> list[tuple[Finding, Fix]]:
+    return [(f, f.fix) for f in findings if isinstance(f.fix, Fix) and f.fix.applicable(unsafe_fixes)]
+
+
+def _conflict(a: Edit, b: Edit) -> bool:
+    """Overlapping ranges, or two insertions (or an insertion and a range) at one point."""
+    if a.path != b.path:
+        return False
+    if a.start == a.end or b.start == b.end:
+        return max(a.start, b.start) <= min(a.end, b.end)
+    return max(a.start, b.start) < min(a.end, b.end)
+
+
+def choose(candidates: list[tuple[Finding, Fix]]) -> tuple[list[tuple[Finding, Fix]], list[tuple[Finding, Fix]]]:
+    """(chosen, deferred): a deterministic maximal set of fixes whose edits do not touch
+    and that do not add the same directive to the same block."""
+    ordered = sorted(
+        candidates,
+        key=lambda item: (item[1].edits[0].path, item[1].edits[0].start, item[1].edits[0].end, item[0].rule, item[0].message),
+    )
+    chosen: list[tuple[Finding, Fix]] = []
+    deferred: list[tuple[Finding, Fix]] = []
+    taken: list[Edit] = []
+    claimed: set = set()
+    for finding, fix in ordered:
+        if claimed & fix.claims or any(_conflict(edit, other) for edit in fix.edits for other in taken):
+            deferred.append((finding, fix))
+            continue
+        chosen.append((finding, fix))
+        taken.extend(fix.edits)
+        claimed |= fix.claims
+    return chosen, deferred
+
+
+def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
+    """The bytes with every edit applied (edits must not overlap)."""
+    out = data
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: edit.start] + edit.data + out[edit.end :]
+    return out
+
+
+def read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+@dataclass
+class FileChange:
+    """New content for one file, computed from the bytes the fixes were planned on."""
+
+    path: str
+    old: bytes
+    new: bytes
+    fixes: list[tuple[Finding, Fix]]
+
+
+def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], list[Failure]]:
+    """Per-file new contents; a file that changed since the fixes were planned is refused,
+    and with it every fix touching it (a multi-file fix is all or nothing)."""
+    by_path: dict[str, list[tuple[Finding, Fix]]] = {}
+    for finding, fix in chosen:
+        for path in fix.paths:
+            by_path.setdefault(path, []).append((finding, fix))
+    bad: dict[int, str] = {}
+    contents: dict[str, bytes] = {}
+    for path, items in by_path.items():
+        try:
+            data = read_bytes(path)
+        except OSError as exc:
+            for _, fix in items:
+                bad[id(fix)] = f"cannot read {path}: {exc.strerror or exc}"
+            continue
+        contents[path] = data
+        for _, fix in items:
+            if fix.sha256.get(path) != digest(data):
+                bad[id(fix)] = f"{path} changed since it was read; not rewritten"
+    failures = [Failure(f, bad[id(fix)]) for f, fix in chosen if id(fix) in bad]
+    good = [(f, fix) for f, fix in chosen if id(fix) not in bad]
+    changes = []
+    unparsable: dict[int, str] = {}
+    for path in sorted({p for _, fix in good for p in fix.paths}):
+        items = [(f, fix) for f, fix in good if path in fix.paths]
+        edits = [e for _, fix in items for e in fix.edits if e.path == path]
+        new = apply_edits(contents[path], edits)
+        try:
+            lex(new)  # stricter than crossplane about a block closed inside a directive
+        except ValueError as exc:
+            for _, fix in items:
+                unparsable[id(fix)] = f"not applied: the fixed file would not parse: {exc}"
+            continue
+        changes.append(FileChange(path, contents[path], new, items))
+    if unparsable:
+        # a multi-file fix with one bad file is dropped everywhere
+        failures += [Failure(f, unparsable[id(fix)]) for f, fix in good if id(fix) in unparsable]
+        changes = [c for c in changes if not any(id(fix) in unparsable for _, fix in c.fixes)]
+    return changes, failures
+
+
+def write_atomic(path: str, data: bytes, expected_sha256: str) -> None:
+    """Replace the file's content with `data` by rename, keeping its mode (and owner when
+    allowed). Refuses a read-only file and one whose bytes are no longer what was read."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        raise WriteRefused(f"cannot stat {path}: {exc.strerror or exc}") from None
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteRefused(f"{path} is read-only; not rewritten")
+    _check_unchanged(real, path, expected_sha256)
+    directory = os.path.dirname(real)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".nglint", dir=directory)
+    except OSError as exc:
+        raise WriteRefused(f"cannot write next to {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):  # POSIX only
+            try:
+                os.chown(tmp, info.st_uid, info.st_gid)
+            except OSError:
+                pass  # not permitted for another owner: the file becomes ours, mode kept
+        _check_unchanged(real, path, expected_sha256)  # narrow the window before the rename
+        os.replace(tmp, real)
+    except WriteRefused:
+        _unlink(tmp)
+        raise
+    except OSError as exc:
+        _unlink(tmp)
+        raise WriteRefused(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _check_unchanged(real: str, path: str, expected_sha256: str) -> None:
+    try:
+        current = read_bytes(real)
+    except OSError as exc:
+        raise WriteRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+    if digest(current) != expected_sha256:
+        raise WriteRefused(f"{path} changed since it was read; not rewritten")
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _groups(changes: list[FileChange]) -> list[list[FileChange]]:
+    """Files joined by a fix that edits several of them: written and rolled back together."""
+    parent = {c.path: c.path for c in changes}
+
+    def root(p: str) -> str:
+        while parent[p] != p:
+            p = parent[p]
+        return p
+
+    for change in changes:
+        for _, fix in change.fixes:
+            for other in fix.paths:
+                if other in parent:
+                    parent[root(other)] = root(change.path)
+    groups: dict[str, list[FileChange]] = {}
+    for change in changes:
+        groups.setdefault(root(change.path), []).append(change)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _write_group(group: list[FileChange]) -> str | None:
+    """Write every file of the group or none; the reason on failure."""
+    written: list[FileChange] = []
+    for change in group:
+        try:
+            write_atomic(change.path, change.new, digest(change.old))
+        except WriteRefused as exc:
+            for done in reversed(written):
+                try:
+                    write_atomic(done.path, done.old, digest(done.new))
+                except WriteRefused:
+                    pass
+            return str(exc)
+        written.append(change)
+    return None
+
+
+def _rollback(group: list[FileChange]) -> list[str]:
+    problems = []
+    for change in group:
+        try:
+            write_atomic(change.path, change.old, digest(change.new))
+        except WriteRefused as exc:
+            problems.append(f"could not restore {change.path}: {exc}")
+    return problems
+
+
+def _line_map(change: FileChange):
+    """Old line number -> new line number in one rewritten file (lines below an edit move)."""
+    edits = sorted((e for _, fix in change.fixes for e in fix.edits if e.path == change.path), key=lambda e: e.start)
+    starts = [0] + [i + 1 for i, byte in enumerate(change.old) if byte == 10]
+
+    def new_line(line: int) -> int:
+        if not 1 <= line <= len(starts):
+            return line
+        offset = starts[line - 1]
+        shift = 0
+        for edit in edits:
+            if edit.start <= offset and edit.end <= offset:
+                shift += edit.data.count(b"\n") - change.old.count(b"\n", edit.start, edit.end)
+        return line + shift
+
+    return new_line
+
+
+def _verdict(group: list[FileChange], before: list[Finding], after: list[Finding]) -> str | None:
+    """Why the group's result must be rolled back, or None when it is good.
+
+    Findings are compared by (rule, file, line), lines of the old text mapped through the
+    edits: the same rule at the same place is the same finding, whatever its wording.
+    """
+    maps = {change.path: _line_map(change) for change in group}
+    for finding in after:
+        if finding.rule == "P001" and finding.location.path in maps:
+            return f"the fixed file does not parse: {finding.message}"
+
+    def moved(finding: Finding) -> tuple:
+        mapper = maps.get(finding.location.path)
+        return (finding.rule, finding.location.path, mapper(finding.line) if mapper else finding.line)
+
+    fixed = {id(f): (f, fix) for change in group for f, fix in change.fixes}
+    after_keys = Counter((f.rule, f.location.path, f.line) for f in after)
+    for finding, fix in fixed.values():
+        again = after_keys[moved(finding)] > 0
+        if fix.subject is not None:  # e.g. one finding per upstream, reported where the timeout now is
+            again = again or any(f.rule == finding.rule and f.location.path == finding.location.path
+                                 and f.data.get(fix.subject[0]) == fix.subject[1] for f in after)
+        if again:
+            return f"{finding.rule} is still reported after the fix"
+    before_keys = Counter(moved(f) for f in before if id(f) not in fixed)
+    revealed = {rule for _, fix in fixed.values() for rule in fix.reveals}
+    for finding in after:
+        key = (finding.rule, finding.location.path, finding.line)
+        if finding.rule in revealed:
+            continue
+        if finding.location.path in maps and after_keys[key] > before_keys[key]:
+            return f"the fix would add {finding.rule} at line {finding.line}: {finding.message}"
+    return None
+
+
+def fix_project(relint, report, unsafe_fixes: bool = False, max_passes: int = MAX_PASSES) -> FixOutcome:
+    """Apply fixes until none is left (or `max_passes`); `relint()` lints again from disk."""
+    outcome = FixOutcome(report)
+    given_up: set[tuple] = set()
+    for _ in range(max_passes):
+        candidates = [(f, fix) for f, fix in applicable(report.findings, unsafe_fixes) if finding_key(f) not in given_up]
+        if not candidates:
+            break
+        outcome.passes += 1
+        chosen, _deferred = choose(candidates)
+        changes, failures = plan_changes(chosen)
+        for failure in failures:
+            given_up.add(finding_key(failure.finding))
+        outcome.failures.extend(failures)
+        written: list[list[FileChange]] = []
+        for group in _groups(changes):
+            reason = _write_group(group)
+            if reason is None:
+                written.append(group)
+                continue
+            for change in group:
+                for finding, _ in change.fixes:
+                    if finding_key(finding) not in given_up:
+                        given_up.add(finding_key(finding))
+                        outcome.failures.append(Failure(finding, reason))
+        if not written:
+            continue
+        before = report.findings
+        after = relint()
+        while True:
+            bad = [(group, _verdict(group, before, after.findings)) for group in written]
+            bad = [(group, reason) for group, reason in bad if reason]
+            if not bad:
+                break
+            for group, reason in bad:
+                problems = _rollback(group)
+                written.remove(group)
+                for change in group:
+                    for finding, _ in change.fixes:
+                        if finding_key(finding) not in given_up:
+                            given_up.add(finding_key(finding))
+                            detail = reason if not problems else f"{reason}; {'; '.join(problems)}"
+                            outcome.failures.append(Failure(finding, f"rolled back: {detail}"))
+            after = relint()
+        for group in written:
+            for change in group:
+                if change.path not in outcome.files:
+                    outcome.files.append(change.path)
+                for finding, _ in change.fixes:
+                    if all(finding is not done for done in outcome.applied):
+                        outcome.applied.append(finding)
+        report = after
+    outcome.report = report
+    return outcome
+
+
+def preview(report, unsafe_fixes: bool) -> tuple[list[FileChange], list[Failure], int]:
+    """What one pass of `--fix` would write, without writing: (changes, refusals, deferred).
+
+    A change whose result cannot be lexed is dropped, like a fix that does not parse.
+    """
+    chosen, deferred = choose(applicable(report.findings, unsafe_fixes))
+    changes, failures = plan_changes(chosen)
+    return changes, failures, len(deferred)

@@ -1,0 +1,143 @@
+"""The small API fix hooks are written against.
+
+A check's `fix(finding, project)` finds the nginx directives it wants to change (with
+the model objects it already has) and says what to do with them in template terms:
+
+    fix = FixBuilder(RULE, finding, project)
+    fix.insert_after(pool.keepalive, "ka001.j2", seconds=18)
+    return fix.build("Set keepalive_timeout 18s")
+
+The builder re-reads each file once per run, maps crossplane's (line, name, args) to
+byte offsets, and records the file digests the edits refer to. Anything it cannot
+place exactly raises NoFix, which the engine turns into "no fix offered".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nglint.findings import Finding
+from nglint.fixer.layout import NoFix, SourceFile
+from nglint.fixer.lexer import Statement, tokenize
+from nglint.fixer.model import Edit, Fix, edit_region
+from nglint.fixer.render import render_lines
+from nglint.nginx_tree import Directive
+from nglint.rules import Rule
+
+_CACHE_ATTR = "_nglint_fix_sources"
+
+
+def source_file(project, path: str) -> SourceFile:
+    """The lexed file, read at most once per project (the digest must match one read)."""
+    cache = project.__dict__.setdefault(_CACHE_ATTR, {})
+    source = cache.get(path)
+    if source is None:
+        try:
+            source = SourceFile.read(path)
+        except NoFix as exc:
+            source = exc
+        cache[path] = source
+    if isinstance(source, NoFix):
+        raise source
+    return source
+
+
+class FixBuilder:
+    def __init__(self, rule: Rule, finding: Finding, project, safety: str | None = None,
+                 subject: tuple | None = None, reveals: tuple[str, ...] = ()) -> None:
+        self.rule = rule
+        self.subject = subject
+        self.reveals = frozenset(reveals)
+        self.finding = finding
+        self.project = project
+        self.safety = safety or rule.fix_safety or "display"
+        self.edits: list[Edit] = []
+        self.sha256: dict[str, str] = {}
+        self.claims: set[tuple[str, int, str]] = set()
+
+    # -- locating -----------------------------------------------------------------------
+    def source(self, directive: Directive) -> tuple[SourceFile, Statement]:
+        source = source_file(self.project, directive.path)
+        return source, source.statement(directive.name, directive.line, directive.args)
+
+    def raw_text(self, directive: Directive) -> str:
+        """The directive exactly as written (to copy it elsewhere)."""
+        source, stmt = self.source(directive)
+        if stmt.children is not None:
+            raise NoFix(f"{directive.name} on line {directive.line} is a block")
+        return source.raw(stmt)
+
+    # -- edits --------------------------------------------------------------------------
+    def insert_after(self, directive: Directive, template: str, **context) -> None:
+        source, stmt = self.source(directive)
+        lines = render_lines(template, **context)
+        self._add(source, source.insert_after(stmt, lines), source.parent(stmt), lines)
+
+    def append_to_block(self, block: Directive, template: str, **context) -> None:
+        source, stmt = self.source(block)
+        lines = render_lines(template, **context)
+        self._add(source, source.append_to_block(stmt, lines), stmt, lines)
+
+    def replace(self, directive: Directive, template: str, **context) -> None:
+        source, stmt = self.source(directive)
+        lines = render_lines(template, **context)
+        self._add(source, source.replace(stmt, lines), source.parent(stmt), lines)
+
+    def _add(self, source: SourceFile, edit: Edit, block: Statement | None, lines: list[str]) -> None:
+        self.sha256[source.path] = source.sha256
+        self.edits.append(replace(edit, region=edit_region(source.data, edit)))
+        where = block.start if block is not None else -1
+        self.claims.update((source.path, where, name) for name in directive_names(lines))
+
+    def build(self, description: str) -> Fix | None:
+        if not self.edits:
+            return None
+        edits = sorted(self.edits, key=lambda e: (e.path, e.start, e.end))
+        for first, second in zip(edits, edits[1:]):
+            if first.path == second.path and second.start < first.end:
+                raise NoFix("the fix's own edits overlap")
+        return Fix(self.rule.code, self.safety, description, edits, dict(self.sha256), frozenset(self.claims), self.subject, self.reveals)
+
+
+def directive_names(lines: list[str]) -> list[str]:
+    """Names of the directives in rendered lines (the first token after each `;`)."""
+    names, expect = [], True
+    for line in lines:
+        tokens, _ = tokenize(line.encode("utf-8", errors="surrogateescape"))
+        for token in tokens:
+            if expect and not token.quoted and token.value not in ("{", "}", ";"):
+                names.append(token.value)
+                expect = False
+            elif not token.quoted and token.value in ("{", "}", ";"):
+                expect = True
+    return names
+
+
+def upstreams_named(project, finding: Finding) -> list:
+    """Upstreams with the finding's `data["upstream"]` name (several configs may reuse one)."""
+    name = finding.data.get("upstream")
+    # Indexed once per project: scanning every upstream per finding was quadratic (issue 8).
+    index = project.__dict__.get("_upstreams_by_name")
+    if index is None:
+        index = {}
+        for upstream in project.keepalive.all_upstreams():
+            index.setdefault(upstream.name, []).append(upstream)
+        project.__dict__["_upstreams_by_name"] = index
+    return list(index.get(name, ()))
+
+
+def upstream_for(project, finding: Finding):
+    """The Upstream a finding was reported in (by name, then by the reported position)."""
+    where = (finding.location.path, finding.location.line)
+    for upstream in upstreams_named(project, finding):
+        if (upstream.directive.path, upstream.directive.line) == where:
+            return upstream
+        if any((d.path, d.line) == where for d in _descendants(upstream.directive)):
+            return upstream
+    raise NoFix(f"upstream {finding.data.get('upstream')!r} not found at the finding's position")
+
+
+def _descendants(directive: Directive):
+    for child in directive.block or ():
+        yield child
+        yield from _descendants(child)

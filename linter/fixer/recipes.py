@@ -1,0 +1,78 @@
+"""Edits several rules share, so each rule's hook stays a few lines next to its RULE.
+
+Placement follows nginx semantics: a directive goes into the block where it takes
+effect, in the file that holds that block's own directives (never into a snippet
+included from elsewhere, which other blocks may share).
+"""
+
+from __future__ import annotations
+
+from nglint.findings import Finding
+from nglint.fixer.builder import FixBuilder, upstream_for, upstreams_named
+from nglint.fixer.layout import NoFix
+from nglint.fixer.model import Fix
+from nglint.nginx_tree import Directive
+from nglint.rules import Rule
+
+# proxy_http_version and proxy_set_header are valid in http, server and location only.
+_HEADER_LEVELS = ("location", "server", "http")
+
+
+def set_upstream_timeout(rule: Rule, finding: Finding, project, template: str, seconds: int,
+                         safety: str | None = None, **context) -> Fix | None:
+    """Replace the upstream's keepalive_timeout, or add one after `keepalive` (else last)."""
+    upstream = upstream_for(project, finding)
+    pool = project.keepalive.pool(upstream)
+    fix = FixBuilder(rule, finding, project, safety, subject=("upstream", upstream.name))
+    values = dict(context, seconds=seconds, upstream=upstream.name)
+    if pool.timeout is not None:
+        fix.replace(pool.timeout, template, note=False, **values)
+    elif pool.keepalive is not None and pool.keepalive.path == upstream.directive.path:
+        fix.insert_after(pool.keepalive, template, note=True, **values)
+    else:
+        fix.append_to_block(upstream.directive, template, note=True, **values)
+    return fix.build(f"Set keepalive_timeout {seconds}s in upstream {upstream.name!r}")
+
+
+def site_for(project, finding: Finding):
+    """The proxy_pass site a finding was reported at."""
+    where = (finding.location.path, finding.location.line)
+    for upstream in upstreams_named(project, finding):
+        for site in project.keepalive.sites(upstream):
+            if (site.directive.path, site.directive.line) == where:
+                return site
+    raise NoFix("proxy_pass not found at the finding's position")
+
+
+def header_level_index(site) -> int:
+    """Index in site.levels of the innermost level where proxy_* headers may be set
+    (a proxy_pass inside `if` or `limit_except` takes them from its location)."""
+    for index in range(len(site.levels) - 1, -1, -1):
+        if site.levels[index].kind in _HEADER_LEVELS:
+            return index
+    raise NoFix("no http, server or location block around proxy_pass")
+
+
+def add_to_level(fix: FixBuilder, level, anchor: Directive | None, template: str, **context) -> None:
+    """Add directives to `level`: after `anchor` when it sits in the level's own file,
+    else as the last directives of the level's block."""
+    if level.directive is None:
+        raise NoFix("cannot add directives at the top level")
+    if anchor is not None and anchor.path == level.directive.path:
+        fix.insert_after(anchor, template, **context)
+    else:
+        fix.append_to_block(level.directive, template, **context)
+
+
+def child_in_level(site, index: int) -> Directive:
+    """The directive of `site.levels[index]` that holds the proxy_pass (itself or a block)."""
+    if index == len(site.levels) - 1:
+        return site.directive
+    return site.levels[index + 1].directive
+
+
+def unread_includes(project, levels) -> list[Directive]:
+    """`include` directives of these levels that nglint could not follow (P002): what
+    they hold, e.g. proxy_set_header lines, is unknown."""
+    failed = {(p.path, p.line) for p in project.problems if p.code == "P002"}
+    return [d for level in levels for d in level.own("include") if (d.path, d.line) in failed]

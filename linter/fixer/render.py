@@ -1,0 +1,65 @@
+"""Render a rule's fix template (checks/templates/*.j2) into bare directive lines.
+
+Templates hold only nginx text and the finding's values; indentation, line endings
+and placement are the engine's business (layout.py), so one template serves a tabbed
+CRLF file and a two-space LF file alike. jinja2 is imported only when a fix is built.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nglint.fixer.layout import NoFix
+
+_BARE = re.compile(r"[^\s;{}\"'#\\]+")
+
+
+def nginx_quote(value: object) -> str:
+    """An nginx argument: bare when it can be, double-quoted otherwise (`""` for empty)."""
+    text = str(value)
+    if _BARE.fullmatch(text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def one_line(value: object) -> str:
+    """Text safe inside a trailing `# comment`: a single line."""
+    return " ".join(str(value).split())
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("nglint.checks", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters["nginx_quote"] = nginx_quote
+    env.filters["one_line"] = one_line
+    return env
+
+
+def render_lines(template: str, **context) -> list[str]:
+    """Non-empty rendered lines, trailing blanks removed."""
+    text = environment().get_template(template).render(**context)
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        raise NoFix(f"template {template} rendered nothing")
+    if any("\ufffd" in line for line in lines):
+        raise NoFix("a value to insert holds bytes that are not UTF-8; not rewriting the file")
+    return lines
+
+
+def template_names() -> list[str]:
+    """Every shipped template (used by the packaging test)."""
+    from importlib.resources import files
+
+    folder = files("nglint.checks").joinpath("templates")
+    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".j2"))

@@ -1,0 +1,94 @@
+"""Text for `nglint check --show-settings` and `--statistics`.
+
+`--show-settings` answers "why did (or didn't) this rule run here?": every setting with
+its resolved value and where it came from (a config file, a command-line flag, or the
+default), in the spirit of `ruff check --show-settings`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nglint.config import Settings
+from nglint.paths import display_path
+from nglint.report import Report
+
+# (config key, Settings attribute), in the order the README documents them.
+_KEYS = (
+    ("nginx-version", "nginx_version"),
+    ("select", "select"),
+    ("ignore", "ignore"),
+    ("margin", "margin"),
+    ("nginx-roots", "nginx_roots"),
+    ("nginx-prefix", "nginx_prefix"),
+    ("exclude", "exclude"),
+    ("per-file-ignores", "per_file_ignores"),
+    ("max-file-size", "max_file_size"),
+    ("max-include-depth", "max_include_depth"),
+    ("max-files", "max_files"),
+    ("backend", "backends"),
+)
+
+
+def _value(key: str, value) -> str:
+    if key == "nginx-version":
+        return ".".join(str(p) for p in value) if value else "(not set: nginx before 1.29.7 defaults)"
+    if key == "margin":
+        return f"{value.describe()} (minimum {value.minimum_ms // 1000}s)"
+    if key in ("nginx-roots",):
+        return "[" + ", ".join(display_path(p) for p in value) + "]" if value else "[] (discovered)"
+    if key == "nginx-prefix":
+        return "{" + ", ".join(f"{k} = {display_path(v)}" for k, v in value.items()) + "}"
+    if key == "backend":
+        if not value:
+            return "[]"
+        parts = []
+        for spec in value:
+            target = display_path(spec.server_xml) if spec.server_xml else f"idle-timeout {spec.idle_timeout_ms}ms"
+            parts.append(f"{spec.upstream} -> {target}" + (f" port {spec.port}" if spec.port else ""))
+        return "[" + "; ".join(parts) + "]"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = [{', '.join(v)}]" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def render_settings(settings: Settings, paths: list[str]) -> str:
+    config = display_path(settings.config_file) if settings.config_file else "(none found; defaults)"
+    root = display_path(settings.project_root) if settings.project_root else display_path(os.getcwd())
+    lines = [
+        f"config file: {config}",
+        f"project root: {root}",
+        f"paths: {', '.join(paths)}",
+        "",
+    ]
+    width = max(len(key) for key, _ in _KEYS)
+    for key, attribute in _KEYS:
+        origin = settings.origins.get(key)
+        source = "default" if origin is None else (origin if origin.startswith("--") else display_path(origin))
+        lines.append(f"{key:<{width}} = {_value(key, getattr(settings, attribute))}    # {source}")
+    return "\n".join(lines) + "\n"
+
+
+def render_statistics(report: Report, quiet: bool = False) -> str:
+    """One line per rule: count, code, severity, name; suppressed counts apart."""
+    rules = {rule.code: rule for rule in report.rules}
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    suppressed: dict[str, int] = {}
+    for finding in report.suppressed:
+        suppressed[finding.rule] = suppressed.get(finding.rule, 0) + 1
+    lines = []
+    for code in sorted(set(counts) | set(suppressed), key=lambda c: (-counts.get(c, 0), c)):
+        rule = rules.get(code)
+        name = rule.name if rule else ""
+        severity = rule.severity.value if rule else ""
+        extra = f"  ({suppressed[code]} suppressed)" if suppressed.get(code) else ""
+        lines.append(f"{counts.get(code, 0):>5}  {code:<6} {severity:<8} {name}{extra}")
+    if not quiet:
+        from nglint.reporters.text import summary_line
+
+        lines.append(summary_line(report))
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,125 @@
+"""The benchmark suite runs end to end on a small tree, and its generator is sound.
+
+No timing is asserted anywhere: a benchmark must never fail CI on speed. What is checked
+is that `python bench/run.py` works (so the full run in the README keeps working), that the
+generated trees are deterministic and parse cleanly with crossplane, and that the
+upstream ports match the Tomcat Connector ports, since the cross-tier checks need that.
+The gixy-ng venv is used only if it already exists: the smoke test never creates it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _load("gen")
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    gen.generate(str(tmp_path / "a"), 60, seed=3)
+    gen.generate(str(tmp_path / "b"), 60, seed=3)
+    gen.generate(str(tmp_path / "c"), 60, seed=4)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_generated_tree_parses_and_ports_match(tmp_path: Path) -> None:
+    import crossplane
+    from lxml import etree
+
+    info = gen.generate(str(tmp_path), 100)
+    assert (info.servers, info.upstreams) == (100, 25)
+    payload = crossplane.parse(info.nginx_entries[0], comments=True, check_ctx=False, check_args=False)
+    assert payload["errors"] == []
+    # crossplane followed every include: each generated nginx file was read exactly once.
+    assert sorted(c["file"] for c in payload["config"]) == sorted(info.nginx_files)
+
+    text = "".join(Path(p).read_text() for p in info.nginx_files)
+    assert text.count("server {") == 2 * 100  # each site: the TLS server and its port-80 redirect
+    assert len(re.findall(r"^\s*keepalive \d+;", text, re.M)) == 25
+    assert len(re.findall(r"^\s*keepalive_timeout \d+s;", text, re.M)) == 25 + 1  # pools + http
+    upstream_ports = {int(p) for p in re.findall(r"server app\d+-[ab]\.internal:(\d+)", text)}
+
+    connector_ports = set()
+    for path in info.tomcat_files:
+        root = etree.parse(path).getroot()
+        assert root.tag == "Server"
+        http = [c for c in root.iter("Connector") if c.get("protocol") == "HTTP/1.1"]
+        assert len(http) == 1 and http[0].get("keepAliveTimeout")
+        connector_ports.add(int(http[0].get("port")))
+    assert upstream_ports == connector_ports and len(connector_ports) == 25
+
+
+def test_generator_has_some_faults_but_mostly_healthy(tmp_path: Path) -> None:
+    """The checks must have something to find, at a rate that stays constant with N."""
+    info = gen.generate(str(tmp_path), 1000)
+    sites = "".join(Path(p).read_text() for p in info.nginx_files if "/sites/" in p)
+    legacy = sites.count("proxy-legacy.conf")
+    assert 0 < legacy < sites.count("proxy.conf") // 5
+    pools = "".join(Path(p).read_text() for p in info.nginx_files if "/upstreams/" in p)
+    defined = set(re.findall(r"upstream (pool_\d+)", pools))
+    used = set(re.findall(r"proxy_pass http://(pool_\d+)", sites))
+    assert used < defined  # a few pools no location uses
+
+
+def test_bench_run_smoke(tmp_path: Path) -> None:
+    """`bench/run.py` on N=100, one round, a few roots, no corpus, gixy only if present."""
+    out = tmp_path / "RESULTS.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--sizes", "100", "--reps", "1", "--roots", "3", "--servers-per-root", "4",
+         "--no-corpus", "--gixy", "auto", "--out", str(out), "--workdir", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "<!-- bench:begin -->" in text and "<!-- bench:end -->" in text
+    assert f"Python {sys.version.split()[0]}" in text
+    assert re.search(r"^\| N=100 \| 100 \| 25 \| 17 \| 25 \|$", text, re.M)
+    row = re.search(r"^\| N=100 \| (.*)$", text.split("### Wall time")[1], re.M).group(1)
+    nglint_installed = importlib.util.find_spec("nglint") is not None and importlib.util.find_spec("nglint.cli") is not None
+    if os.environ.get("CI") == "true":
+        assert nglint_installed, "nglint must be installed in CI for the benchmark smoke test"
+    if nglint_installed:
+        assert re.match(r"\d+\.\d{3} s \(", row), row  # nglint was measured
+        assert "nglint check one.conf" in text
+    assert 'import crossplane, lxml.etree' in text
+
+
+def test_results_block_is_replaced_not_appended(tmp_path: Path) -> None:
+    run = _load("run")
+    path = tmp_path / "R.md"
+    path.write_text("# Title\n\nintro\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\n\n## Profile notes\nkept\n")
+    run.write_results(str(path), "<!-- bench:begin -->\nnew\n<!-- bench:end -->\n")
+    text = path.read_text()
+    assert "old" not in text and "new" in text
+    assert text.startswith("# Title") and text.rstrip().endswith("kept")

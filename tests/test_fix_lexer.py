@@ -1,0 +1,145 @@
+"""The byte-offset lexer agrees with crossplane, and the engine behaves on real configs.
+
+The lexer is what turns crossplane's (line, name, args) into exact byte offsets, so it
+must find every directive crossplane reports, in the samples and in the real-world
+corpus, and its spans must be the bytes of the file.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import CORPUS, IN_CI, PROJECT_ROOT, run_cli
+from fix_helpers import check_patch, nglint_bytes, require_tool, snapshot
+from nglint.fixer.layout import NoFix, SourceFile
+from nglint.fixer.lexer import LexError, lex
+from nglint.nginx_parse import parse_nginx_file
+
+
+def test_offsets_quotes_escapes_comments():
+    data = b'a "x y" \'z\\\'q\' b\\;c; # note { ;\nblock arg {\n  inner 1;\n}\n'
+    lexed = lex(data)
+    first, block = lexed.statements
+    assert (first.name, first.args) == ("a", ["x y", "z'q", "b\\;c"])
+    assert data[first.start : first.end] == b'a "x y" \'z\\\'q\' b\\;c;'
+    assert [c.value for c in lexed.comments] == ["# note { ;"]
+    assert block.children[0].name == "inner" and block.line == 2
+    assert data[block.open_brace : block.open_brace + 1] == b"{" and data[block.close_brace : block.end] == b"}"
+
+
+def test_variable_braces_and_if_parentheses_match_crossplane(tmp_path):
+    conf = tmp_path / "x.conf"
+    conf.write_bytes(
+        b"upstream u { server ${HOST} fail_timeout=0; }\n"
+        b"server { location / { if ($arg_a = b) { return 204; } try_files /a/${uri} /b =404; } }\n"
+    )
+    parsed = parse_nginx_file(str(conf), 1 << 20)
+    source = SourceFile.read(str(conf))
+    for stmt in _walk(parsed.statements):
+        found = source.statement(stmt["directive"], stmt["line"], stmt.get("args") or [])
+        assert found.name == stmt["directive"]
+
+
+def test_lua_blocks_are_skipped_like_crossplane(tmp_path):
+    conf = tmp_path / "x.conf"
+    conf.write_bytes(
+        b"location / {\n"
+        b"    content_by_lua_block { local t = { \"}\" } -- } in a comment\n"
+        b"        ngx.say('{') }\n"
+        b"    set_by_lua_block $res { return 1 }\n"
+        b"    proxy_pass http://app;\n"
+        b"}\n"
+    )
+    parsed = parse_nginx_file(str(conf), 1 << 20)
+    assert parsed.error is None
+    source = SourceFile.read(str(conf))
+    for stmt in _walk(parsed.statements):
+        source.statement(stmt["directive"], stmt["line"], stmt.get("args") or [])
+    proxy = source.statement("proxy_pass", 5, ["http://app"])
+    assert source.data[proxy.start : proxy.end] == b"proxy_pass http://app;"
+
+
+@pytest.mark.parametrize("text", [b"a {\n", b"a;\n}\n", b'a "open;\n', b"a b }\n"])
+def test_what_nginx_rejects_is_rejected(text):
+    with pytest.raises(LexError):
+        lex(text)
+
+
+def _walk(statements):
+    for stmt in statements:
+        yield stmt
+        yield from _walk(stmt.get("block") or [])
+
+
+def _nginx_files(root):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and (path.suffix == ".conf" or path.name == "nginx.conf") and "logs" not in path.parts:
+            yield path
+
+
+def _agreement(files):
+    """(files compared, files whose every directive was found); files crossplane or the
+    stricter lexer rejects are not compared."""
+    compared, agreed, missing = 0, 0, []
+    for path in files:
+        parsed = parse_nginx_file(str(path), 10 << 20)
+        if parsed.error:
+            continue
+        try:
+            source = SourceFile.read(str(path))
+        except NoFix:
+            continue
+        compared += 1
+        try:
+            for stmt in _walk(parsed.statements):
+                source.statement(stmt["directive"], stmt["line"], stmt.get("args") or [])
+            agreed += 1
+        except NoFix as exc:
+            missing.append(str(exc))
+    return compared, agreed, missing
+
+
+def test_every_sample_directive_is_found_at_its_offsets():
+    compared, agreed, missing = _agreement(_nginx_files(PROJECT_ROOT / "samples"))
+    assert compared >= 15 and agreed == compared, missing
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"corpus missing at {CORPUS}: CI must provide ../shared/corpus")
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
+
+
+def test_lexer_agrees_with_crossplane_on_the_corpus(corpus):
+    files = list(_nginx_files(corpus / "nginx"))
+    compared, agreed, missing = _agreement(files)
+    assert compared >= 0.9 * len(files)  # the rest is invalid nginx (crossplane's own error tests)
+    assert agreed == compared, missing[:5]
+
+
+def test_corpus_diff_applies_and_fix_reaches_the_same_tree(corpus, tmp_path):
+    """On real configs: --diff is accepted by git and patch, --fix writes exactly what the
+    diff says (no rollback on these), and a second run has nothing left to do."""
+    fixed, patched = tmp_path / "fixed", tmp_path / "patched"
+    for target in (fixed, patched):
+        for part in ("nginx", "tomcat"):
+            shutil.copytree(corpus / part, target / part)
+        for dirpath, dirnames, filenames in os.walk(target):
+            for name in dirnames + filenames:
+                os.chmod(os.path.join(dirpath, name), 0o755 if name in dirnames else 0o644)
+    diff = nglint_bytes("check", "--diff", "--unsafe-fixes", ".", cwd=fixed)
+    assert diff.returncode == 1 and diff.stdout.startswith(b"--- a/nginx/")
+    check_patch(diff.stdout, patched)
+    git = require_tool("git")
+    assert subprocess.run([git, "apply", str(tmp_path / "patched.patch")], cwd=patched).returncode == 0
+
+    result = run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=fixed)
+    assert "fix not applied" not in result.stderr, result.stderr
+    assert snapshot(fixed) == snapshot(patched)
+    again = nglint_bytes("check", "--diff", "--unsafe-fixes", ".", cwd=fixed)
+    assert again.stdout == b"" and again.returncode == 0
