@@ -47,7 +47,10 @@ class SourceFile:
 
     @property
     def sha256(self) -> str:
-        return digest(self.data)
+        cached = self.__dict__.get("_sha256")
+        if cached is None:  # once per file, not once per fix (data never changes)
+            cached = self.__dict__["_sha256"] = digest(self.data)
+        return cached
 
     def _index(self, statements: list[Statement], parent: Statement | None) -> None:
         for stmt in statements:
@@ -58,7 +61,14 @@ class SourceFile:
     # -- finding statements ---------------------------------------------------------
     def statement(self, name: str, line: int, args: list[str]) -> Statement:
         """The statement crossplane reported as (name, line, args)."""
-        for stmt in self.lexed.walk():
+        # Candidates indexed by (line, name) once: walking the whole file per fix made
+        # thousands of fixes in one file quadratic.
+        by_position = self.__dict__.get("_by_position")
+        if by_position is None:
+            by_position = self.__dict__["_by_position"] = {}
+            for candidate in self.lexed.walk():
+                by_position.setdefault((candidate.line, candidate.name), []).append(candidate)
+        for stmt in by_position.get((line, name), ()):
             if stmt.line == line and stmt.name == name and _crossplane_args(stmt) == list(args):
                 return stmt
             if stmt.line == line and stmt.name == name and name.endswith("_by_lua_block"):
