@@ -37,10 +37,17 @@ def set_upstream_timeout(rule: Rule, finding: Finding, project, template: str, s
 def site_for(project, finding: Finding):
     """The proxy_pass site a finding was reported at."""
     where = (finding.location.path, finding.location.line)
-    for upstream in upstreams_named(project, finding):
-        for site in project.keepalive.sites(upstream):
-            if (site.directive.path, site.directive.line) == where:
-                return site
+    # Sites indexed by position once per project: a scan per finding was quadratic.
+    index = project.__dict__.get("_sites_by_position")
+    if index is None:
+        index = project.__dict__["_sites_by_position"] = {}
+        for upstream in project.keepalive.all_upstreams():
+            for site in project.keepalive.sites(upstream):
+                index.setdefault((site.directive.path, site.directive.line), []).append((upstream, site))
+    named = {id(upstream) for upstream in upstreams_named(project, finding)}
+    for upstream, site in index.get(where, ()):
+        if id(upstream) in named:
+            return site
     raise NoFix("proxy_pass not found at the finding's position")
 
 
