@@ -368,15 +368,29 @@ def test_write_keeps_mode_and_leaves_no_temporary_file(tmp_path):
 
 
 def test_symlinked_file_is_fixed_through_the_link(tmp_path):
-    real = tmp_path / "real.conf"
-    real.write_bytes(race_conf())
     race_tree(tmp_path / "tree", conf=b"")
+    real = tmp_path / "tree" / "shared" / "real.conf"  # inside the checked tree
+    real.parent.mkdir()
+    real.write_bytes(race_conf())
     link = tmp_path / "tree" / "nginx" / "nginx.conf"
     link.unlink()
     link.symlink_to(real)
     run_cli("check", "--fix", ".", cwd=tmp_path / "tree")
     assert link.is_symlink()
     assert b"keepalive_timeout 18s;" in real.read_bytes()
+
+
+def test_symlink_out_of_the_tree_is_neither_read_nor_fixed(tmp_path):
+    """A pull request must not make `--fix` write outside the checkout (SECURITY.md)."""
+    real = tmp_path / "real.conf"
+    real.write_bytes(race_conf())
+    race_tree(tmp_path / "tree", conf=b"")
+    link = tmp_path / "tree" / "nginx" / "nginx.conf"
+    link.unlink()
+    link.symlink_to(real)
+    result = run_cli("check", "--fix", ".", cwd=tmp_path / "tree")
+    assert "outside the checked tree" in result.stdout
+    assert real.read_bytes() == race_conf()
 
 
 def _relint(tmp_path):
