@@ -73,7 +73,9 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     if jobs > 1:
         from nglint.parallel import preparse
 
-        loader.preparsed, preparsed_backends = preparse(inputs.nginx_candidates, inputs.backend_files, tree_roots, settings.max_file_size, jobs)
+        # Only files the loader will read: a symlink out of the tree is reported, never opened.
+        in_tree = [path for path in inputs.nginx_candidates if loader.in_tree(path)]
+        loader.preparsed, preparsed_backends = preparse(in_tree, inputs.backend_files, tree_roots, settings.max_file_size, jobs)
     project.configs = _load_entries(loader, inputs, settings)
     project.parsed_nginx = loader.parsed
     project.problems.extend(loader.problems)
