@@ -51,7 +51,8 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
             inputs.tree_roots.append(path)
             real_root = os.path.realpath(path)
             for file_path in _walk(path, exclude, base):
-                if len(seen) >= max_files:
+                # Only files nglint would check count: a repository's other files do not.
+                if len(inputs.nginx_candidates) + len(inputs.backend_files) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
                 if _escapes(file_path, real_root):
                     # A symlink out of the tree is never opened, not even to sniff it; the

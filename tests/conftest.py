@@ -75,3 +75,13 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input:
         input=input,
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    """The shared real-world corpus; CI must have it, elsewhere its absence skips."""
+    if not CORPUS.is_dir():
+        if IN_CI:
+            pytest.fail(f"corpus missing at {CORPUS}: CI must provide ../shared/corpus")
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS

@@ -2,18 +2,8 @@
 
 import json
 
-import pytest
+from conftest import run_cli
 
-from conftest import CORPUS, IN_CI, run_cli
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"corpus missing at {CORPUS}: CI must provide ../shared/corpus")
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
 
 
 def test_whole_corpus_never_exits_2(corpus):

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import CORPUS, IN_CI, run_cli
+from conftest import run_cli
 
 SNAPSHOT = os.path.join(os.path.dirname(__file__), "snapshots", "corpus_findings.json")
 UPDATE = os.environ.get("NGLINT_UPDATE_SNAPSHOTS", "") not in ("", "0")
@@ -31,13 +31,9 @@ def _summary(payload: dict) -> dict:
     }
 
 
-def test_corpus_findings_match_snapshot():
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"corpus missing at {CORPUS}: CI must provide ../shared/corpus")
-        pytest.skip("../shared/corpus is not present")
+def test_corpus_findings_match_snapshot(corpus):
     # cwd is the corpus so no project config file of ours is picked up on the way.
-    result = run_cli("check", ".", "--format", "json", cwd=CORPUS)
+    result = run_cli("check", ".", "--format", "json", cwd=corpus)
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     actual = _summary(json.loads(result.stdout))

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import CORPUS, IN_CI, PROJECT_ROOT, run_cli
+from conftest import PROJECT_ROOT, run_cli
 from fix_helpers import check_patch, nglint_bytes, require_tool, snapshot
 from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import LexError, lex
@@ -105,14 +105,6 @@ def test_every_sample_directive_is_found_at_its_offsets():
     compared, agreed, missing = _agreement(_nginx_files(PROJECT_ROOT / "samples"))
     assert compared >= 15 and agreed == compared, missing
 
-
-@pytest.fixture(scope="module")
-def corpus():
-    if not CORPUS.is_dir():
-        if IN_CI:
-            pytest.fail(f"corpus missing at {CORPUS}: CI must provide ../shared/corpus")
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
 
 
 def test_lexer_agrees_with_crossplane_on_the_corpus(corpus):

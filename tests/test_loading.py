@@ -147,3 +147,21 @@ def test_proxy_pass_with_port_never_matches_an_upstream_block(lint):
         "  server { location / { proxy_pass http://app:8080; } }\n}\n",
     }, select=["KA003"])
     assert found(report) == []
+
+
+def test_max_files_counts_only_files_nglint_checks(tmp_path):
+    from conftest import lint_paths
+    from nglint.discovery import UsageError
+
+    files = {f"src/module{i}.py": "print()\n" for i in range(40)}
+    files.update({"nginx.conf": "events {}\n", "conf.d/a.conf": "server { listen 80; }\n"})
+    write_tree(tmp_path, files)
+    report = lint_paths([str(tmp_path)], cwd=tmp_path, discover_config=False, max_files=5)
+    assert report.files_checked == 2
+    write_tree(tmp_path, {f"conf.d/site{i}.conf": "server { listen 80; }\n" for i in range(6)})
+    try:
+        lint_paths([str(tmp_path)], cwd=tmp_path, discover_config=False, max_files=5)
+    except UsageError as exc:
+        assert "max-files=5" in str(exc)
+    else:
+        raise AssertionError("more than max-files config files must stop the run")
