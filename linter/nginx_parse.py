@@ -71,6 +71,11 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     config = payload["config"][0] if payload.get("config") else {"parsed": [], "errors": []}
     parsed.statements = _strip_comments(config.get("parsed") or [], parsed.comments)
     errors = config.get("errors") or payload.get("errors") or []
+    if head.startswith(b"\xef\xbb\xbf") and not errors:
+        # nginx does not skip a byte order mark: it reads it as the start of the first
+        # directive and stops with "unknown directive". The rest is still checked.
+        parsed.error = "file starts with a UTF-8 byte order mark, which nginx reads as part of the first directive"
+        parsed.error_line = 1
     if errors:
         first = errors[0]
         parsed.error = _clean_error(str(first.get("error", "parse error")), path)

@@ -158,11 +158,20 @@ def test_indentation_follows_the_file(tmp_path, indent):
     assert fixed.replace(line + b"  # Tomcat HTTP Connector port 8080 closes idle connections after 20s\n", b"") == original
 
 
-def test_other_bytes_survive_latin1_comments_no_final_newline_and_a_bom(tmp_path):
-    conf = b"\xef\xbb\xbf# caf\xe9 au lait\n" + race_conf().rstrip(b"\n")
+def test_a_bom_file_is_p001_and_never_fixed(tmp_path):
+    """nginx cannot load a file that starts with a byte order mark, so neither is it patched."""
+    conf = b"\xef\xbb\xbf# caf\xe9 au lait\n" + race_conf()
+    path = race_tree(tmp_path, conf=conf)
+    result = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert "P001" in result.stdout
+    assert path.read_bytes() == conf
+
+
+def test_other_bytes_survive_latin1_comments_and_no_final_newline(tmp_path):
+    conf = b"# caf\xe9 au lait\n" + race_conf().rstrip(b"\n")
     path = race_tree(tmp_path, conf=conf)
     fixed = _fix_and_read(tmp_path)
-    assert fixed.startswith(b"\xef\xbb\xbf# caf\xe9 au lait\n")
+    assert fixed.startswith(b"# caf\xe9 au lait\n")
     assert not fixed.endswith(b"\n")
     assert fixed.replace(b"        keepalive_timeout 18s;  # Tomcat HTTP Connector port 8080 closes idle connections after 20s\n", b"") == conf
     assert path.read_bytes() == fixed

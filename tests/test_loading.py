@@ -165,3 +165,9 @@ def test_max_files_counts_only_files_nglint_checks(tmp_path):
         assert "max-files=5" in str(exc)
     else:
         raise AssertionError("more than max-files config files must stop the run")
+
+
+def test_utf8_bom_is_p001_like_nginx_and_the_rest_is_still_checked(lint):
+    body = b"events {}\nhttp {\n  upstream app {\n    server 127.0.0.1:8080;\n    keepalive 4;\n  }\n}\n"
+    report = lint({"nginx.conf": b"\xef\xbb\xbf" + body, "server.xml": TOMCAT.format(port=8080, timeout=20000)})
+    assert found(report) == [("P001", "nginx.conf", 1), ("KA001", "nginx.conf", 5)]
