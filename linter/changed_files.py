@@ -21,7 +21,6 @@ its first changed cause (the full list of changed files comes from git).
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -33,7 +32,6 @@ from nglint.findings import Finding
 _NGINX_DIRS = ("conf.d", "snippets")
 _BACKEND_NAMES = ("server.xml", "catalina.properties")
 # Rules whose verdict depends on the enclosing levels a fragment does not have.
-CONTEXT_TAG = "needs-context"
 
 
 def is_hook_file(path: str) -> bool:
@@ -173,6 +171,8 @@ def git_changed_files(root: str) -> set[str]:
 
 def _git(root: str, *args: str) -> str | None:
     try:
+        import subprocess  # only the --changed path asks git; keep it off every run's start-up
+
         result = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -225,26 +225,3 @@ def _is_nginx(path: str) -> bool:
 def _in_nginx_dir(path: str) -> bool:
     parts = path.replace(os.sep, "/").split("/")[:-1]
     return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
-
-
-def fragment_only_files(project) -> set[str]:
-    """Files read only through fragment entries (never through a real entry file)."""
-    if not project.fragments:
-        return set()
-    in_entries: set[str] = set()
-    in_fragments: set[str] = set()
-    for config in project.configs:
-        (in_fragments if config.path in project.fragments else in_entries).update(config.files)
-    return in_fragments - in_entries
-
-
-def drop_context_findings(findings: list[Finding], project, rules) -> list[Finding]:
-    """Turn off context-dependent rules inside fragments: a snippet's proxy_pass inherits
-    proxy_http_version and headers from an http level nglint has not seen."""
-    context_codes = {rule.code for rule in rules if CONTEXT_TAG in rule.tags}
-    if not context_codes:
-        return findings
-    blind = fragment_only_files(project)
-    if not blind:
-        return findings
-    return [f for f in findings if not (f.rule in context_codes and f.path in blind)]

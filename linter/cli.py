@@ -259,16 +259,17 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
 
     When fixes were not built (plain text output), the count comes from the rules' fix
     safety, so it says "may be": a finding whose fix cannot be computed still counts."""
-    from nglint.fixer import SAFE, UNSAFE, Fix
-
     if not any(f.fix is not None for f in report.findings):
+        # Rule.fix_safety is plain text, so the fixer package stays unimported here.
         safety = {rule.code: rule.fix_safety for rule in report.rules}
         likely = [safety.get(f.rule) for f in report.findings]
-        safe, unsafe = likely.count(SAFE), likely.count(UNSAFE)
+        safe, unsafe = likely.count("safe"), likely.count("unsafe")
         if safe or (unsafe and not unsafe_fixes):
             print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"
                   f"{' (add --unsafe-fixes for the rest)' if unsafe else ''}.", file=sys.stderr)
         return
+    from nglint.fixer import SAFE, UNSAFE, Fix
+
     fixes = [f.fix for f in report.findings if isinstance(f.fix, Fix)]
     safe = sum(1 for fix in fixes if fix.safety == SAFE)
     unsafe = sum(1 for fix in fixes if fix.safety == UNSAFE)

@@ -56,10 +56,10 @@ def _changed_scope(paths: list[str], settings: Settings, cwd: str, changed: bool
 def _suppress_and_scope(report: Report, project: Project, checks: list, settings: Settings, scope) -> None:
     """Context rules off in fragments, inline suppressions (N001 for unused ones), then the
     `--changed` scope. Suppressed findings move to report.suppressed, they do not vanish."""
-    from nglint import changed_files, suppressions
+    from nglint import fragments, suppressions
 
     rules_run = [check.RULE for check in checks]
-    findings = changed_files.drop_context_findings(report.findings, project, rules_run)
+    findings = fragments.drop_context_findings(report.findings, project, rules_run)
     applied = suppressions.apply(findings, project, {rule.code for rule in rules_run})
     active = applied.active
     if applied.unused and any(rule.code == "N001" for rule in rules_run):
