@@ -217,6 +217,12 @@ class NginxLoader:
         pattern = directive.args[0]
         if "$" in pattern:
             return []  # nginx does not expand variables here either; nothing to follow
+        if "\x00" in pattern:
+            # No file name can hold a NUL byte (the OS calls would raise); nginx cannot open it either.
+            state.config.problems.append(
+                Problem("P002", directive.path, directive.line, "include path contains a NUL byte and matches no file", "include")
+            )
+            return []
         if len(stack) > self.limits.max_include_depth:
             state.config.problems.append(
                 Problem(

@@ -437,3 +437,13 @@ def test_sarif_columns_on_a_long_line_full_of_near_misses_are_fast(tmp_path):
     with contextlib.redirect_stdout(io.StringIO()):
         main(["check", str(tmp_path), "--format", "sarif"])
     assert time.monotonic() - start < 15
+
+
+def test_include_with_a_nul_byte_is_p002_not_a_crash(tmp_path):
+    """Found by the atheris harness: glob() raised ValueError on an embedded NUL."""
+    from conftest import lint_paths
+
+    files = {"nginx.conf": b"events {}\nhttp {\n  include co\x01\x00.d/*.conf;\n  include a\x00b.conf;\n}\n"}
+    write_tree(tmp_path, files)
+    report = lint_paths([str(tmp_path)], cwd=tmp_path, discover_config=False)
+    assert [(f.rule, f.line) for f in report.findings] == [("P002", 3), ("P002", 4)]
