@@ -124,15 +124,15 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
     """Suppressions in a server.xml: each `<!-- nglint: ... -->` covers the start tag of the
     element right after it. A file that does not parse has none (P003 reports it)."""
     from nglint.backends import BackendFile
-    from nglint.tomcat import _read_xml, _start_line
+    from nglint.tomcat import _start_line, read_xml
 
     result = FileSuppressions()
-    root = _read_xml(path, max_file_size, BackendFile(path))
-    if root is None:
+    parsed = read_xml(path, max_file_size, BackendFile(path))
+    if parsed is None:
         return result
+    root, lines = parsed
     from lxml import etree
 
-    lines = _lines(path, max_file_size)
     comments = [n for n in root.itersiblings(preceding=True) if isinstance(n, etree._Comment)]
     comments += [n for n in root.iter() if isinstance(n, etree._Comment)]
     for comment in comments:

@@ -37,13 +37,13 @@ class TomcatServerXml:
             real = os.path.realpath(path)
             result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {real}, outside the checked tree"))
             return result
-        root = _read_xml(path, max_file_size, result)
-        if root is None:
+        parsed = read_xml(path, max_file_size, result)
+        if parsed is None:
             return result
+        root, lines = parsed
         if root.tag != "Server":
             return result  # some other product's server.xml (M/Monit, Jetty): not ours
         properties = load_catalina_properties(path, tree_roots)
-        lines = _text_lines(path, max_file_size)
         for element in root.iter("Connector"):
             backend = _connector(path, element, properties, result, _start_line(lines, element), lines)
             if backend is not None:
@@ -51,8 +51,10 @@ class TomcatServerXml:
         return result
 
 
-def _read_xml(path: str, max_file_size: int, result: BackendFile):
-    """Parse safely; on any refusal or error record P003 and return None."""
+def read_xml(path: str, max_file_size: int, result: BackendFile):
+    """Parse safely: (root element, text lines of the same bytes), or None after recording
+    P003 for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
+    line where a tag ends), so the file is read once and both views agree."""
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
@@ -102,7 +104,7 @@ def _read_xml(path: str, max_file_size: int, result: BackendFile):
     if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None or tree.docinfo.doctype:
         result.problems.append(Problem("P003", path, 1, "refused as unsafe: server.xml declares a DTD"))
         return None
-    return root
+    return root, raw.decode("utf-8", errors="replace").removeprefix("\ufeff").split("\n")
 
 
 def _inside(path: str, tree_roots: list[str]) -> bool:
@@ -191,14 +193,6 @@ def _millis(value: str | None, name: str) -> tuple[int | None, bool, str | None]
         return parse_tomcat_millis(value), True, None
     except UnitError:
         return None, False, f'invalid {name}="{value}" is ignored by Tomcat'
-
-
-def _text_lines(path: str, max_file_size: int) -> list[str]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(max_file_size).decode("utf-8", errors="replace").split("\n")
-    except OSError:
-        return []
 
 
 def _start_line(lines: list[str], element) -> int:
