@@ -1,8 +1,11 @@
-"""Parse one nginx file with crossplane, safely, into plain statements.
+"""Parse one nginx file, safely, into plain statements in crossplane's shape.
 
-crossplane's argument and context checks are off on purpose: they reject valid
-newer nginx (`keepalive 32 local;`) and third-party directives. Include handling is
-ours (see nginx_tree), so crossplane parses each file on its own (`single=True`).
+Well-formed files are read by nginx_fastparse, which returns exactly what crossplane
+would, several times faster; every other file is parsed by crossplane itself, so parse
+errors are crossplane's. crossplane's argument and context checks are off on purpose:
+they reject valid newer nginx (`keepalive 32 local;`) and third-party directives.
+Include handling is ours (see nginx_tree), so each file is parsed on its own
+(`single=True`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+
+from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
 
 
 @dataclass
@@ -42,45 +47,79 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
         return parsed
     try:
         with open(path, "rb") as handle:
-            head = handle.read(4)
+            data = handle.read(max_file_size + 1)
     except OSError as exc:
         parsed.error = f"cannot read file: {exc.strerror or exc}"
         return parsed
+    if len(data) > max_file_size:  # grew since the stat
+        parsed.error = f"file is over the max-file-size limit of {max_file_size} bytes"
+        return parsed
+    head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         parsed.error = "file is UTF-16 encoded; nginx reads configs as bytes and cannot parse it"
         return parsed
 
-    import crossplane  # heavy-ish; loaded only when a config is parsed
+    try:
+        parsed.statements, parsed.comments = fast_parse(data)
+    except NotRegular as irregular:
+        cut_short = irregular.cut_short
+    else:
+        _note_byte_order_mark(parsed, head)
+        return parsed
 
     try:
-        payload = crossplane.parse(
-            path,
-            single=True,
-            comments=True,
-            catch_errors=True,
-            check_ctx=False,
-            check_args=False,
-            strict=False,
-        )
+        statements, comments, errors = crossplane_parse(path)
     except RecursionError:
         parsed.error = "blocks nested too deeply to parse"
         return parsed
     except Exception as exc:  # crossplane may raise on bytes it cannot lex
         parsed.error = f"cannot parse: {exc}"
         return parsed
+    parsed.statements, parsed.comments = statements, comments
+    message = str(errors[0].get("error", "parse error")) if errors else None
+    if (message is None and cut_short) or message == "":
+        # The file ends inside a statement. crossplane drops a last word that nothing
+        # follows, and stops with an empty message (a bare StopIteration) otherwise.
+        parsed.error = 'unexpected end of file, expecting ";" or "}"'
+        parsed.error_line = decode_like_crossplane(data).rstrip().count("\n") + 1
+    elif message is not None:
+        parsed.error = _clean_error(message, path)
+        parsed.error_line = errors[0].get("line") or 1
+    else:
+        _note_byte_order_mark(parsed, head)
+    return parsed
+
+
+def crossplane_parse(path: str) -> tuple[list[dict], list[tuple[int, str]], list[dict]]:
+    """(statements, comments, errors) of one file from crossplane alone.
+
+    The reference the fast reader must match (tests compare the two), and the parser of
+    every file the fast reader hands back. May raise what crossplane raises.
+    """
+    import crossplane  # heavy-ish; loaded only when a file needs it
+
+    payload = crossplane.parse(
+        path,
+        single=True,
+        comments=True,
+        catch_errors=True,
+        check_ctx=False,
+        check_args=False,
+        strict=False,
+    )
     config = payload["config"][0] if payload.get("config") else {"parsed": [], "errors": []}
-    parsed.statements = _strip_comments(config.get("parsed") or [], parsed.comments)
+    comments: list[tuple[int, str]] = []
+    statements = _strip_comments(config.get("parsed") or [], comments)
     errors = config.get("errors") or payload.get("errors") or []
-    if head.startswith(b"\xef\xbb\xbf") and not errors:
-        # nginx does not skip a byte order mark: it reads it as the start of the first
-        # directive and stops with "unknown directive". The rest is still checked.
+    return statements, comments, errors
+
+
+def _note_byte_order_mark(parsed: ParsedFile, head: bytes) -> None:
+    """nginx does not skip a byte order mark: it reads it as the start of the first
+    directive and stops with "unknown directive". The rest is still checked."""
+    if head.startswith(b"\xef\xbb\xbf"):
         parsed.error = "file starts with a UTF-8 byte order mark, which nginx reads as part of the first directive"
         parsed.error_line = 1
-    if errors:
-        first = errors[0]
-        parsed.error = _clean_error(str(first.get("error", "parse error")), path)
-        parsed.error_line = first.get("line") or 1
-    return parsed
 
 
 def _strip_comments(statements: list[dict], comments: list[tuple[int, str]]) -> list[dict]:

@@ -1,0 +1,175 @@
+"""Read well-formed nginx files fast, into exactly what crossplane would return.
+
+crossplane's lexer walks a file one character at a time through three chained
+generators (escapes, line counting, tokens). On real trees that is two thirds of an
+nglint run, and it caps how fast nglint can be on many small files. Nearly every real
+file uses a small, regular part of its grammar: words, quoted strings, comments at the
+start of a token, `{ } ;`, and backslash escapes. This module reads that part with one
+regular expression and builds the same statement dicts (directive, line, args, block,
+`if` parentheses stripped) and the same comment list, in the same order, that
+`nginx_parse` builds from crossplane's output.
+
+crossplane stays the authority. Anything outside that regular part raises NotRegular and
+the caller parses the file with crossplane, so every error message and every odd
+corner keeps crossplane's behaviour: unbalanced braces, a statement cut short by `}` or
+by the end of the file, a word or comment still open at the end of the file, a lone
+trailing backslash, an unterminated quote, `${...}` parameter expansion, and `{`, `;`
+or a quoted `#` where a directive name belongs. tests/test_fastparse.py checks the two
+paths against each other on the corpus, the samples, the fuzz regressions and
+generated text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One match per token, leading whitespace included. `\s` and str.isspace() agree on
+# every code point (a test checks all of them), so whitespace is what crossplane skips.
+# A backslash always takes the next character with it, as crossplane's escape pass does;
+# a lone backslash at the very end is dropped with whatever token it was in.
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<word>(?:[^\s"'{};#\\]|\\[\s\S])(?:[^\s{};\\]|\\[\s\S])*)
+    | (?P<end>[{};])
+    | \#(?P<comment>(?:[^\\\n]|\\[^\n])*)\\?\n
+    | \#(?:[^\\\n]|\\[^\n])*\\?(?P<eof_in_comment>\Z)
+    | "(?P<dq>(?:[^"\\]|\\[\s\S])*)"
+    | '(?P<sq>(?:[^'\\]|\\[\s\S])*)'
+    | (?P<eof>\Z)
+    | (?P<other>)
+    )""",
+    re.VERBOSE,
+)
+
+
+# Deeper nesting goes to crossplane, whose recursion limit turns it into a parse error.
+_MAX_DEPTH = 100
+
+
+class NotRegular(Exception):
+    """The file leaves the regular part of the grammar; crossplane must read it.
+
+    `cut_short` says the file was regular up to its end and the end came inside a
+    statement (`... foo bar` with no `;`). nginx rejects that, but crossplane either
+    drops the last word silently or fails with an empty message, so the caller
+    reports it itself.
+    """
+
+    def __init__(self, cut_short: bool = False) -> None:
+        super().__init__("cut short" if cut_short else "not regular")
+        self.cut_short = cut_short
+
+
+def decode_like_crossplane(data: bytes) -> str:
+    """The text crossplane lexes: UTF-8 with bad bytes replaced, universal newlines."""
+    text = data.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def fast_parse(data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
+    """(statements, comments) as nginx_parse builds them from crossplane.
+
+    Raises NotRegular when the file is not in the regular part of the grammar (see
+    the module docstring) and must be parsed by crossplane instead. Comments are
+    (line, text) pairs, text without the `#`.
+    """
+    return _read(decode_like_crossplane(data))
+
+
+def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
+    comments: list[tuple[int, str]] = []
+    top: list[dict] = []
+    # Each open block: (its statement list, comments found in the head of the
+    # statement that opened it, which crossplane lists after that statement).
+    stack: list[tuple[list[dict], list[tuple[int, str]]]] = []
+    current = top
+    stmt: dict | None = None  # the statement whose arguments are being read
+    head_comments: list[tuple[int, str]] = []
+    line, counted = 1, 0  # line number at offset `counted`
+
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            value = match.group("word")
+            if match.end() == len(text):
+                raise NotRegular(cut_short=True)  # crossplane drops a word that nothing follows
+            if value[-1] == "$" and text[match.end()] == "{":
+                raise NotRegular  # `${` starts crossplane's parameter expansion
+            quoted = False
+        elif kind == "end":
+            value = match.group("end")
+            if stmt is None:
+                if value != "}":
+                    raise NotRegular  # `;` or `{` where a directive name belongs
+                if not stack:
+                    raise NotRegular  # unexpected "}"
+                current, pending = stack.pop()
+                comments.extend(pending)
+                continue
+            if value == "}":
+                raise NotRegular  # a statement ended by `}`: crossplane's tree differs
+            _finish(stmt)
+            if value == "{":
+                block: list[dict] = []
+                stmt["block"] = block
+                stack.append((current, head_comments))
+                if len(stack) > _MAX_DEPTH:
+                    raise NotRegular  # crossplane decides how deep is too deep
+                current = block
+            else:
+                comments.extend(head_comments)
+            head_comments = []
+            stmt = None
+            continue
+        elif kind == "comment":
+            start = match.start("comment") - 1
+            line += text.count("\n", counted, start)
+            counted = start
+            if stmt is None:
+                comments.append((line, match.group("comment")))
+            else:
+                head_comments.append((stmt["line"], match.group("comment")))
+            continue
+        elif kind == "dq":
+            value = match.group("dq").replace('\\"', '"')
+            quoted = True
+        elif kind == "sq":
+            value = match.group("sq").replace("\\'", "'")
+            quoted = True
+        elif kind == "eof" or kind == "eof_in_comment":
+            # crossplane drops a comment that the end of the file cuts short.
+            if stmt is not None:
+                raise NotRegular(cut_short=True)
+            if stack:
+                raise NotRegular  # unexpected end of file, crossplane says so
+            return top, comments
+        else:
+            raise NotRegular  # unterminated quote, lone trailing backslash, ...
+
+        if stmt is not None:
+            stmt["args"].append(value)
+            continue
+        if quoted and value == "#":
+            raise NotRegular  # a quoted "#" directive looks like a comment downstream
+        start = match.start(kind)
+        line += text.count("\n", counted, start)
+        counted = start
+        # A word that starts with an escaped newline starts on the next line.
+        stmt = {"directive": value, "line": line + (1 if value.startswith("\\\n") and not quoted else 0), "args": []}
+        current.append(stmt)
+    raise NotRegular  # not reached: the pattern always matches the end of the text
+
+
+def _finish(stmt: dict) -> None:
+    """Strip the parentheses of `if (...)` as crossplane does."""
+    if stmt["directive"] != "if":
+        return
+    args = stmt["args"]
+    if args and args[0].startswith("(") and args[-1].endswith(")"):
+        args[0] = args[0][1:].lstrip()
+        args[-1] = args[-1][:-1].rstrip()
+        start = int(not args[0])
+        end = len(args) - int(not args[-1])
+        args[:] = args[start:end]
