@@ -16,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml"):
-        sys.exit("usage: python fuzz/run.py {nginx|server_xml} [libFuzzer flags and corpus dirs]")
+    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml", "fastparse"):
+        sys.exit("usage: python fuzz/run.py {nginx|server_xml|fastparse} [libFuzzer flags and corpus dirs]")
     target = sys.argv[1]
     flags = sys.argv[2:]
     import atheris  # only needed to fuzz; the targets themselves do not need it
@@ -28,7 +28,7 @@ def main() -> None:
 
         targets.warm()
     defaults = {"-timeout=": "-timeout=30", "-rss_limit_mb=": "-rss_limit_mb=2048", "-artifact_prefix=": "-artifact_prefix=fuzz-artifacts/"}
-    if target == "nginx":
+    if target in ("nginx", "fastparse"):
         defaults["-dict="] = f"-dict={os.path.join(HERE, 'nginx.dict')}"
     for prefix, flag in defaults.items():
         if not any(f.startswith(prefix) for f in flags):

@@ -1,5 +1,8 @@
 """Fuzz targets for nglint's two untrusted inputs, usable with or without atheris.
 
+`fastparse` is a differential target: it checks the fast nginx reader against
+crossplane on the same bytes, and any difference is a crash.
+
 Each target writes the input bytes into a fresh temporary tree, runs the real runner
 (discovery, include resolution, parsers, every check) and every reporter. nglint's
 contract is that loading never raises on bad input, so *any* exception escaping a
@@ -95,4 +98,25 @@ def server_xml_one_input(data: bytes) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input}
+def fastparse_matches_crossplane(data: bytes) -> None:
+    """The fast reader either declines the input or returns exactly crossplane's result."""
+    from nglint.nginx_fastparse import NotRegular, fast_parse
+    from nglint.nginx_parse import crossplane_parse
+
+    try:
+        fast = fast_parse(data)
+    except NotRegular:
+        return
+    root = _fresh_root()
+    try:
+        _write(root, "nginx.conf", data)
+        statements, comments, errors = crossplane_parse(os.path.join(root, "nginx.conf"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if errors:
+        raise AssertionError(f"fast reader accepted a file crossplane rejects: {errors[0]}")
+    if fast != (statements, comments):
+        raise AssertionError(f"fast reader differs from crossplane:\n{fast!r}\n{(statements, comments)!r}")
+
+
+TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input, "fastparse": fastparse_matches_crossplane}
