@@ -6,14 +6,14 @@ BACKEND_PARSERS; checks only ever see the Backend shape below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from typing import Protocol
 
 from nglint.findings import Location
 from nglint.problems import Problem
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Backend:
     """One listening endpoint and how long it keeps an idle keep-alive connection.
 
@@ -40,7 +40,7 @@ class Backend:
         return self.protocol == "http"
 
 
-@dataclass
+@record
 class BackendFile:
     """What a backend parser found in one file."""
 

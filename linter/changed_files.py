@@ -21,7 +21,7 @@ its first changed cause (the full list of changed files comes from git).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from functools import cached_property
 
 from nglint.config import Settings
@@ -70,7 +70,7 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
 
-@dataclass
+@record
 class ChangedScope:
     """The changed files of one invocation and the rule deciding which findings are theirs."""
 

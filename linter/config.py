@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from typing import Any, Callable
 
 from nglint.units import UnitError, parse_duration, parse_nginx_size
@@ -23,7 +23,7 @@ class ConfigError(Exception):
     """A configuration problem the user must fix; always names where it came from."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Margin:
     """How much shorter nginx's idle timeout must be than the backend's."""
 
@@ -39,7 +39,7 @@ class Margin:
         return f"{self.percent:g}%" if self.fixed_ms is None else f"{self.fixed_ms}ms"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BackendSpec:
     """An explicit upstream-to-backend link from `[[tool.nglint.backend]]`."""
 
@@ -50,7 +50,7 @@ class BackendSpec:
     origin: str = ""
 
 
-@dataclass
+@record
 class Settings:
     nginx_version: tuple[int, ...] | None = None
     select: list[str] = field(default_factory=list)

@@ -12,7 +12,7 @@ import fnmatch
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.backends import BackendParser
 
@@ -31,7 +31,7 @@ class UsageError(Exception):
     """The invocation cannot be carried out (exit code 2)."""
 
 
-@dataclass
+@record
 class Inputs:
     nginx_candidates: list[str] = field(default_factory=list)
     backend_files: list[tuple[str, BackendParser]] = field(default_factory=list)

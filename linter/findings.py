@@ -7,7 +7,7 @@ read this one shape, so it stays small and free of behaviour.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from typing import Any
 
 
@@ -23,7 +23,7 @@ class Severity(str, enum.Enum):
         return self is not Severity.INFO
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """A place in a file: absolute path and 1-based line (column 0 = unknown, computed later)."""
 
@@ -32,7 +32,7 @@ class Location:
     column: int = 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Related:
     """A location in another tier (or file) that explains a finding, e.g. the Tomcat Connector."""
 
@@ -40,7 +40,7 @@ class Related:
     message: str
 
 
-@dataclass
+@record
 class Finding:
     """One problem found by one rule at one place.
 

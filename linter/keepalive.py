@@ -7,7 +7,7 @@ where KA001 does not, KA004 replaces KA003), so the facts are computed here, onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from functools import cached_property
 
 from nglint.backends import Backend
@@ -21,7 +21,7 @@ from nglint.units import UnitError, format_ms, parse_nginx_time
 NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS = 60_000
 
 
-@dataclass
+@record
 class Pool:
     """Pooling facts for one upstream block."""
 
@@ -43,7 +43,7 @@ class Pool:
         return "nginx's default keepalive_timeout"
 
 
-@dataclass
+@record
 class TimeoutVerdict:
     """The comparison of one upstream's idle timeout with one linked backend."""
 
@@ -67,7 +67,7 @@ class TimeoutVerdict:
         return seconds if seconds >= 1 else None
 
 
-@dataclass
+@record
 class ConnectionState:
     """Whether a proxy_pass site clears the `Connection` header (needed to reuse connections)."""
 

@@ -10,7 +10,7 @@ guessed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.backends import Backend
 from nglint.config import BackendSpec
@@ -18,14 +18,14 @@ from nglint.findings import Location
 from nglint.nginx_model import ServerAddress, Upstream
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Link:
     backend: Backend
     via: str
     server: ServerAddress | None = None
 
 
-@dataclass
+@record
 class UpstreamLinks:
     upstream: Upstream
     links: list[Link] = field(default_factory=list)

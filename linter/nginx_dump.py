@@ -17,7 +17,7 @@ import re
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass
+from nglint.records import record
 
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
 
@@ -25,7 +25,7 @@ _HEADER = re.compile(rb"^# configuration file (\S.*):\r?$")
 _PREAMBLE = re.compile(rb"^(nginx: .*|\s*)$")
 
 
-@dataclass
+@record
 class DumpFile:
     """One file of the dump: its name in the header and its statements, lines in the dump."""
 

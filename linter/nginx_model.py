@@ -8,7 +8,7 @@ none of its own. Each ProxySite keeps the chain of levels above it so checks can
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from urllib.parse import urlsplit
 
 from nglint.nginx_tree import Directive, NginxConfig
@@ -19,7 +19,7 @@ _LEVEL_BLOCKS = {"http", "server", "location", "if", "limit_except"}
 _SKIPPED_BLOCKS = {"stream", "mail", "events", "types", "map", "geo", "split_clients", "match"}
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Level:
     """One configuration level (http, server, location, if...) and its own directives."""
 
@@ -43,7 +43,7 @@ class Level:
         return list(index.get(name, ()))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServerAddress:
     """An upstream `server` entry; port is None for unix sockets or unparsable addresses."""
 
@@ -52,7 +52,7 @@ class ServerAddress:
     directive: Directive
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Upstream:
     name: str
     directive: Directive
@@ -67,7 +67,7 @@ class Upstream:
         return found[-1] if found else None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class ProxySite:
     """A `proxy_pass` and everything needed to evaluate it: target and inheritance chain."""
 
@@ -95,7 +95,7 @@ class ProxySite:
         return [], -1
 
 
-@dataclass
+@record
 class NginxModel:
     config: NginxConfig
     upstreams: list[Upstream]

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
 
 
-@dataclass
+@record
 class ParsedFile:
     """crossplane's statements for one file, its comments, and why it failed if it did."""
 

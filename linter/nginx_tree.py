@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.findings import Severity
 from nglint.nginx_dump import DumpFile, is_dump, split_dump
@@ -34,7 +34,7 @@ MAX_BLOCK_DEPTH = 200
 MAX_EXPANDED_DIRECTIVES = 250_000
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Directive:
     """One nginx directive with the file and line it was written at."""
 
@@ -51,7 +51,7 @@ class Directive:
         return [d for d in self.block or () if d.name == name]
 
 
-@dataclass
+@record
 class NginxConfig:
     """An entry file with its includes spliced in; `files` are every file it read."""
 
@@ -62,7 +62,7 @@ class NginxConfig:
     problems: list[Problem] = field(default_factory=list)  # include problems met loading this entry
 
 
-@dataclass
+@record
 class LoadLimits:
     max_file_size: int = 10 * 1024 * 1024
     max_include_depth: int = 32
@@ -357,7 +357,7 @@ class NginxLoader:
         return None
 
 
-@dataclass
+@record
 class _Walk:
     config: NginxConfig
     base_dirs: list[str]

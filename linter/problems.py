@@ -6,12 +6,12 @@ Loading never raises on bad input; it records a Problem and goes on. The P-rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.findings import Severity
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One loading problem, tagged with the P-rule code that reports it."""
 

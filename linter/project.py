@@ -7,7 +7,7 @@ read and parsed once however many rules look at it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from functools import cached_property
 
 from nglint.backends import Backend, BackendFile, backend_parsers
@@ -19,7 +19,7 @@ from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
 
 
-@dataclass
+@record
 class Project:
     settings: Settings
     tree_roots: list[str]
@@ -145,7 +145,7 @@ def is_fragment(config: NginxConfig, settings: Settings) -> bool:
 def fragment_problem(problem: Problem) -> Problem:
     """A relative include a fragment names but the tree lacks is not an error: the fragment's
     nginx prefix is unknown (Debian's `include proxy_params;` lives in /etc/nginx)."""
-    from dataclasses import replace
+    from nglint.records import replace
 
     from nglint.findings import Severity
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.findings import Finding, Severity
 from nglint.rules import Rule
 from nglint.source import SourceCache
 
 
-@dataclass
+@record
 class Report:
     """The outcome of `nglint check`, independent of output format.
 

@@ -6,12 +6,12 @@ Shaped after ruff's rule docs (what it does, why it is bad, example, fix) so tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.findings import Severity
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """Everything a user needs to understand one rule code."""
 

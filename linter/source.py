@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from nglint.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Region:
     """1-based, end-exclusive column region as SARIF defines it."""
 

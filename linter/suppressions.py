@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from nglint.records import field, record
 from typing import Iterable
 
 from nglint.findings import Finding
@@ -33,7 +33,7 @@ _DIRECTIVE = re.compile(
 _REASON_LEAD = " \t\r\n-:—–"
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Suppression:
     """One `nglint: disable` comment: where it is, what it silences, and why.
 
@@ -58,7 +58,7 @@ class Suppression:
         return self.file_wide or self.first_line <= line <= self.last_line
 
 
-@dataclass
+@record
 class Malformed:
     """An `nglint:` comment that is not a valid suppression (reported as N001)."""
 
@@ -67,7 +67,7 @@ class Malformed:
     reason: str
 
 
-@dataclass
+@record
 class FileSuppressions:
     suppressions: list[Suppression] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
@@ -200,7 +200,7 @@ def _may_hold_marker(path: str, limit: int) -> bool:
         return False
 
 
-@dataclass
+@record
 class Applied:
     active: list[Finding]
     suppressed: list[Finding]

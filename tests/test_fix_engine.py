@@ -442,15 +442,14 @@ def test_write_refuses_content_changed_after_planning(tmp_path):
 ])
 def test_bad_fix_result_is_rolled_back_byte_identical(tmp_path, text, reason):
     """A fix whose result does not parse, keeps its finding, or adds one, is undone."""
-    import dataclasses
-
     from nglint.fixer.apply import fix_project
+    from nglint.records import replace
 
     conf = race_tree(tmp_path)
     original = conf.read_bytes()
     report = lint_paths([str(tmp_path)], cwd=tmp_path)
     (finding,) = [f for f in report.findings if f.fix]
-    finding.fix.edits[0] = dataclasses.replace(finding.fix.edits[0], text=text)
+    finding.fix.edits[0] = replace(finding.fix.edits[0], text=text)
     outcome = fix_project(_relint(tmp_path), report)
     assert conf.read_bytes() == original
     assert not outcome.applied

@@ -175,3 +175,25 @@ def test_jobs_output_identical_to_jobs_1(tmp_path):
 def test_jobs_must_be_positive(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "nglint", "check", "--jobs", "0", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2 and "positive integer" in proc.stderr
+
+
+def test_plain_check_loads_no_heavy_module(tmp_path):
+    """Start-up: a one-file nginx check needs none of the parsers' or fixer's heavy imports.
+
+    crossplane only for files the fast reader declines, lxml only for server.xml, jinja2
+    only for fixes, dataclasses/inspect never (nglint.records), importlib.metadata only
+    when an installed package declares a plugin.
+    """
+    (tmp_path / "one.conf").write_text("events {}\nhttp {\n  server { listen 80; }\n}\n")
+    code = (
+        "import sys\n"
+        "from nglint.cli import main\n"
+        "try:\n"
+        f"    main(['check', {str(tmp_path / 'one.conf')!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('crossplane', 'lxml', 'jinja2', 'dataclasses', 'inspect', 'importlib.metadata', 'subprocess', 'json')\n"
+        "print(' '.join(m for m in heavy if m in sys.modules) or 'none')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert result.stdout.splitlines()[-1] == "none"

@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.findings import Finding
 from nglint.fixer.lexer import lex
@@ -27,7 +27,7 @@ class WriteRefused(Exception):
     """A file nglint must not or cannot rewrite (read-only, changed since read, I/O error)."""
 
 
-@dataclass
+@record
 class Failure:
     """A fix that was not applied, and why (shown to the user)."""
 
@@ -35,7 +35,7 @@ class Failure:
     reason: str
 
 
-@dataclass
+@record
 class FixOutcome:
     report: object  # the Report after fixing
     applied: list[Finding] = field(default_factory=list)
@@ -96,7 +96,7 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
-@dataclass
+@record
 class FileChange:
     """New content for one file, computed from the bytes the fixes were planned on."""
 

@@ -14,7 +14,7 @@ place exactly raises NoFix, which the engine turns into "no fix offered".
 
 from __future__ import annotations
 
-from dataclasses import replace
+from nglint.records import replace
 
 from nglint.findings import Finding
 from nglint.fixer.layout import NoFix, SourceFile

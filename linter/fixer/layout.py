@@ -9,7 +9,7 @@ blocks such as `upstream a { server x; }`, an inline insertion instead of a new 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.fixer.model import Edit, digest
@@ -21,7 +21,7 @@ class NoFix(Exception):
     """The fix cannot be placed reliably; the finding is reported without one."""
 
 
-@dataclass
+@record
 class SourceFile:
     """One file's raw bytes, its statements with offsets, and its conventions."""
 

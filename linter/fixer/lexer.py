@@ -10,7 +10,7 @@ The result is checked against crossplane's arguments by the caller before it is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 _WS = frozenset(b" \t\r\n\f\v")
 _BLANKS = re.compile(rb"[ \t\r\f\v]+")
@@ -26,7 +26,7 @@ class LexError(ValueError):
     """The file cannot be lexed reliably (unbalanced, unterminated quote, Lua block)."""
 
 
-@dataclass
+@record
 class Token:
     value: str
     start: int
@@ -35,7 +35,7 @@ class Token:
     quoted: bool = False
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Statement:
     """One directive with offsets: [start, end) spans the name to `;` or the closing `}`."""
 
@@ -54,7 +54,7 @@ class Statement:
         return self.open_brace if self.open_brace is not None else self.end - 1
 
 
-@dataclass
+@record
 class Lexed:
     data: bytes
     statements: list[Statement]

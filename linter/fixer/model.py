@@ -8,7 +8,7 @@ them leaves every other byte untouched: indentation, CRLF, comments, odd encodin
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from nglint.records import field, record
 
 from nglint.source import Region, decode_config_bytes
 
@@ -16,7 +16,7 @@ SAFE, UNSAFE, DISPLAY = "safe", "unsafe", "display"
 SAFETIES = (SAFE, UNSAFE, DISPLAY)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     """Replace bytes [start, end) of `path` with `text` (UTF-8); start == end inserts."""
 
@@ -37,7 +37,7 @@ class Edit:
         return self.data.decode("utf-8", errors="replace")
 
 
-@dataclass
+@record
 class Fix:
     """What a rule proposes for one finding.
 
