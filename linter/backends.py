@@ -6,11 +6,11 @@ BACKEND_PARSERS; checks only ever see the Backend shape below.
 
 from __future__ import annotations
 
-from nglint.records import field, record
 from typing import Protocol
 
 from nglint.findings import Location
 from nglint.problems import Problem
+from nglint.records import field, record
 
 
 @record(frozen=True)

@@ -21,12 +21,12 @@ its first changed cause (the full list of changed files comes from git).
 from __future__ import annotations
 
 import os
-from nglint.records import field, record
 from functools import cached_property
 
 from nglint.config import Settings
 from nglint.discovery import UsageError, looks_like_nginx
 from nglint.findings import Finding
+from nglint.records import field, record
 
 # Where nginx configs live by convention; mirrors the `files` pattern of the hook.
 _NGINX_DIRS = ("conf.d", "snippets")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from nglint.records import field, record
 from typing import Any, Callable
 
+from nglint.records import field, record
 from nglint.units import UnitError, parse_duration, parse_nginx_size
 
 NEW_DEFAULTS_VERSION = (1, 29, 7)  # nginx pools every upstream block by default from here on

@@ -12,9 +12,9 @@ import fnmatch
 import os
 import re
 import stat
-from nglint.records import field, record
 
 from nglint.backends import BackendParser
+from nglint.records import field, record
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 # Line-bounded on purpose: `^\s*` and `[^;{#]*` could run across lines, and retried from

@@ -7,8 +7,9 @@ read this one shape, so it stays small and free of behaviour.
 from __future__ import annotations
 
 import enum
-from nglint.records import field, record
 from typing import Any
+
+from nglint.records import field, record
 
 
 class Severity(str, enum.Enum):

@@ -7,7 +7,6 @@ where KA001 does not, KA004 replaces KA003), so the facts are computed here, onc
 
 from __future__ import annotations
 
-from nglint.records import field, record
 from functools import cached_property
 
 from nglint.backends import Backend
@@ -16,6 +15,7 @@ from nglint.linking import Link
 from nglint.nginx_model import ProxySite, Upstream
 from nglint.nginx_tree import Directive
 from nglint.problems import Problem
+from nglint.records import field, record
 from nglint.units import UnitError, format_ms, parse_nginx_time
 
 NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS = 60_000

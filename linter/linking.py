@@ -10,12 +10,12 @@ guessed.
 from __future__ import annotations
 
 import os
-from nglint.records import field, record
 
 from nglint.backends import Backend
 from nglint.config import BackendSpec
 from nglint.findings import Location
 from nglint.nginx_model import ServerAddress, Upstream
+from nglint.records import field, record
 
 
 @record(frozen=True)

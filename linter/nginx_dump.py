@@ -17,9 +17,9 @@ import re
 import shutil
 import stat
 import tempfile
-from nglint.records import record
 
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
+from nglint.records import record
 
 _HEADER = re.compile(rb"^# configuration file (\S.*):\r?$")
 _PREAMBLE = re.compile(rb"^(nginx: .*|\s*)$")

@@ -8,10 +8,10 @@ none of its own. Each ProxySite keeps the chain of levels above it so checks can
 
 from __future__ import annotations
 
-from nglint.records import field, record
 from urllib.parse import urlsplit
 
 from nglint.nginx_tree import Directive, NginxConfig
+from nglint.records import field, record
 
 # Blocks that open a new inheritance level for proxy_* directives.
 _LEVEL_BLOCKS = {"http", "server", "location", "if", "limit_except"}

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import stat
-from nglint.records import field, record
 
 from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
+from nglint.records import field, record
 
 
 @record

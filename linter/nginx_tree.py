@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import glob
 import os
-from nglint.records import field, record
 
 from nglint.findings import Severity
 from nglint.nginx_dump import DumpFile, is_dump, split_dump
@@ -19,6 +18,7 @@ from nglint.nginx_dump import resolve as resolve_in_dump
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
 from nglint.paths import display_path
 from nglint.problems import Problem
+from nglint.records import field, record
 
 # Where distributions install nginx's configuration; an absolute include under one of
 # these is looked up relative to the checked tree before being given up on.

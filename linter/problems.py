@@ -6,9 +6,8 @@ Loading never raises on bad input; it records a Problem and goes on. The P-rules
 
 from __future__ import annotations
 
-from nglint.records import field, record
-
 from nglint.findings import Severity
+from nglint.records import field, record
 
 
 @record(frozen=True)

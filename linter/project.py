@@ -7,7 +7,6 @@ read and parsed once however many rules look at it.
 from __future__ import annotations
 
 import os
-from nglint.records import field, record
 from functools import cached_property
 
 from nglint.backends import Backend, BackendFile, backend_parsers
@@ -17,6 +16,7 @@ from nglint.nginx_model import NginxModel, build_model
 from nglint.nginx_parse import ParsedFile
 from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
+from nglint.records import field, record
 
 
 @record
@@ -145,9 +145,8 @@ def is_fragment(config: NginxConfig, settings: Settings) -> bool:
 def fragment_problem(problem: Problem) -> Problem:
     """A relative include a fragment names but the tree lacks is not an error: the fragment's
     nginx prefix is unknown (Debian's `include proxy_params;` lives in /etc/nginx)."""
-    from nglint.records import replace
-
     from nglint.findings import Severity
+    from nglint.records import replace
 
     if problem.code == "P002" and problem.message.endswith("matches no file"):
         return replace(

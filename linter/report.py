@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from nglint.records import field, record
 
 from nglint.findings import Finding, Severity
+from nglint.records import field, record
 from nglint.rules import Rule
 from nglint.source import SourceCache
 

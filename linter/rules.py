@@ -6,9 +6,8 @@ Shaped after ruff's rule docs (what it does, why it is bad, example, fix) so tha
 
 from __future__ import annotations
 
-from nglint.records import field, record
-
 from nglint.findings import Severity
+from nglint.records import field, record
 
 
 @record(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+
 from nglint.records import record
 
 

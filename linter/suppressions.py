@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import os
 import re
-from nglint.records import field, record
 from typing import Iterable
 
 from nglint.findings import Finding
+from nglint.records import field, record
 
 _MARKER = re.compile(r"^\s*nglint\s*:", re.IGNORECASE)
 _DIRECTIVE = re.compile(

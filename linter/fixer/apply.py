@@ -14,11 +14,11 @@ import os
 import stat
 import tempfile
 from collections import Counter
-from nglint.records import field, record
 
 from nglint.findings import Finding
 from nglint.fixer.lexer import lex
 from nglint.fixer.model import Edit, Fix, digest
+from nglint.records import field, record
 
 MAX_PASSES = 4
 

@@ -14,14 +14,13 @@ place exactly raises NoFix, which the engine turns into "no fix offered".
 
 from __future__ import annotations
 
-from nglint.records import replace
-
 from nglint.findings import Finding
 from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import Statement, tokenize
 from nglint.fixer.model import Edit, Fix, edit_region
 from nglint.fixer.render import render_lines
 from nglint.nginx_tree import Directive
+from nglint.records import replace
 from nglint.rules import Rule
 
 _CACHE_ATTR = "_nglint_fix_sources"

@@ -9,10 +9,10 @@ blocks such as `upstream a { server x; }`, an inline insertion instead of a new 
 from __future__ import annotations
 
 from collections import Counter
-from nglint.records import field, record
 
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.fixer.model import Edit, digest
+from nglint.records import field, record
 
 _BLANK = b" \t"
 

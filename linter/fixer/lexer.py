@@ -10,6 +10,7 @@ The result is checked against crossplane's arguments by the caller before it is 
 from __future__ import annotations
 
 import re
+
 from nglint.records import field, record
 
 _WS = frozenset(b" \t\r\n\f\v")

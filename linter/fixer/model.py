@@ -8,8 +8,8 @@ them leaves every other byte untouched: indentation, CRLF, comments, odd encodin
 from __future__ import annotations
 
 import hashlib
-from nglint.records import field, record
 
+from nglint.records import field, record
 from nglint.source import Region, decode_config_bytes
 
 SAFE, UNSAFE, DISPLAY = "safe", "unsafe", "display"
