@@ -138,7 +138,7 @@ def _bench_tree(tmp_path: Path) -> Path:
     gen = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = gen  # the generator's dataclasses look their module up
     spec.loader.exec_module(gen)
-    gen.generate_roots(str(tmp_path / "mono"), 6, 120)  # ~2.4 MB: above the pool threshold
+    gen.generate_roots(str(tmp_path / "mono"), 6, 200)  # ~1.7 MB of entry files and server.xml: above the pool threshold
     # Broken files in two roots: their problems must come out in the same order.
     (tmp_path / "mono" / "service-001" / "nginx" / "sites" / "site-001.conf").write_text("server {\n  location / {\n")
     (tmp_path / "mono" / "service-004" / "tomcat" / "app-0000" / "conf" / "server.xml").write_text("<Server><Service>\n")
