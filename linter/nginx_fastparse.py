@@ -26,15 +26,16 @@ import re
 # One match per token, leading whitespace included. `\s` and str.isspace() agree on
 # every code point (a test checks all of them), so whitespace is what crossplane skips.
 # A backslash always takes the next character with it, as crossplane's escape pass does;
-# a lone backslash at the very end is dropped with whatever token it was in.
+# a lone backslash at the very end is dropped with whatever token it was in. Loops are
+# unrolled (`a*(?:\.a*)*`, not `(?:a|\.)*`): the same language, matched faster.
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<word>(?:[^\s"'{};#\\]|\\[\s\S])(?:[^\s{};\\]|\\[\s\S])*)
+      (?P<word>(?:[^\s"'{};#\\]|\\[\s\S])[^\s{};\\]*(?:\\[\s\S][^\s{};\\]*)*)
     | (?P<end>[{};])
-    | \#(?P<comment>(?:[^\\\n]|\\[^\n])*)\\?\n
-    | \#(?:[^\\\n]|\\[^\n])*\\?(?P<eof_in_comment>\Z)
-    | "(?P<dq>(?:[^"\\]|\\[\s\S])*)"
-    | '(?P<sq>(?:[^'\\]|\\[\s\S])*)'
+    | \#(?P<comment>[^\\\n]*(?:\\[^\n][^\\\n]*)*)\\?\n
+    | \#[^\\\n]*(?:\\[^\n][^\\\n]*)*\\?(?P<eof_in_comment>\Z)
+    | "(?P<dq>[^"\\]*(?:\\[\s\S][^"\\]*)*)"
+    | '(?P<sq>[^'\\]*(?:\\[\s\S][^'\\]*)*)'
     | (?P<eof>\Z)
     | (?P<other>)
     )""",
