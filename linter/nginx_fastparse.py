@@ -164,13 +164,16 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
 
 
 def _finish(stmt: dict) -> None:
-    """Strip the parentheses of `if (...)` as crossplane does."""
-    if stmt["directive"] != "if":
-        return
-    args = stmt["args"]
-    if args and args[0].startswith("(") and args[-1].endswith(")"):
-        args[0] = args[0][1:].lstrip()
-        args[-1] = args[-1][:-1].rstrip()
-        start = int(not args[0])
-        end = len(args) - int(not args[-1])
-        args[:] = args[start:end]
+    if stmt["directive"] == "if":
+        stmt["args"] = strip_if_parentheses(stmt["args"])
+
+
+def strip_if_parentheses(args: list[str]) -> list[str]:
+    """`if` arguments as crossplane reports them: the parentheses of `if (...)` are
+    stripped, and an argument left empty by that is dropped."""
+    if not (args and args[0].startswith("(") and args[-1].endswith(")")):
+        return args
+    args = list(args)
+    args[0] = args[0][1:].lstrip()
+    args[-1] = args[-1][:-1].rstrip()
+    return args[int(not args[0]) : len(args) - int(not args[-1])]

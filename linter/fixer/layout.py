@@ -12,6 +12,7 @@ from collections import Counter
 
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.fixer.model import Edit, digest
+from nglint.nginx_fastparse import strip_if_parentheses
 from nglint.records import field, record
 
 _BLANK = b" \t"
@@ -215,10 +216,4 @@ def _inline(lines: list[str]) -> str:
 
 def _crossplane_args(stmt: Statement) -> list[str]:
     """Arguments as crossplane reports them: it strips the parentheses of `if (...)`."""
-    args = list(stmt.args)
-    if stmt.name == "if" and args and args[0].startswith("(") and args[-1].endswith(")"):
-        args[0] = args[0][1:].lstrip()
-        args[-1] = args[-1][:-1].rstrip()
-        start, end = int(not args[0]), len(args) - int(not args[-1])
-        args = args[start:end]
-    return args
+    return strip_if_parentheses(list(stmt.args)) if stmt.name == "if" else list(stmt.args)
