@@ -19,7 +19,7 @@ from nglint.records import field, record
 
 @record
 class ParsedFile:
-    """crossplane's statements for one file, its comments, and why it failed if it did."""
+    """One file's statements (in crossplane's shape), its comments, and why it failed if it did."""
 
     path: str
     statements: list[dict] = field(default_factory=list)
