@@ -111,7 +111,8 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
                 continue
             if value == "}":
                 raise NotRegular  # a statement ended by `}`: crossplane's tree differs
-            _finish(stmt)
+            if stmt["directive"] == "if":
+                stmt["args"] = strip_if_parentheses(stmt["args"])
             if value == "{":
                 block: list[dict] = []
                 stmt["block"] = block
@@ -161,11 +162,6 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
         stmt = {"directive": value, "line": line + (1 if value.startswith("\\\n") and not quoted else 0), "args": []}
         current.append(stmt)
     raise NotRegular  # not reached: the pattern always matches the end of the text
-
-
-def _finish(stmt: dict) -> None:
-    if stmt["directive"] == "if":
-        stmt["args"] = strip_if_parentheses(stmt["args"])
 
 
 def strip_if_parentheses(args: list[str]) -> list[str]:
