@@ -89,19 +89,27 @@ def parse_comment(text: str) -> tuple[str, tuple[str, ...], str] | str | None:
     return match.group("kind").lower(), codes, reason
 
 
+def _suppression(path: str, line: int, text: str, result: FileSuppressions) -> Suppression | None:
+    """The suppression a comment at `line` declares; None for an ordinary comment, and
+    for a malformed one, which is recorded in `result` for N001."""
+    parsed = parse_comment(text)
+    if parsed is None:
+        return None
+    if isinstance(parsed, str):
+        result.malformed.append(Malformed(path, line, parsed))
+        return None
+    kind, codes, reason = parsed
+    return Suppression(path, line, codes, reason, file_wide=kind == "disable-file")
+
+
 def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str]) -> FileSuppressions:
     """Suppressions in one nginx file from crossplane's (line, text) comments."""
     result = FileSuppressions()
     comment_only = {line for line, _ in comments if _is_comment_only(lines, line)}
     for line, text in comments:
-        parsed = parse_comment(text)
-        if parsed is None:
+        suppression = _suppression(path, line, text, result)
+        if suppression is None:
             continue
-        if isinstance(parsed, str):
-            result.malformed.append(Malformed(path, line, parsed))
-            continue
-        kind, codes, reason = parsed
-        suppression = Suppression(path, line, codes, reason, file_wide=kind == "disable-file")
         if not suppression.file_wide:
             target = line
             if line in comment_only:
@@ -137,15 +145,10 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
     comments += [n for n in root.iter() if isinstance(n, etree._Comment)]
     for comment in comments:
         text = comment.text or ""
-        parsed = parse_comment(text)
-        if parsed is None:
-            continue
         start = max(1, (comment.sourceline or 1) - text.count("\n"))
-        if isinstance(parsed, str):
-            result.malformed.append(Malformed(path, start, parsed))
+        suppression = _suppression(path, start, text, result)
+        if suppression is None:
             continue
-        kind, codes, reason = parsed
-        suppression = Suppression(path, start, codes, reason, file_wide=kind == "disable-file")
         if not suppression.file_wide:
             target = comment.getnext()
             while target is not None and not isinstance(target.tag, str):
