@@ -98,15 +98,18 @@ def server_xml_one_input(data: bytes) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def fastparse_matches_crossplane(data: bytes) -> None:
-    """The fast reader either declines the input or returns exactly crossplane's result."""
+def fastparse_matches_crossplane(data: bytes) -> str:
+    """The fast reader either declines the input or returns exactly crossplane's result.
+
+    Returns "declined" or "fast" (tests/test_fastparse.py uses this as its oracle too).
+    """
     from nglint.nginx_fastparse import NotRegular, fast_parse
     from nglint.nginx_parse import crossplane_parse
 
     try:
         fast = fast_parse(data)
     except NotRegular:
-        return
+        return "declined"
     root = _fresh_root()
     try:
         _write(root, "nginx.conf", data)
@@ -117,6 +120,7 @@ def fastparse_matches_crossplane(data: bytes) -> None:
         raise AssertionError(f"fast reader accepted a file crossplane rejects: {errors[0]}")
     if fast != (statements, comments):
         raise AssertionError(f"fast reader differs from crossplane:\n{fast!r}\n{(statements, comments)!r}")
+    return "fast"
 
 
 TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input, "fastparse": fastparse_matches_crossplane}

@@ -14,28 +14,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT_ROOT, found, write_tree
-from nglint.nginx_fastparse import NotRegular, fast_parse
 from nglint.nginx_parse import crossplane_parse, parse_nginx_file
+
+sys.path.insert(0, str(PROJECT_ROOT / "fuzz"))
+import targets  # noqa: E402  (fuzz/targets.py: the differential oracle)
 
 NGINX_SUFFIXES = (".conf", ".nginx", ".vhost", ".inc", ".tmpl", ".template")
 
 
-def compare(data: bytes, workdir: Path) -> str:
-    """'fast' if the fast reader took the file (and matched crossplane), else 'declined'."""
-    try:
-        fast = fast_parse(data)
-    except NotRegular:
-        return "declined"
-    path = workdir / "compare.conf"
-    path.write_bytes(data)
-    statements, comments, errors = crossplane_parse(str(path))
-    assert errors == [], f"fast reader accepted a file crossplane rejects: {errors}"
-    assert fast == (statements, comments)
-    return "fast"
+def compare(data: bytes) -> str:
+    """'fast' if the fast reader took the file (and matched crossplane), else 'declined'.
+
+    The fuzz target is the oracle: it raises AssertionError on any difference."""
+    return targets.fastparse_matches_crossplane(data)
 
 
 def test_regex_whitespace_is_what_crossplane_skips():
@@ -69,8 +64,8 @@ REGULAR = {
 
 
 @pytest.mark.parametrize("name", sorted(REGULAR))
-def test_regular_text_is_read_fast_and_matches_crossplane(name, tmp_path):
-    assert compare(REGULAR[name], tmp_path) == "fast"
+def test_regular_text_is_read_fast_and_matches_crossplane(name):
+    assert compare(REGULAR[name]) == "fast"
 
 
 DECLINED = {
@@ -93,12 +88,12 @@ DECLINED = {
 
 
 @pytest.mark.parametrize("name", sorted(DECLINED))
-def test_irregular_text_goes_to_crossplane(name, tmp_path):
-    assert compare(DECLINED[name], tmp_path) == "declined"
+def test_irregular_text_goes_to_crossplane(name):
+    assert compare(DECLINED[name]) == "declined"
 
 
-def test_nesting_up_to_the_limit_is_read_fast(tmp_path):
-    assert compare(b"a {" * 100 + b"}" * 100, tmp_path) == "fast"
+def test_nesting_up_to_the_limit_is_read_fast():
+    assert compare(b"a {" * 100 + b"}" * 100) == "fast"
 
 
 @pytest.mark.parametrize(
@@ -149,20 +144,20 @@ def _nginx_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and (p.suffix in NGINX_SUFFIXES or p.name.startswith("nginx")))
 
 
-def test_corpus_matches_crossplane_and_is_mostly_read_fast(corpus, tmp_path):
+def test_corpus_matches_crossplane_and_is_mostly_read_fast(corpus):
     files = _nginx_files(corpus / "nginx")
     assert len(files) > 300
-    paths = {path: compare(path.read_bytes(), tmp_path) for path in files}
+    paths = {path: compare(path.read_bytes()) for path in files}
     fast = sum(1 for how in paths.values() if how == "fast")
     # The speed-up is real only if most real-world files take the fast path.
     assert fast / len(files) > 0.9, f"only {fast} of {len(files)} corpus files read fast"
 
 
-def test_samples_fix_fixtures_and_fuzz_inputs_match_crossplane(tmp_path):
+def test_samples_fix_fixtures_and_fuzz_inputs_match_crossplane():
     roots = [PROJECT_ROOT / "samples", PROJECT_ROOT / "fuzz" / "regressions", PROJECT_ROOT / "tests" / "data"]
     files = [p for root in roots for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith((".xml", ".properties", ".md", ".json"))]
     assert len(files) > 20
-    outcomes = [compare(path.read_bytes(), tmp_path) for path in files]
+    outcomes = [compare(path.read_bytes()) for path in files]
     assert outcomes.count("fast") > len(files) // 2
 
 
@@ -172,13 +167,13 @@ PIECES = [
 ]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=60).map("".join))
 @example("a b\\")
 @example('a "b\\"')
 @example("a #c\\")
-def test_any_text_is_declined_or_matches_crossplane(tmp_path, text):
-    compare(text.encode("utf-8", "surrogatepass"), tmp_path)
+def test_any_text_is_declined_or_matches_crossplane(text):
+    compare(text.encode("utf-8", "surrogatepass"))
 
 
 # A backslash takes the next character with it; a word may not end in an odd one, or it
@@ -203,7 +198,7 @@ def _statement(children=None):
 WELL_FORMED = st.recursive(st.one_of(COMMENT, _statement()), lambda children: st.one_of(COMMENT, _statement(children)), max_leaves=12)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(st.lists(WELL_FORMED, max_size=5).map("".join))
-def test_well_formed_configs_are_read_fast_and_match(tmp_path, text):
-    assert compare(text.encode(), tmp_path) == "fast"
+def test_well_formed_configs_are_read_fast_and_match(text):
+    assert compare(text.encode()) == "fast"
