@@ -102,10 +102,11 @@ def _suppression(path: str, line: int, text: str, result: FileSuppressions) -> S
     return Suppression(path, line, codes, reason, file_wide=kind == "disable-file")
 
 
-def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str]) -> FileSuppressions:
-    """Suppressions in one nginx file from crossplane's (line, text) comments."""
+def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str], prefix: str = "#") -> FileSuppressions:
+    """Suppressions in one nginx file from crossplane's (line, text) comments (and in any
+    format whose comments run from `prefix` to the end of the line)."""
     result = FileSuppressions()
-    comment_only = {line for line, _ in comments if _is_comment_only(lines, line)}
+    comment_only = {line for line, _ in comments if _is_comment_only(lines, line, prefix)}
     for line, text in comments:
         suppression = _suppression(path, line, text, result)
         if suppression is None:
@@ -123,9 +124,24 @@ def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[s
     return result
 
 
-def _is_comment_only(lines: list[str], line: int) -> bool:
+def _is_comment_only(lines: list[str], line: int, prefix: str = "#") -> bool:
     text = lines[line - 1] if 1 <= line <= len(lines) else ""
-    return text.lstrip().startswith("#")
+    return text.lstrip().startswith(prefix)
+
+
+def line_comment_suppressions(path: str, prefix: str, max_file_size: int) -> FileSuppressions:
+    """Suppressions in a format whose comments start with `prefix` (`#`, `//`, `;`)."""
+    lines = _lines(path, max_file_size)
+    comments = []
+    for number, text in enumerate(lines, 1):
+        start = text.find(prefix)
+        while start >= 0:
+            rest = text[start + len(prefix):]
+            if _MARKER.match(rest):
+                comments.append((number, rest))
+                break
+            start = text.find(prefix, start + len(prefix))
+    return nginx_suppressions(path, comments, lines, prefix)
 
 
 def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
@@ -183,11 +199,19 @@ def collect(project) -> list[FileSuppressions]:
         if not any(_MARKER.match(text) for _, text in parsed.comments):
             continue
         found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size)))
+    from nglint.sources import LINE_COMMENT, XML_COMMENT, reader_for
+
     for backend_file in project.backend_files:
         if any(problem.code == "P003" for problem in backend_file.problems):
             continue  # refused or broken: read it no further (also not for comments)
-        if _may_hold_marker(backend_file.path, project.settings.max_file_size):
+        if not _may_hold_marker(backend_file.path, project.settings.max_file_size):
+            continue
+        reader = reader_for(backend_file.path)
+        comment = getattr(reader, "comment", XML_COMMENT)
+        if comment == XML_COMMENT:
             found.append(xml_suppressions(backend_file.path, project.settings.max_file_size))
+        elif comment == LINE_COMMENT:
+            found.append(line_comment_suppressions(backend_file.path, reader.comment_prefix, project.settings.max_file_size))
     project._nglint_suppressions = found
     return found
 
