@@ -38,6 +38,35 @@ class TomcatServerXml:
             if self.claims(candidate) and os.path.abspath(find_catalina_properties(candidate, tree_roots) or "") == origin
         ]
 
+    def from_process(self, process, tree_roots: list[str], max_file_size: int):
+        """A Tomcat container: its server.xml when the tree provides one, else the shipped one's 20s."""
+        from nglint.backends import Backend
+        from nglint.sources.process import image_name
+        from nglint.tiers.model import Provenance
+
+        provided = next((local for inside, local in process.files.items() if inside.endswith("/conf/server.xml")), None)
+        if provided is not None:
+            return self.parse(provided, tree_roots, max_file_size).backends
+        name, tag = image_name(process.image)
+        if name not in ("tomcat", "bitnami/tomcat"):
+            return None
+        default = self.defaults.get("image.connectionTimeout")
+        provenance = Provenance.from_default(default, f"connectionTimeout 20000 in the server.xml of image {process.image}")
+        return [
+            Backend(
+                kind="tomcat",
+                label=f"Tomcat in {process.name} ({process.image})",
+                port=port,
+                idle_timeout_ms=default.value,
+                idle_timeout_source=provenance.describe(),
+                location=process.location,
+                provenance=provenance,
+                host=process.name,
+                unit=process.unit,
+            )
+            for port in (process.ports or [8080])
+        ]
+
     @property
     def defaults(self):
         from nglint.sources.tomcat.defaults import DEFAULTS
