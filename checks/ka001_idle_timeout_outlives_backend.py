@@ -82,7 +82,9 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
         failures.sort(key=lambda item: item[0].max_allowed_ms)
         race, hop = failures[0]
         server = hop.server
-        if race.suggested_seconds is not None:
+        if race.suggested_seconds is not None and client.setting is None:
+            advice = f"its idle timeout must be {race.suggested_seconds}s or less"
+        elif race.suggested_seconds is not None:
             advice = f"set it to {race.suggested_seconds}s"
         else:
             advice = "no whole-second value satisfies the margin: raise the server's idle timeout"

@@ -45,6 +45,33 @@ def read_server_xml(path: str, tree_roots: list[str], max_file_size: int) -> Bac
     return result
 
 
+def read_server_xml_text(text: str, origin: Location) -> BackendFile:
+    """Every Connector of a server.xml held inside another file (a ConfigMap's block
+    scalar whose first line is at `origin`): locations point into that file. No
+    catalina.properties applies: placeholders stay unresolved (P004)."""
+    from nglint.records import replace
+
+    inner = BackendFile(origin.path)
+    parsed = parse_xml_bytes(text.encode("utf-8", errors="surrogateescape"), origin.path, inner)
+    result = BackendFile(origin.path)
+    shift = origin.line - 1
+    result.problems = [replace(problem, line=problem.line + shift) for problem in inner.problems]
+    if parsed is None or parsed[0].tag != "Server":
+        return result
+    root, lines = parsed
+    found = BackendFile(origin.path)
+    for element in root.iter("Connector"):
+        backend = _connector(origin.path, element, {}, found, _start_line(lines, element), lines)
+        if backend is not None:
+            provenance = backend.provenance
+            if provenance is not None and provenance.line is not None:
+                provenance = replace(provenance, line=provenance.line + shift)
+            location = Location(origin.path, backend.location.line + shift)
+            result.backends.append(replace(backend, location=location, provenance=provenance))
+    result.problems.extend(replace(problem, line=problem.line + shift) for problem in found.problems)
+    return result
+
+
 def read_xml(path: str, max_file_size: int, result: BackendFile):
     """Parse safely: (root element, text lines of the same bytes), or None after recording
     P003 for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
@@ -65,6 +92,11 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
     except OSError as exc:
         result.problems.append(Problem("P003", path, 1, f"cannot read file: {exc.strerror or exc}"))
         return None
+    return parse_xml_bytes(raw, path, result)
+
+
+def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
+    """`read_xml` on bytes already read (a server.xml held in a Kubernetes ConfigMap)."""
     marker = _DTD_MARKERS.search(raw)
     if marker:
         line = raw.count(b"\n", 0, marker.start()) + 1

@@ -106,6 +106,13 @@ class FileChange:
     fixes: list[tuple[Finding, Fix]]
 
 
+def _nginx_file(path: str) -> bool:
+    """True unless a backend reader claims the file (its own re-read checks the result)."""
+    from nglint.sources import reader_for
+
+    return reader_for(path) is None
+
+
 def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], list[Failure]]:
     """Per-file new contents; a file that changed since the fixes were planned is refused,
     and with it every fix touching it (a multi-file fix is all or nothing)."""
@@ -135,7 +142,8 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
         edits = [e for _, fix in items for e in fix.edits if e.path == path]
         new = apply_edits(contents[path], edits)
         try:
-            lex(new)  # stricter than crossplane about a block closed inside a directive
+            if _nginx_file(path):
+                lex(new)  # stricter than crossplane about a block closed inside a directive
         except ValueError as exc:
             for _, fix in items:
                 unparsable[id(fix)] = f"not applied: the fixed file would not parse: {exc}"

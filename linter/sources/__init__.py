@@ -21,10 +21,15 @@ ENTRY_POINT_GROUP = "nglint.sources"
 
 # Built-in readers by module and class name: imported when first asked for, so start-up
 # stays free of their parsers.
-BUILTIN_READERS = (("nglint.sources.tomcat.reader", "TomcatServerXml"),)
+BUILTIN_READERS = (("nglint.sources.tomcat.reader", "TomcatServerXml"), ("nglint.sources.k8s.reader", "KubernetesYaml"))
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
-BUILTIN_DEFAULTS = {"nginx": "nglint.sources.nginx.defaults", "tomcat": "nglint.sources.tomcat.defaults"}
+BUILTIN_DEFAULTS = {
+    "nginx": "nglint.sources.nginx.defaults",
+    "tomcat": "nglint.sources.tomcat.defaults",
+    "ingress-nginx": "nglint.sources.k8s.defaults",
+    "nginx-ingress": "nglint.sources.k8s.f5_defaults",
+}
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
 

@@ -47,6 +47,13 @@ class TomcatServerXml:
         provided = next((local for inside, local in process.files.items() if inside.endswith("/conf/server.xml")), None)
         if provided is not None:
             return self.parse(provided, tree_roots, max_file_size).backends
+        # Orchestration readers may hold the file's text instead (a mounted ConfigMap).
+        held = getattr(process, "file_texts", {})
+        text = next((value for inside, value in held.items() if inside.endswith("/conf/server.xml")), None)
+        if text is not None:
+            from nglint.tomcat import read_server_xml_text
+
+            return read_server_xml_text(*text).backends
         name, tag = image_name(process.image)
         if name not in ("tomcat", "bitnami/tomcat"):
             return None

@@ -1,0 +1,1 @@
+"""Kubernetes manifests, kustomizations and chart values; ingress controllers' pools."""

@@ -1,0 +1,213 @@
+"""What the manifests of one run describe together: units, workloads, Services, routes.
+
+Objects are grouped by deployment unit (the unit directory of their file, see
+nglint.tiers.units, with a kustomization's rendered objects replacing the raw files of
+its directory) and, inside it, by namespace: a Service selects pods of its own
+namespace only. Controllers are looked up in the Ingress's unit (any namespace: a
+controller usually lives in its own), never across units.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nglint.findings import Location
+from nglint.problems import Problem
+from nglint.records import field, record
+from nglint.sources.k8s import controllers as ctl
+from nglint.sources.k8s.manifests import CHART, KUSTOMIZATION, MANIFEST, VALUES, K8sObject, ManifestFile
+from nglint.sources.k8s.workloads import Container, Workload, workload
+from nglint.sources.k8s.yamlnodes import YMap, YSeq
+
+
+@record
+class Route:
+    """One Ingress (or HTTPRoute) backend: the Service port it names and the containers behind it.
+
+    `reason` says why no container was found (ExternalName, no matching pods, ...).
+    """
+
+    source: K8sObject
+    location: Location
+    service_name: str
+    service_port: object
+    service: K8sObject | None = None
+    service_location: Location | None = None
+    target_port: object = None
+    containers: list = field(default_factory=list)  # (Container, container port)
+    reason: str = ""
+
+
+@record
+class Unit:
+    directory: str
+    objects: list = field(default_factory=list)
+    controllers: list = field(default_factory=list)
+
+
+@record
+class Cluster:
+    units: list = field(default_factory=list)
+    workloads: list = field(default_factory=list)
+    routes: list = field(default_factory=list)  # (Route, Unit)
+    problems: list = field(default_factory=list)
+
+
+def build_cluster(project) -> Cluster:
+    from nglint.sources.k8s.kustomize import overlay_objects
+    from nglint.tiers.units import UnitIndex
+
+    files = [f for f in project.backend_files if isinstance(f, ManifestFile)]
+    cluster = Cluster()
+    if not files:
+        return cluster
+    index = UnitIndex(project.tree_roots)
+    by_path = {os.path.abspath(f.path): f for f in files}
+    units: dict[str, Unit] = {}
+
+    def unit(directory: str) -> Unit:
+        if directory not in units:
+            units[directory] = Unit(directory)
+        return units[directory]
+
+    kustomized = set()
+    for file in files:
+        if file.role == KUSTOMIZATION:
+            directory = os.path.dirname(os.path.abspath(file.path))
+            unit(index.unit_of(file.path)).objects.extend(overlay_objects(file, by_path, cluster.problems))
+            kustomized.add(directory)
+    for file in files:
+        if file.role == MANIFEST and index.unit_of(file.path) not in kustomized:
+            unit(index.unit_of(file.path)).objects.extend(file.objects)
+    charts = {os.path.dirname(os.path.abspath(f.path)): f.document for f in files if f.role == CHART}
+    for file in files:
+        if file.role == VALUES and file.document is not None:
+            chart = charts.get(os.path.dirname(os.path.abspath(file.path)))
+            found = ctl.from_chart_values(file.document, file.path, chart, index.unit_of(file.path))
+            if found is not None:
+                unit(index.unit_of(file.path)).controllers.append(found)
+    for current in units.values():
+        _build_unit(current, cluster, project)
+    cluster.units = list(units.values())
+    return cluster
+
+
+def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
+    configmaps = {}
+    services = {}
+    for obj in unit.objects:
+        namespace = obj.namespace or "default"
+        if obj.kind == "ConfigMap":
+            configmaps[(namespace, obj.name)] = obj
+        elif obj.kind == "Service":
+            services[(namespace, obj.name)] = obj
+    by_label: dict = {}
+    for obj in unit.objects:
+        found = workload(obj, configmaps, f"{unit.directory}#{obj.namespace or 'default'}")
+        if found is None:
+            continue
+        family = next((ctl.family_of_image(c.process.image) for c in found.containers if ctl.family_of_image(c.process.image)), None)
+        if family is not None:
+            container = next(c for c in found.containers if ctl.family_of_image(c.process.image))
+            unit.controllers.append(ctl.from_workload(obj, container.body, family, configmaps, unit.directory))
+            continue
+        cluster.workloads.append(found)
+        namespace = obj.namespace or "default"
+        for key, value in found.pod_labels.items():
+            by_label.setdefault((namespace, key, str(value)), []).append(found)
+    for obj in unit.objects:
+        if obj.kind == "Ingress":
+            for route in _ingress_routes(obj):
+                _resolve(route, services, by_label)
+                cluster.routes.append((route, unit))
+        elif obj.kind == "HTTPRoute":
+            for route in _http_routes(obj):
+                _resolve(route, services, by_label)
+                cluster.routes.append((route, unit))
+
+
+def _ingress_routes(obj: K8sObject):
+    """Every backend of an Ingress (networking.k8s.io/v1, v1beta1 and extensions/v1beta1)."""
+    spec = obj.spec
+    backends = []
+    for key in ("defaultBackend", "backend"):
+        if isinstance(spec.get(key), YMap):
+            backends.append(spec[key])
+    for rule in _maps(spec.get("rules")):
+        http = rule.get("http")
+        for path in _maps(http.get("paths") if isinstance(http, YMap) else None):
+            if isinstance(path.get("backend"), YMap):
+                backends.append(path["backend"])
+    for backend in backends:
+        location = Location(backend.source or obj.path, backend.mark.line if backend.mark else obj.line)
+        service = backend.get("service")
+        if isinstance(service, YMap):
+            port = service.get("port") if isinstance(service.get("port"), YMap) else YMap()
+            yield Route(obj, location, str(service.get("name")), port.get("number", port.get("name")))
+        elif "serviceName" in backend:
+            yield Route(obj, location, str(backend.get("serviceName")), backend.get("servicePort"))
+
+
+def _http_routes(obj: K8sObject):
+    """Gateway API HTTPRoute backendRefs to Services."""
+    for rule in _maps(obj.spec.get("rules")):
+        for ref in _maps(rule.get("backendRefs")):
+            if ref.get("kind", "Service") != "Service":
+                continue
+            location = Location(ref.source or obj.path, ref.mark.line if ref.mark else obj.line)
+            yield Route(obj, location, str(ref.get("name")), ref.get("port"))
+
+
+def _resolve(route: Route, services: dict, by_label: dict) -> None:
+    namespace = route.source.namespace or "default"
+    service = services.get((namespace, route.service_name))
+    if service is None:
+        route.reason = f"no Service {namespace}/{route.service_name} in the manifests"
+        return
+    route.service = service
+    spec = service.spec
+    if spec.get("type") == "ExternalName":
+        route.reason = f"Service {namespace}/{service.name} is ExternalName {spec.get('externalName')}: the server is outside the manifests"
+        route.service_location = Location(service.path, service.line)
+        return
+    ports = _maps(spec.get("ports"))
+    entry = next((p for p in ports if route.service_port in (p.get("port"), p.get("name")) and route.service_port is not None), None)
+    if entry is None and route.service_port is None and len(ports) == 1:
+        entry = ports[0]
+    if entry is None:
+        route.reason = f"Service {namespace}/{service.name} has no port {route.service_port}"
+        route.service_location = Location(service.path, service.line)
+        return
+    route.service_location = Location(entry.source or service.path, entry.mark.line if entry.mark else service.line)
+    target = entry.get("targetPort", entry.get("port"))
+    route.target_port = target
+    selector = spec.get("selector")
+    if not isinstance(selector, dict) or not selector:
+        route.reason = f"Service {namespace}/{service.name} has no selector (its endpoints are managed elsewhere)"
+        return
+    candidates = min((by_label.get((namespace, k, str(v)), []) for k, v in selector.items()), key=len)
+    for found in candidates:
+        if all(str(found.pod_labels.get(k)) == str(v) for k, v in selector.items()):
+            route.containers.extend(_containers_for(found, target))
+    if not route.containers:
+        route.reason = f"no pod template in the manifests matches Service {namespace}/{service.name}'s selector and port {target}"
+
+
+def _containers_for(found: Workload, target) -> list[tuple[Container, int]]:
+    if isinstance(target, str):
+        return [(c, c.named_ports[target]) for c in found.containers if target in c.named_ports]
+    if not isinstance(target, int):
+        return []
+    listed = [(c, target) for c in found.containers if target in c.process.ports]
+    if listed:
+        return listed
+    # containerPort is informational: a single container may listen without listing it.
+    return [(found.containers[0], target)] if len(found.containers) == 1 else []
+
+
+def _maps(value) -> list[YMap]:
+    return [item for item in value if isinstance(item, YMap)] if isinstance(value, YSeq) else []
+
+
+def unit_problems(cluster: Cluster) -> list[Problem]:
+    return cluster.problems

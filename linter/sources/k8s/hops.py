@@ -1,0 +1,203 @@
+"""Hops from an ingress controller's shared upstream pool to the containers behind each Ingress.
+
+Ingress -> controller pool -> Service -> pod -> container: the client side is the
+controller's pool with the idle policy its version and config give (and where a fix
+would change it), the server side is each backend the server readers find for the
+container's process. An Ingress annotation that makes the controller speak HTTP/1.0 or
+send `Connection: close` upstream gets a client of its own that never reuses a
+connection (KA003 reports it; no race is possible there).
+"""
+
+from __future__ import annotations
+
+from nglint.findings import Location
+from nglint.records import field, record, replace
+from nglint.sources.k8s import controllers as ctl
+from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance, SettingRef
+
+_ANNOTATION_PREFIX = {ctl.INGRESS_NGINX: "nginx.ingress.kubernetes.io/", ctl.F5: "nginx.org/"}
+
+
+@record(frozen=True)
+class PoolSubject:
+    """The typed subject of a controller pool endpoint: which controller, and for a
+    per-Ingress override, the annotation that disables reuse (`reuse_disabled_by`)."""
+
+    controller: object = field(compare=False, hash=False)
+    ingress: str = ""
+    reuse_disabled_by: str = ""
+    reuse_disabled_at: Location | None = None
+    # F5 with keepalive 0 has no pool before nginx 1.29.7, which pools every upstream.
+    pooled_by_nginx_default: bool = False
+
+
+def build(project) -> list[Hop]:
+    from nglint.sources.k8s.cluster import build_cluster
+
+    cluster = build_cluster(project)
+    hops: list[Hop] = []
+    pools: dict = {}
+    for route, unit in cluster.routes:
+        if route.source.kind != "Ingress" or not route.containers:
+            continue
+        controller = _controller_for(route.source, unit)
+        if controller is None:
+            continue
+        if id(controller) not in pools:
+            pools[id(controller)] = pool_endpoint(controller)
+        client = _with_annotations(pools[id(controller)], controller, route.source)
+        for container, port in route.containers:
+            for server in _servers(project, container, port):
+                hops.append(Hop(client, server, _evidence(route, container, port), route.service_location or route.location))
+    return hops
+
+
+def _controller_for(ingress, unit):
+    """The controller serving an Ingress: by class, else the unit's only controller."""
+    controllers = unit.controllers
+    if not controllers:
+        return None
+    wanted = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
+    if isinstance(wanted, str):
+        named = [c for c in controllers if wanted in c.classes or (not c.classes and wanted in ("nginx", "nginx-plus"))]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            controllers = named
+    families = {family for family, prefix in _ANNOTATION_PREFIX.items() if any(str(k).startswith(prefix) for k in ingress.annotations)}
+    if len(families) == 1:
+        controllers = [c for c in controllers if c.family in families] or controllers
+    return controllers[0] if len(controllers) == 1 else None
+
+
+def pool_endpoint(controller) -> Endpoint:
+    """The controller's shared upstream pool as a client endpoint."""
+    idle, key = (_ingress_nginx_idle(controller) if controller.family == ctl.INGRESS_NGINX else _f5_idle(controller))
+    setting = _setting(controller, key)
+    subject = PoolSubject(controller, pooled_by_nginx_default=controller.family == ctl.F5 and not idle.pools)
+    return Endpoint(controller.family, f"{controller.label} upstream pool", idle, controller.location,
+                    unit=controller.unit, subject=subject, setting=setting)
+
+
+def _ingress_nginx_idle(controller) -> tuple[IdlePolicy, str]:
+    from nglint.sources.k8s.defaults import DEFAULTS, TIMEOUT_KEY_SINCE
+
+    version = controller.version
+    if version is not None and version < (0, 20, 0):
+        return IdlePolicy.unknown(f"{controller.label}: versions before 0.20.0 are not in nglint's defaults table", pools=True), ctl.TIMEOUT_KEY
+    connections, at = controller.setting(ctl.CONNECTIONS_KEY)
+    pools = not (connections is not None and connections.strip() == "0")
+    raw, where = controller.setting(ctl.TIMEOUT_KEY)
+    if raw is not None and (version is None or version >= TIMEOUT_KEY_SINCE):
+        if "{{" in raw:
+            return IdlePolicy.unknown(f"{ctl.TIMEOUT_KEY} is templated ({raw})", pools=pools), ctl.TIMEOUT_KEY
+        try:
+            seconds = int(raw.strip().strip('"'))
+        except ValueError:
+            return IdlePolicy.unknown(f"{ctl.TIMEOUT_KEY}: {raw!r} is not a whole number of seconds", pools=pools), ctl.TIMEOUT_KEY
+        provenance = Provenance.from_file(where.path, where.line, ctl.TIMEOUT_KEY,
+                                          f'{ctl.TIMEOUT_KEY}: "{raw}" in {controller.config.describe}')
+        return IdlePolicy(seconds * 1000, provenance, pools=pools), ctl.TIMEOUT_KEY
+    default = DEFAULTS.get(ctl.TIMEOUT_KEY, version)
+    detail = f"{default.describe()} ({controller.version_source})"
+    if version is not None and version < TIMEOUT_KEY_SINCE:
+        detail += f"; {controller.product} {controller.version_text} has no {ctl.TIMEOUT_KEY} key: upgrade to 0.21.0 or later, or change the upstream_balancer block of a custom nginx.tmpl"
+    elif version is None:
+        detail += "; the controller version is unknown, the default is the same for every version since 0.21.0"
+    return IdlePolicy(default.value, Provenance.from_default(default, detail), pools=pools), ctl.TIMEOUT_KEY
+
+
+def _f5_idle(controller) -> tuple[IdlePolicy, str]:
+    from nglint.sources.k8s.f5_defaults import DEFAULTS
+
+    timeout = DEFAULTS.get("upstream.keepalive_timeout")
+    raw, _ = controller.setting(ctl.F5_KEEPALIVE_KEY)
+    try:
+        connections = int(raw.strip()) if raw is not None else DEFAULTS.get("keepalive").value
+    except ValueError:
+        return IdlePolicy.unknown(f"keepalive: {raw!r} is not a number"), ctl.F5_KEEPALIVE_KEY
+    detail = f"{timeout.describe()} ({controller.label}: no key sets the upstream keepalive_timeout)"
+    return IdlePolicy(timeout.value, Provenance.from_default(timeout, detail), pools=connections > 0), ctl.F5_KEEPALIVE_KEY
+
+
+def _setting(controller, key: str) -> SettingRef | None:
+    """Where the fix sets `key`: its line, else the settings map's key (`data:`) where it
+    would be added. None when no key exists in this version (ingress-nginx < 0.21.0)."""
+    from nglint.sources.k8s.defaults import TIMEOUT_KEY_SINCE
+
+    config = controller.config
+    if config is None:
+        return None
+    if controller.family == ctl.INGRESS_NGINX and controller.version is not None and controller.version < TIMEOUT_KEY_SINCE:
+        return None
+    _, where = controller.setting(key)
+    if where is not None:
+        return SettingRef("k8s", where.path, where.line, key, True, handle=(controller, config))
+    owner = config.owner
+    line = owner.line_of(config.owner_key) if config.owner_key in owner else (owner.mark.line if owner.mark else 1)
+    return SettingRef("k8s", owner.source_of(config.owner_key) or config.path, line, key, False, handle=(controller, config))
+
+
+def _with_annotations(client: Endpoint, controller, ingress) -> Endpoint:
+    """The pool as this Ingress sees it: annotations may disable reuse for its locations."""
+    annotations = ingress.annotations
+    prefix = _ANNOTATION_PREFIX[controller.family]
+    disabled = ""
+    key = None
+    if controller.family == ctl.INGRESS_NGINX:
+        version = annotations.get(prefix + "proxy-http-version")
+        header = annotations.get(prefix + "connection-proxy-header")
+        if str(version).strip() == "1.0":
+            key, disabled = prefix + "proxy-http-version", 'proxy-http-version "1.0": HTTP/1.0 closes every upstream connection'
+        elif isinstance(header, str) and header.strip().lower() == "close":
+            key, disabled = prefix + "connection-proxy-header", 'connection-proxy-header "close": every upstream connection is closed after one request'
+    else:
+        raw = annotations.get(prefix + "keepalive")
+        if raw is not None:
+            try:
+                connections = int(str(raw).strip())
+            except ValueError:
+                connections = None
+            if connections is not None:
+                where = Location(annotations.source_of(prefix + "keepalive") or ingress.path, annotations.line_of(prefix + "keepalive"))
+                idle = replace(client.idle, pools=connections > 0)
+                setting = SettingRef("k8s", where.path, where.line, prefix + "keepalive", True, handle=None)
+                subject = replace(client.subject, ingress=ingress.describe(), pooled_by_nginx_default=connections == 0)
+                return replace(client, label=f"{client.label} for {ingress.describe()} (nginx.org/keepalive {connections})",
+                               idle=idle, setting=setting, subject=subject)
+    if not disabled:
+        return client
+    where = Location(annotations.source_of(key) or ingress.path, annotations.line_of(key))
+    idle = IdlePolicy(client.idle.timeout_ms, client.idle.provenance, client.idle.known, keepalive=False, pools=False)
+    subject = PoolSubject(client.subject.controller, ingress.describe(), disabled, where)
+    return replace(client, label=f"{client.label} for {ingress.describe()}", idle=idle, subject=subject, setting=None)
+
+
+def _servers(project, container, port: int) -> list[Endpoint]:
+    from nglint.sources.process import backends_for
+
+    found = backends_for(container.process, project.tree_roots, project.settings.max_file_size)
+    servers = []
+    for backend in found:
+        if backend.port is not None and backend.port != port:
+            continue
+        backend = replace(backend, host=backend.host or container.workload.name, unit=backend.unit or container.process.unit)
+        servers.append(Endpoint(backend.kind, backend.label, backend.idle_policy, backend.location, backend.host,
+                                backend.port, backend.protocol, backend.unit, subject=backend))
+    return servers
+
+
+def _evidence(route, container, port: int) -> str:
+    ingress = route.source
+    where = f"{_short(route.location.path)}:{route.location.line}"
+    target = route.target_port
+    hop_target = f"targetPort {target}" if target is not None else "its port"
+    return (f"{ingress.describe()} ({where}) -> Service {route.service.namespace or 'default'}/{route.service.name} "
+            f"port {route.service_port} -> {hop_target} -> {container.workload.describe()} container "
+            f"{container.name} port {port}")
+
+
+def _short(path: str) -> str:
+    from nglint.api import display_path
+
+    return display_path(path)
