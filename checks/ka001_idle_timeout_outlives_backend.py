@@ -49,6 +49,8 @@ def fix(finding: Finding, project):
     seconds = finding.data.get("suggested_seconds")
     if seconds is None:
         return None  # the message explains that no whole-second value satisfies the margin
+    if "client" in finding.data and "client_setting" not in finding.data:
+        return None  # the client tier has no setting to change (the message says what to do)
     if "client_setting" in finding.data:
         from nglint.sources import edit_setting
 

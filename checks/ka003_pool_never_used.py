@@ -45,6 +45,8 @@ def fix(finding: Finding, project):
     location (ka003.j2). Unsafe: a location that defines its first proxy_set_header stops
     inheriting outer ones, so those are copied along. An explicit Connection header
     (`upgrade` for WebSockets, `close`) is a decision nglint does not override: no fix."""
+    if finding.data.get("foreign"):
+        return None  # an annotation's value is a decision the message explains, not a typo
     from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
     from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
@@ -75,6 +77,35 @@ def fix(finding: Finding, project):
 
 
 def check(project) -> Iterable[Finding]:
+    yield from _upstream_findings(project)
+    yield from _foreign_findings(project)
+
+
+def _foreign_findings(project) -> Iterable[Finding]:
+    """Pools of other tiers (an ingress controller's) that a per-route setting keeps from
+    reusing connections: the hop's client subject names the setting."""
+    from nglint.api import Location, Related
+    from nglint.tiers.hops import foreign_hops
+
+    seen = set()
+    for hop in foreign_hops(project):
+        subject = hop.client.subject
+        disabled_by = getattr(subject, "reuse_disabled_by", "")
+        where = getattr(subject, "reuse_disabled_at", None)
+        if not disabled_by or where is None or (where.path, where.line) in seen:
+            continue
+        seen.add((where.path, where.line))
+        message = (
+            f"The upstream pool of {hop.client.label} is never used here: {disabled_by}. "
+            f"Remove the annotation (the controller's default is HTTP/1.1 with a cleared Connection header)."
+        )
+        related = [Related(hop.evidence_location, f"linked by {hop.evidence}")] if hop.evidence_location else []
+        finding = Finding(RULE.code, RULE.severity, message, Location(where.path, where.line), related=related)
+        finding.data = {"foreign": True, "client": hop.client.label}
+        yield finding
+
+
+def _upstream_findings(project) -> Iterable[Finding]:
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
         if not analysis.pool(upstream).pooled:

@@ -40,6 +40,8 @@ upstream app {
 def fix(finding: Finding, project):
     """Add a keepalive_timeout that is safe on any nginx version (ka005.j2). Unsafe: on
     nginx >= 1.29.7 it changes how long the default pool keeps connections."""
+    if finding.data.get("foreign"):
+        return None  # the controller has no key for the pool's idle timeout
     from nglint.fixer.builder import upstream_for
     from nglint.fixer.recipes import set_upstream_timeout
 
@@ -57,6 +59,7 @@ def fix(finding: Finding, project):
 def check(project) -> Iterable[Finding]:
     if project.settings.nginx_version is not None:
         return  # pinned: KA001 applies directly (>= 1.29.7) or the block is not pooled
+    yield from _foreign_findings(project)
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
         pool = analysis.pool(upstream)
@@ -93,4 +96,35 @@ def check(project) -> Iterable[Finding]:
             "suggested_seconds": worst.suggested_seconds,
             "backend_timeout_ms": worst.backend_ms,
         }
+        yield finding
+
+
+def _foreign_findings(project) -> Iterable[Finding]:
+    """A controller pool that exists only on nginx >= 1.29.7 (F5's `keepalive: 0`): the same
+    invariant with the pool nginx would create, reported at the controller's setting."""
+    from nglint.records import replace
+    from nglint.tiers.hops import foreign_hops
+    from nglint.tiers.invariant import client_closes_first
+
+    worst: dict = {}
+    for hop in foreign_hops(project):
+        if hop.client.idle.pools or not getattr(hop.client.subject, "pooled_by_nginx_default", False):
+            continue
+        race = client_closes_first(replace(hop.client.idle, pools=True), hop.server.idle, project.settings.margin)
+        if race is not None and not race.ok and (hop.client not in worst or race.max_allowed_ms < worst[hop.client][0].max_allowed_ms):
+            worst[hop.client] = (race, hop)
+    for client, (race, hop) in worst.items():
+        setting = client.setting
+        where = Location(setting.path, setting.line) if setting is not None else client.location
+        message = (
+            f"{client.label} has no pool with keepalive 0 before nginx 1.29.7, but nginx 1.29.7 and later pool "
+            f"every upstream block and keep idle connections {format_ms(race.client_ms)} "
+            f"({client.idle.provenance.describe()}), while {hop.server.label} closes them after "
+            f"{format_ms(race.server_ms)} ({hop.server.idle.provenance.describe()}); linked by {hop.evidence}. "
+            "The controller has no key for the pool's idle timeout: raise the server's idle timeout above it."
+        )
+        related = [Related(hop.server.idle.provenance.location or hop.server.location, f"{hop.server.label}: {hop.server.idle.provenance.describe()}")]
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related)
+        finding.data = {"foreign": True, "client": client.label, "suggested_seconds": race.suggested_seconds,
+                        "backend_timeout_ms": race.server_ms}
         yield finding

@@ -36,6 +36,7 @@ class Route:
     target_port: object = None
     containers: list = field(default_factory=list)  # (Container, container port)
     reason: str = ""
+    keepalive: tuple | None = None  # a VirtualServer upstream's (keepalive, Location)
 
 
 @record
@@ -120,6 +121,10 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
             for route in _ingress_routes(obj):
                 _resolve(route, services, by_label)
                 cluster.routes.append((route, unit))
+        elif obj.kind == "VirtualServer":
+            for route in _virtual_server_routes(obj):
+                _resolve(route, services, by_label)
+                cluster.routes.append((route, unit))
         elif obj.kind == "HTTPRoute":
             for route in _http_routes(obj):
                 _resolve(route, services, by_label)
@@ -146,6 +151,16 @@ def _ingress_routes(obj: K8sObject):
             yield Route(obj, location, str(service.get("name")), port.get("number", port.get("name")))
         elif "serviceName" in backend:
             yield Route(obj, location, str(backend.get("serviceName")), backend.get("servicePort"))
+
+
+def _virtual_server_routes(obj: K8sObject):
+    """F5 VirtualServer upstreams: each names a Service and port, maybe with `keepalive`."""
+    for upstream in _maps(obj.spec.get("upstreams")):
+        location = Location(upstream.source or obj.path, upstream.mark.line if upstream.mark else obj.line)
+        route = Route(obj, location, str(upstream.get("service")), upstream.get("port"))
+        if "keepalive" in upstream:
+            route.keepalive = (upstream.get("keepalive"), Location(upstream.source_of("keepalive") or obj.path, upstream.line_of("keepalive")))
+        yield route
 
 
 def _http_routes(obj: K8sObject):

@@ -10,6 +10,8 @@ connection (KA003 reports it; no race is possible there).
 
 from __future__ import annotations
 
+import os
+
 from nglint.findings import Location
 from nglint.records import field, record, replace
 from nglint.sources.k8s import controllers as ctl
@@ -35,47 +37,62 @@ def build(project) -> list[Hop]:
     from nglint.sources.k8s.cluster import build_cluster
 
     cluster = build_cluster(project)
+    controllers = [controller for unit in cluster.units for controller in unit.controllers]
     hops: list[Hop] = []
     pools: dict = {}
     for route, unit in cluster.routes:
-        if route.source.kind != "Ingress" or not route.containers:
+        if route.source.kind not in ("Ingress", "VirtualServer") or not route.containers:
             continue
-        controller = _controller_for(route.source, unit)
+        controller = _controller_for(route.source, controllers)
         if controller is None:
             continue
         if id(controller) not in pools:
             pools[id(controller)] = pool_endpoint(controller)
-        client = _with_annotations(pools[id(controller)], controller, route.source)
+        client = _with_annotations(pools[id(controller)], controller, route)
         for container, port in route.containers:
             for server in _servers(project, container, port):
                 hops.append(Hop(client, server, _evidence(route, container, port), route.service_location or route.location))
     return hops
 
 
-def _controller_for(ingress, unit):
-    """The controller serving an Ingress: by class, else the unit's only controller."""
-    controllers = unit.controllers
-    if not controllers:
+def _controller_for(ingress, controllers: list):
+    """The controller serving an Ingress: among the controllers whose files are nearest to
+    it (the deepest common directory), the one its class or annotations name, else the
+    only one; None when that stays ambiguous, so stacks never share a controller by accident."""
+    candidates = [c for c in controllers if _family_fits(ingress, c)]
+    if not candidates:
         return None
+    here = os.path.dirname(os.path.abspath(ingress.path))
+    depth = {id(c): len(os.path.commonpath([here, os.path.dirname(os.path.abspath(c.location.path))])) for c in candidates}
+    nearest = max(depth.values())
+    candidates = [c for c in candidates if depth[id(c)] == nearest]
     wanted = ingress.spec.get("ingressClassName") or ingress.annotations.get("kubernetes.io/ingress.class")
-    if isinstance(wanted, str):
-        named = [c for c in controllers if wanted in c.classes or (not c.classes and wanted in ("nginx", "nginx-plus"))]
-        if len(named) == 1:
-            return named[0]
-        if named:
-            controllers = named
+    if isinstance(wanted, str) and len(candidates) > 1:
+        named = [c for c in candidates if wanted in c.classes]
+        candidates = named or candidates
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _family_fits(ingress, controller) -> bool:
+    """F5's VirtualServer is F5's own; an Ingress's annotations name the family they are for."""
+    if ingress.kind == "VirtualServer":
+        return controller.family == ctl.F5
     families = {family for family, prefix in _ANNOTATION_PREFIX.items() if any(str(k).startswith(prefix) for k in ingress.annotations)}
-    if len(families) == 1:
-        controllers = [c for c in controllers if c.family in families] or controllers
-    return controllers[0] if len(controllers) == 1 else None
+    return len(families) != 1 or controller.family in families
 
 
 def pool_endpoint(controller) -> Endpoint:
     """The controller's shared upstream pool as a client endpoint."""
-    idle, key = (_ingress_nginx_idle(controller) if controller.family == ctl.INGRESS_NGINX else _f5_idle(controller))
-    setting = _setting(controller, key)
+    if controller.family == ctl.INGRESS_NGINX:
+        idle, key = _ingress_nginx_idle(controller)
+        setting, location = _setting(controller, key), controller.location
+    else:
+        # No key sets F5's pool idle timeout: no fix; the finding points at `keepalive`.
+        idle, key = _f5_idle(controller)
+        _, where = controller.setting(key)
+        setting, location = None, where or controller.location
     subject = PoolSubject(controller, pooled_by_nginx_default=controller.family == ctl.F5 and not idle.pools)
-    return Endpoint(controller.family, f"{controller.label} upstream pool", idle, controller.location,
+    return Endpoint(controller.family, f"{controller.label} upstream pool", idle, location,
                     unit=controller.unit, subject=subject, setting=setting)
 
 
@@ -138,34 +155,36 @@ def _setting(controller, key: str) -> SettingRef | None:
     return SettingRef("k8s", owner.source_of(config.owner_key) or config.path, line, key, False, handle=(controller, config))
 
 
-def _with_annotations(client: Endpoint, controller, ingress) -> Endpoint:
-    """The pool as this Ingress sees it: annotations may disable reuse for its locations."""
+def _with_annotations(client: Endpoint, controller, route) -> Endpoint:
+    """The pool as this route sees it: annotations (or a VirtualServer upstream's
+    `keepalive`) may disable reuse or the pool for its locations."""
+    ingress = route.source
     annotations = ingress.annotations
     prefix = _ANNOTATION_PREFIX[controller.family]
-    disabled = ""
-    key = None
-    if controller.family == ctl.INGRESS_NGINX:
-        version = annotations.get(prefix + "proxy-http-version")
-        header = annotations.get(prefix + "connection-proxy-header")
-        if str(version).strip() == "1.0":
-            key, disabled = prefix + "proxy-http-version", 'proxy-http-version "1.0": HTTP/1.0 closes every upstream connection'
-        elif isinstance(header, str) and header.strip().lower() == "close":
-            key, disabled = prefix + "connection-proxy-header", 'connection-proxy-header "close": every upstream connection is closed after one request'
+    if controller.family == ctl.F5:
+        if route.keepalive is not None:
+            raw, where = route.keepalive
+            label = f"{client.label} for {ingress.describe()} upstream (keepalive {raw})"
+        elif prefix + "keepalive" in annotations:
+            raw = annotations.get(prefix + "keepalive")
+            where = Location(annotations.source_of(prefix + "keepalive") or ingress.path, annotations.line_of(prefix + "keepalive"))
+            label = f"{client.label} for {ingress.describe()} (nginx.org/keepalive {raw})"
+        else:
+            return client
+        try:
+            connections = int(str(raw).strip())
+        except ValueError:
+            return client
+        idle = replace(client.idle, pools=connections > 0)
+        subject = replace(client.subject, ingress=ingress.describe(), pooled_by_nginx_default=connections == 0)
+        return replace(client, label=label, idle=idle, location=where, subject=subject)
+    version = annotations.get(prefix + "proxy-http-version")
+    header = annotations.get(prefix + "connection-proxy-header")
+    if str(version).strip() == "1.0":
+        key, disabled = prefix + "proxy-http-version", 'proxy-http-version "1.0": HTTP/1.0 closes every upstream connection'
+    elif isinstance(header, str) and header.strip().lower() == "close":
+        key, disabled = prefix + "connection-proxy-header", 'connection-proxy-header "close": every upstream connection is closed after one request'
     else:
-        raw = annotations.get(prefix + "keepalive")
-        if raw is not None:
-            try:
-                connections = int(str(raw).strip())
-            except ValueError:
-                connections = None
-            if connections is not None:
-                where = Location(annotations.source_of(prefix + "keepalive") or ingress.path, annotations.line_of(prefix + "keepalive"))
-                idle = replace(client.idle, pools=connections > 0)
-                setting = SettingRef("k8s", where.path, where.line, prefix + "keepalive", True, handle=None)
-                subject = replace(client.subject, ingress=ingress.describe(), pooled_by_nginx_default=connections == 0)
-                return replace(client, label=f"{client.label} for {ingress.describe()} (nginx.org/keepalive {connections})",
-                               idle=idle, setting=setting, subject=subject)
-    if not disabled:
         return client
     where = Location(annotations.source_of(key) or ingress.path, annotations.line_of(key))
     idle = IdlePolicy(client.idle.timeout_ms, client.idle.provenance, client.idle.known, keepalive=False, pools=False)

@@ -53,8 +53,11 @@ class KubernetesYaml:
 
     def edit_setting(self, rule, finding, project, setting, seconds: int):
         """Set the controller's pool idle timeout in its ConfigMap or chart values."""
+        from nglint.sources.k8s.controllers import TIMEOUT_KEY
         from nglint.sources.k8s.edit import set_timeout
 
+        if setting.key != TIMEOUT_KEY:
+            return None  # only ingress-nginx has a key for its pool's idle timeout
         return set_timeout(rule, finding, project, setting, seconds)
 
     @property
