@@ -117,8 +117,8 @@ def _foreign_findings(project) -> Iterable[Finding]:
         setting = client.setting
         where = Location(setting.path, setting.line) if setting is not None else client.location
         message = (
-            f"{client.label} has no pool with keepalive 0 before nginx 1.29.7, but nginx 1.29.7 and later pool "
-            f"every upstream block and keep idle connections {format_ms(race.client_ms)} "
+            f"{client.label}: keepalive 0 means no pool before nginx 1.29.7, but nginx 1.29.7 and later pool "
+            f"every upstream block and would keep idle connections {format_ms(race.client_ms)} "
             f"({client.idle.provenance.describe()}), while {hop.server.label} closes them after "
             f"{format_ms(race.server_ms)} ({hop.server.idle.provenance.describe()}); linked by {hop.evidence}. "
             "The controller has no key for the pool's idle timeout: raise the server's idle timeout above it."

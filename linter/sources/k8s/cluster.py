@@ -93,15 +93,38 @@ def build_cluster(project) -> Cluster:
     return cluster
 
 
+def nearest(path: str, candidates: list, path_of=lambda obj: obj.path) -> list:
+    """The candidates whose files share the deepest directory with `path`: a monorepo's
+    stacks reuse names (`default/app`), and the nearest files are the ones deployed together."""
+    if len(candidates) <= 1:
+        return list(candidates)
+    here = os.path.dirname(os.path.abspath(path))
+    depth = [len(os.path.commonpath([here, os.path.dirname(os.path.abspath(path_of(c)))])) for c in candidates]
+    best = max(depth)
+    return [c for c, d in zip(candidates, depth) if d == best]
+
+
+class Names:
+    """Objects by (namespace, name), resolved to the nearest one (None when ambiguous)."""
+
+    def __init__(self) -> None:
+        self.by_name: dict = {}
+
+    def add(self, obj: K8sObject) -> None:
+        self.by_name.setdefault((obj.namespace or "default", obj.name), []).append(obj)
+
+    def get(self, key: tuple, near: str):
+        found = nearest(near, self.by_name.get(key, []))
+        return found[0] if len(found) == 1 else None
+
+
 def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
-    configmaps = {}
-    services = {}
+    configmaps, services = Names(), Names()
     for obj in unit.objects:
-        namespace = obj.namespace or "default"
         if obj.kind == "ConfigMap":
-            configmaps[(namespace, obj.name)] = obj
+            configmaps.add(obj)
         elif obj.kind == "Service":
-            services[(namespace, obj.name)] = obj
+            services.add(obj)
     by_label: dict = {}
     for obj in unit.objects:
         found = workload(obj, configmaps, f"{unit.directory}#{obj.namespace or 'default'}")
@@ -118,17 +141,16 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
             by_label.setdefault((namespace, key, str(value)), []).append(found)
     for obj in unit.objects:
         if obj.kind == "Ingress":
-            for route in _ingress_routes(obj):
-                _resolve(route, services, by_label)
-                cluster.routes.append((route, unit))
+            routes = _ingress_routes(obj)
         elif obj.kind == "VirtualServer":
-            for route in _virtual_server_routes(obj):
-                _resolve(route, services, by_label)
-                cluster.routes.append((route, unit))
+            routes = _virtual_server_routes(obj)
         elif obj.kind == "HTTPRoute":
-            for route in _http_routes(obj):
-                _resolve(route, services, by_label)
-                cluster.routes.append((route, unit))
+            routes = _http_routes(obj)
+        else:
+            continue
+        for route in routes:
+            _resolve(route, services, by_label)
+            cluster.routes.append((route, unit))
 
 
 def _ingress_routes(obj: K8sObject):
@@ -175,7 +197,7 @@ def _http_routes(obj: K8sObject):
 
 def _resolve(route: Route, services: dict, by_label: dict) -> None:
     namespace = route.source.namespace or "default"
-    service = services.get((namespace, route.service_name))
+    service = services.get((namespace, route.service_name), route.source.path)
     if service is None:
         route.reason = f"no Service {namespace}/{route.service_name} in the manifests"
         return
@@ -201,9 +223,9 @@ def _resolve(route: Route, services: dict, by_label: dict) -> None:
         route.reason = f"Service {namespace}/{service.name} has no selector (its endpoints are managed elsewhere)"
         return
     candidates = min((by_label.get((namespace, k, str(v)), []) for k, v in selector.items()), key=len)
-    for found in candidates:
-        if all(str(found.pod_labels.get(k)) == str(v) for k, v in selector.items()):
-            route.containers.extend(_containers_for(found, target))
+    matching = [found for found in candidates if all(str(found.pod_labels.get(k)) == str(v) for k, v in selector.items())]
+    for found in nearest(service.path, matching, lambda w: w.obj.path):
+        route.containers.extend(_containers_for(found, target))
     if not route.containers:
         route.reason = f"no pod template in the manifests matches Service {namespace}/{service.name}'s selector and port {target}"
 

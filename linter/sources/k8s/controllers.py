@@ -66,6 +66,7 @@ class Controller:
     classes: tuple = ()
     unit: str = ""
     template: object = field(default=None, compare=False, repr=False)  # a custom nginx.tmpl's upstream block
+    at_least: bool = False  # `version` is a lower bound (from a chart version)
 
     @property
     def product(self) -> str:
@@ -73,11 +74,14 @@ class Controller:
 
     @property
     def version_text(self) -> str:
-        return ".".join(map(str, self.version)) if self.version else "version unknown"
+        if not self.version:
+            return "version unknown"
+        return (">= " if self.at_least else "") + ".".join(map(str, self.version))
 
     @property
     def label(self) -> str:
-        return f"{self.product} {self.version_text} ({self.namespace}/{self.name})"
+        where = self.name if self.namespace == "values" else f"{self.namespace}/{self.name}"
+        return f"{self.product} {self.version_text} ({where})"
 
     def setting(self, key: str) -> tuple[str | None, Location | None]:
         """The raw value of a config key and where it is, or (None, None)."""
@@ -125,20 +129,20 @@ def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict
     path = container.source or obj.path
     location = Location(path, container.line_of("image") if "image" in container else obj.line)
     controller = Controller(family, obj.name, namespace, location, image, version, source, classes=tuple(classes), unit=unit)
-    controller.config = _configmap_source(family, namespace, config_ref, configmaps)
+    controller.config = _configmap_source(family, namespace, config_ref, configmaps, path)
     return controller
 
 
-def _configmap_source(family: str, namespace: str, ref: str | None, configmaps: dict) -> ConfigSource | None:
+def _configmap_source(family: str, namespace: str, ref: str | None, configmaps, near: str) -> ConfigSource | None:
     found, how = None, ""
     if ref:
         ref_namespace, _, name = ref.rpartition("/")
         if not ref_namespace or "$(" in ref_namespace:
             ref_namespace = namespace
-        found, how = configmaps.get((ref_namespace, name)), "named by the controller's --configmap argument"
+        found, how = configmaps.get((ref_namespace, name), near), "named by the controller's --configmap argument"
     else:
         for name in _CONVENTIONAL_CONFIGMAPS[family]:
-            found = configmaps.get((namespace, name))
+            found = configmaps.get((namespace, name), near)
             if found is not None:
                 how = "found by its conventional name"
                 break
@@ -191,5 +195,6 @@ def from_chart_values(values: YMap, path: str, chart: YMap | None, unit: str) ->
         owner, owner_key = root["config"], "entries"
     source_config = ConfigSource(path, describe, config if isinstance(config, YMap) else None, owner=owner, owner_key=owner_key)
     location = Location(path, root.mark.line if root.mark else 1)
-    name = chart_name or "release"
-    return Controller(family, name, "chart", location, None, version, source, source_config, unit=unit)
+    name = f"chart {chart_name or 'release'}"
+    return Controller(family, name, "values", location, None, version, source, source_config, unit=unit,
+                      at_least=version is not None and "ships controller >=" in source)

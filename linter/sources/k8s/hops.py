@@ -133,7 +133,7 @@ def _f5_idle(controller) -> tuple[IdlePolicy, str]:
         connections = int(raw.strip()) if raw is not None else DEFAULTS.get("keepalive").value
     except ValueError:
         return IdlePolicy.unknown(f"keepalive: {raw!r} is not a number"), ctl.F5_KEEPALIVE_KEY
-    detail = f"{timeout.describe()} ({controller.label}: no key sets the upstream keepalive_timeout)"
+    detail = f"{timeout.describe()} ({controller.product} {controller.version_text}, {controller.version_source})"
     return IdlePolicy(timeout.value, Provenance.from_default(timeout, detail), pools=connections > 0), ctl.F5_KEEPALIVE_KEY
 
 

@@ -66,7 +66,8 @@ def pod_template(obj: K8sObject) -> tuple[dict, YMap] | None:
 
 
 def workload(obj: K8sObject, configmaps: dict, unit: str) -> Workload | None:
-    """The workload's containers as Processes; `configmaps` maps (namespace, name) to objects."""
+    """The workload's containers as Processes; `configmaps.get((namespace, name), near)`
+    finds the ConfigMap nearest to a file (cluster.Names)."""
     found = pod_template(obj)
     if found is None:
         return None
@@ -101,7 +102,7 @@ def _container(obj: K8sObject, body: YMap, namespace: str, volumes: dict, config
     for source in _maps(body.get("envFrom")):
         ref = source.get("configMapRef")
         if isinstance(ref, YMap):
-            data = _configmap_data(configmaps.get((namespace, ref.get("name"))))
+            data = _configmap_data(configmaps.get((namespace, ref.get("name")), path))
             if data is not None:
                 for key, value in data.items():
                     process.env[str(key)] = str(value)
@@ -117,7 +118,7 @@ def _container(obj: K8sObject, body: YMap, namespace: str, volumes: dict, config
             continue
         ref = entry.get("valueFrom").get("configMapKeyRef") if isinstance(entry.get("valueFrom"), YMap) else None
         if isinstance(ref, YMap):
-            data = _configmap_data(configmaps.get((namespace, ref.get("name"))))
+            data = _configmap_data(configmaps.get((namespace, ref.get("name")), path))
             key = ref.get("key")
             if data is not None and key in data:
                 process.env[env_name] = str(data[key])
@@ -134,7 +135,7 @@ def _container(obj: K8sObject, body: YMap, namespace: str, volumes: dict, config
         mount_path = mount.get("mountPath")
         if source is None or not isinstance(mount_path, str):
             continue
-        data = _configmap_data(configmaps.get((namespace, source.get("name"))))
+        data = _configmap_data(configmaps.get((namespace, source.get("name")), path))
         if data is None:
             continue
         for inside, key in _mounted_files(mount, source, data):
