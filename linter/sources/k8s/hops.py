@@ -38,12 +38,15 @@ def build(project) -> list[Hop]:
 
     cluster = build_cluster(project)
     controllers = [controller for unit in cluster.units for controller in unit.controllers]
+    homes = _homes(controllers, [route.source.path for route, _ in cluster.routes])
     hops: list[Hop] = []
     pools: dict = {}
     for route, unit in cluster.routes:
         if route.source.kind not in ("Ingress", "VirtualServer") or not route.containers:
             continue
-        controller = _controller_for(route.source, controllers)
+        # The route's own unit first: a kustomize overlay renders its own controller copy.
+        own = [c for c in unit.controllers if _family_fits(route.source, c)]
+        controller = _controller_for(route.source, own or controllers, homes)
         if controller is None:
             continue
         if id(controller) not in pools:
@@ -55,11 +58,24 @@ def build(project) -> list[Hop]:
     return hops
 
 
-def _controller_for(ingress, controllers: list):
-    """The controller serving an Ingress: among the controllers whose files are nearest to
-    it (the deepest common directory), the one its class or annotations name, else the
-    only one; None when that stays ambiguous, so stacks never share a controller by accident."""
-    candidates = [c for c in controllers if _family_fits(ingress, c)]
+def _homes(controllers: list, route_paths: list[str]) -> dict:
+    """Each controller's stack: the deepest directory holding it and some route. A route
+    outside that directory belongs to another stack (a monorepo's next folder)."""
+    directories = {os.path.dirname(os.path.abspath(path)) for path in route_paths}
+    homes = {}
+    for controller in controllers:
+        here = os.path.dirname(os.path.abspath(controller.location.path))
+        common = [os.path.commonpath([here, directory]) for directory in directories]
+        homes[id(controller)] = max(common, key=len) if common else here
+    return homes
+
+
+def _controller_for(ingress, controllers: list, homes: dict):
+    """The controller serving an Ingress: among the controllers of its stack whose files
+    are nearest to it (the deepest common directory), the one its class or annotations
+    name, else the only one; None when that stays ambiguous."""
+    directory = os.path.dirname(os.path.abspath(ingress.path))
+    candidates = [c for c in controllers if _family_fits(ingress, c) and _under(directory, homes[id(c)])]
     if not candidates:
         return None
     here = os.path.dirname(os.path.abspath(ingress.path))
@@ -71,6 +87,10 @@ def _controller_for(ingress, controllers: list):
         named = [c for c in candidates if wanted in c.classes]
         candidates = named or candidates
     return candidates[0] if len(candidates) == 1 else None
+
+
+def _under(directory: str, home: str) -> bool:
+    return directory == home or directory.startswith(home.rstrip(os.sep) + os.sep)
 
 
 def _family_fits(ingress, controller) -> bool:
