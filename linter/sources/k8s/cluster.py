@@ -127,6 +127,10 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
             services.add(obj)
     by_label: dict = {}
     for obj in unit.objects:
+        release = _release_controller(obj, unit.directory)
+        if release is not None:
+            unit.controllers.append(release)
+            continue
         found = workload(obj, configmaps, f"{unit.directory}#{obj.namespace or 'default'}")
         if found is None:
             continue
@@ -151,6 +155,73 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
         for route in routes:
             _resolve(route, services, by_label)
             cluster.routes.append((route, unit))
+
+
+def _release_controller(obj: K8sObject, unit_directory: str):
+    """A controller chart installed by a GitOps object: Flux `HelmRelease` (spec.values) or
+    Argo CD `Application` (spec.source.helm.valuesObject, or its `values` text, read-only)."""
+    spec = obj.spec
+    if obj.kind == "HelmRelease":
+        chart_spec = spec.get("chart").get("spec") if isinstance(spec.get("chart"), YMap) else None
+        if not isinstance(chart_spec, YMap):
+            return None
+        chart, version, values = chart_spec.get("chart"), chart_spec.get("version"), spec.get("values")
+    elif obj.kind == "Application":
+        source = spec.get("source")
+        if not isinstance(source, YMap) or not isinstance(source.get("helm"), YMap):
+            return None
+        chart, version, helm = source.get("chart"), source.get("targetRevision"), source["helm"]
+        values = helm.get("valuesObject")
+        if values is None and isinstance(helm.get("values"), str):
+            values = _values_text(helm, obj.path)
+    else:
+        return None
+    if not isinstance(chart, str):
+        return None
+    if not isinstance(values, YMap):
+        values = YMap(obj.path)
+        values.mark = obj.body.mark
+    chart_map = YMap(obj.path)
+    chart_map.update({"name": chart, "version": str(version) if version is not None else None})
+    found = ctl.from_chart_values(values, obj.path, chart_map, unit_directory)
+    if found is not None:
+        found.name = f"{obj.kind} {obj.namespace or 'default'}/{obj.name}"
+    return found
+
+
+def _values_text(helm: YMap, path: str):
+    """Values given as YAML text in a block scalar: read with lines shifted into the file;
+    the map is marked read-only (`source` None) so no fix edits inside the text."""
+    from nglint.sources.k8s.yamlnodes import load_documents
+
+    mark = helm.value_marks.get("values")
+    try:
+        documents = load_documents(helm["values"])
+    except Exception:  # malformed values text: the controller's settings stay unknown
+        return None
+    if not documents or not isinstance(documents[0].root, YMap) or mark is None or mark.style not in ("|", ">"):
+        return None
+    _shift(documents[0].root, mark.line, path)
+    return documents[0].root
+
+
+def _shift(root: YMap, offset: int, path: str) -> None:
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, YMap):
+            node.source = path
+            node.read_only = True
+            for marks in (node.key_marks, node.value_marks):
+                for mark in marks.values():
+                    if mark is not None:
+                        mark.line += offset
+                        mark.end_line += offset
+            if node.mark is not None:
+                node.mark.line += offset
+            pending.extend(value for value in node.values() if isinstance(value, (YMap, YSeq)))
+        elif isinstance(node, YSeq):
+            pending.extend(value for value in node if isinstance(value, (YMap, YSeq)))
 
 
 def _ingress_routes(obj: K8sObject):

@@ -167,6 +167,8 @@ def _setting(controller, key: str) -> SettingRef | None:
         return None
     if controller.family == ctl.INGRESS_NGINX and controller.version is not None and controller.version < TIMEOUT_KEY_SINCE:
         return None
+    if getattr(config.owner, "read_only", False):
+        return None  # values held as text (Argo CD helm.values): reported, not rewritten
     _, where = controller.setting(key)
     if where is not None:
         return SettingRef("k8s", where.path, where.line, key, True, handle=(controller, config))
