@@ -405,3 +405,47 @@ def test_fix_edits_the_configmap_byte_exactly(tmp_path, data, expected):
         result = run_cli("check", ".", "--fix", cwd=tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
         assert (tmp_path / "ingress.yaml").read_bytes() == (head + expected + tail).replace("\n", newline).encode()
+
+
+# -- a custom nginx.tmpl ------------------------------------------------------------------------
+
+TEMPLATE_MOUNT = """\
+          volumeMounts:
+            - {name: tmpl, mountPath: /etc/nginx/template}
+      volumes:
+        - name: tmpl
+          configMap: {name: tmpl}
+"""
+
+
+def _template_stack(block: str, as_file: bool = False) -> dict:
+    template = "http {\n  {{ range $s := .Servers }}{{ end }}\n  upstream upstream_balancer {\n" + block + "  }\n}\n"
+    controller = CONTROLLER.format(tag="v1.9.4") + TEMPLATE_MOUNT
+    files = {"ingress.yaml": controller, "app.yaml": app()}
+    if as_file:
+        files["nginx.tmpl"] = template
+    else:
+        files["ingress.yaml"] += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: tmpl, namespace: ingress-nginx}\ndata:\n  nginx.tmpl: |\n" + "".join(
+            "    " + line + "\n" for line in template.splitlines())
+    return files
+
+
+def test_custom_template_literal_timeout_decides(lint):
+    assert _ka001(lint(_template_stack("    keepalive 32;\n    keepalive_timeout 15s;\n"))) == []
+    (finding,) = _ka001(lint(_template_stack("    keepalive 32;\n    keepalive_timeout 50s;\n")))
+    assert "keepalive_timeout 50s in custom nginx.tmpl" in finding.message and finding.fix is None
+    files = _template_stack("    keepalive 32;\n    keepalive_timeout 50s;\n")
+    assert files["ingress.yaml"].splitlines()[finding.line - 1].strip() == "keepalive_timeout 50s;"  # inside the ConfigMap
+
+
+def test_custom_template_actions_leave_it_to_the_config(lint):
+    (finding,) = _ka001(lint(_template_stack(
+        "    {{ if gt $cfg.UpstreamKeepaliveConnections 0 }}\n    keepalive {{ $cfg.UpstreamKeepaliveConnections }};\n"
+        "    keepalive_timeout {{ $cfg.UpstreamKeepaliveTimeout }}s;\n    {{ end }}\n")))
+    assert "default upstream-keepalive-timeout 60s" in finding.message and finding.fix is not None
+
+
+def test_custom_template_file_without_pool_or_timeout(lint):
+    assert _ka001(lint(_template_stack("    server 0.0.0.1;\n", as_file=True))) == []  # no keepalive: no pool
+    (finding,) = _ka001(lint(_template_stack("    keepalive 16;\n", as_file=True)))
+    assert "sets no keepalive_timeout" in finding.message and finding.fix is None

@@ -130,7 +130,33 @@ def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict
     location = Location(path, container.line_of("image") if "image" in container else obj.line)
     controller = Controller(family, obj.name, namespace, location, image, version, source, classes=tuple(classes), unit=unit)
     controller.config = _configmap_source(family, namespace, config_ref, configmaps, path)
+    if family == INGRESS_NGINX:
+        controller.template = _custom_template(obj, container, configmaps, path)
     return controller
+
+
+def _custom_template(obj: K8sObject, container: YMap, configmaps, near: str):
+    """A custom nginx.tmpl mounted over /etc/nginx/template: from its ConfigMap in the
+    manifests, else from a file named nginx.tmpl beside the controller's manifest."""
+    import os
+
+    from nglint.sources.k8s.template import upstream_balancer
+    from nglint.sources.k8s.workloads import pod_template, template_text
+
+    mounts = [m for m in (container.get("volumeMounts") or []) if isinstance(m, YMap)
+              and str(m.get("mountPath", "")).rstrip("/") in ("/etc/nginx/template", "/etc/nginx/template/nginx.tmpl")]
+    if not mounts:
+        return None
+    found = pod_template(obj)
+    text = template_text(mounts[0], found[1] if found else YMap(), configmaps, obj.namespace or "default", near) if found else None
+    if text is None:
+        local = os.path.join(os.path.dirname(os.path.abspath(near)), "nginx.tmpl")
+        try:
+            with open(local, encoding="utf-8", errors="replace") as handle:
+                text = (handle.read(1 << 20), Location(local, 1))
+        except OSError:
+            return None
+    return upstream_balancer(*text)
 
 
 def _configmap_source(family: str, namespace: str, ref: str | None, configmaps, near: str) -> ConfigSource | None:

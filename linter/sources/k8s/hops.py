@@ -106,6 +106,10 @@ def pool_endpoint(controller) -> Endpoint:
     if controller.family == ctl.INGRESS_NGINX:
         idle, key = _ingress_nginx_idle(controller)
         setting, location = _setting(controller, key), controller.location
+        template = controller.template
+        if setting is None and template is not None:
+            # the custom template decides: the finding points into it
+            location = template.keepalive_timeout[1] if template.keepalive_timeout else template.location
     else:
         # No key sets F5's pool idle timeout: no fix; the finding points at `keepalive`.
         idle, key = _f5_idle(controller)
@@ -124,6 +128,11 @@ def _ingress_nginx_idle(controller) -> tuple[IdlePolicy, str]:
         return IdlePolicy.unknown(f"{controller.label}: versions before 0.20.0 are not in nglint's defaults table", pools=True), ctl.TIMEOUT_KEY
     connections, at = controller.setting(ctl.CONNECTIONS_KEY)
     pools = not (connections is not None and connections.strip() == "0")
+    template = controller.template
+    if template is not None:
+        decided = _template_idle(controller, template, pools)
+        if decided is not None:
+            return decided, ctl.TIMEOUT_KEY
     raw, where = controller.setting(ctl.TIMEOUT_KEY)
     if raw is not None and (version is None or version >= TIMEOUT_KEY_SINCE):
         if "{{" in raw:
@@ -142,6 +151,31 @@ def _ingress_nginx_idle(controller) -> tuple[IdlePolicy, str]:
     elif version is None:
         detail += "; the controller version is unknown, the default is the same for every version since 0.21.0"
     return IdlePolicy(default.value, Provenance.from_default(default, detail), pools=pools), ctl.TIMEOUT_KEY
+
+
+def _template_idle(controller, template, pools: bool) -> IdlePolicy | None:
+    """What a custom nginx.tmpl's upstream_balancer decides itself, or None when it leaves
+    the pool to the config keys (its arguments are `{{ }}` actions, as in the stock template)."""
+    from nglint.sources.nginx.defaults import DEFAULTS as NGINX
+    from nglint.units import UnitError, parse_nginx_time
+
+    where = template.location
+    if template.keepalive is None:
+        provenance = Provenance.from_file(where.path, where.line, "upstream_balancer", "custom nginx.tmpl: upstream_balancer has no keepalive")
+        return IdlePolicy(None, provenance, keepalive=False, pools=False)
+    if template.keepalive_timeout is None:
+        default = NGINX.get("upstream.keepalive_timeout")
+        detail = f"{default.describe()} (custom nginx.tmpl {where.path}:{where.line} sets no keepalive_timeout)"
+        return IdlePolicy(default.value, Provenance.from_default(default, detail), pools=pools)
+    raw, at = template.keepalive_timeout
+    if "{{" in raw:
+        return None
+    try:
+        milliseconds = parse_nginx_time(raw)
+    except (UnitError, ValueError):
+        return IdlePolicy.unknown(f"keepalive_timeout {raw!r} in the custom nginx.tmpl is not a time", pools=pools)
+    provenance = Provenance.from_file(at.path, at.line, "keepalive_timeout", f"keepalive_timeout {raw} in custom nginx.tmpl")
+    return IdlePolicy(milliseconds, provenance, pools=pools)
 
 
 def _f5_idle(controller) -> tuple[IdlePolicy, str]:
@@ -167,6 +201,9 @@ def _setting(controller, key: str) -> SettingRef | None:
         return None
     if controller.family == ctl.INGRESS_NGINX and controller.version is not None and controller.version < TIMEOUT_KEY_SINCE:
         return None
+    template = getattr(controller, "template", None)
+    if template is not None and (template.keepalive_timeout is None or "{{" not in template.keepalive_timeout[0]):
+        return None  # the custom template decides; a ConfigMap key would change nothing
     if getattr(config.owner, "read_only", False):
         return None  # values held as text (Argo CD helm.values): reported, not rewritten
     _, where = controller.setting(key)

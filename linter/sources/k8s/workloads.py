@@ -145,6 +145,23 @@ def _container(obj: K8sObject, body: YMap, namespace: str, volumes: dict, config
     return Container(obj, name, body, process, named)
 
 
+def template_text(mount: YMap, pod_spec: YMap, configmaps, namespace: str, near: str):
+    """(text, origin) of the nginx.tmpl a ConfigMap volume mount provides, or None."""
+    volumes = {v.get("name"): v.get("configMap") for v in _maps(pod_spec.get("volumes")) if isinstance(v.get("configMap"), YMap)}
+    source = volumes.get(mount.get("name"))
+    if source is None:
+        return None
+    data = _configmap_data(configmaps.get((namespace, source.get("name")), near))
+    if data is None:
+        return None
+    mount = YMap()
+    mount.update({"mountPath": "/etc/nginx/template"})
+    for inside, key in _mounted_files(mount, source, data):
+        if inside.endswith("/nginx.tmpl") and isinstance(data.get(key), str):
+            return data[key], _text_origin(data, key, near)
+    return None
+
+
 def _mounted_files(mount: YMap, source: YMap, data: YMap):
     """(path inside the container, ConfigMap key) for each file a ConfigMap mount shows."""
     mount_path = mount["mountPath"].rstrip("/")
