@@ -138,6 +138,9 @@ def _inside(path: str, tree_roots: list[str]) -> bool:
     return any(real == r or real.startswith(r + os.sep) for r in (os.path.realpath(root) for root in tree_roots))
 
 
+inside_tree = _inside  # the one check other readers use before opening a file
+
+
 def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str, str]:
     """catalina.properties next to server.xml, else in the nearest ancestor inside the tree."""
     candidate = find_catalina_properties(server_xml, tree_roots)

@@ -449,3 +449,22 @@ def test_custom_template_file_without_pool_or_timeout(lint):
     assert _ka001(lint(_template_stack("    server 0.0.0.1;\n", as_file=True))) == []  # no keepalive: no pool
     (finding,) = _ka001(lint(_template_stack("    keepalive 16;\n", as_file=True)))
     assert "sets no keepalive_timeout" in finding.message and finding.fix is None
+
+
+def test_nothing_outside_the_tree_is_read(tmp_path):
+    import json
+    import os
+
+    outside = tmp_path / "outside"
+    write_tree(outside, {"secret.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n",
+                         "ops.yaml": "- {op: replace, path: /spec/template/spec/containers/0/image, value: tomcat:10.1}\n"})
+    repo = tmp_path / "repo"
+    write_tree(repo, {"ingress.yaml": CONTROLLER.format(tag="v1.9.4"), "app.yaml": app(),
+                      "kustomization.yaml": "resources: [ingress.yaml, app.yaml]\npatchesJson6902:\n"
+                                            "  - {target: {kind: Deployment, name: app}, path: ../outside/ops.yaml}\n"})
+    os.symlink(outside / "secret.yaml", repo / "link.yaml")
+    result = run_cli("check", ".", "--format", "json", cwd=repo)
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["path"]) for f in findings if f["rule"] == "P003"] == [("P003", "link.yaml")]
+    (ka001,) = [f for f in findings if f["rule"] == "KA001"]
+    assert "tomcat:9" in ka001["message"]  # the patch outside the tree was not applied

@@ -75,7 +75,7 @@ def build_cluster(project) -> Cluster:
     for file in files:
         if file.role == KUSTOMIZATION:
             directory = os.path.dirname(os.path.abspath(file.path))
-            unit(index.unit_of(file.path)).objects.extend(overlay_objects(file, by_path, cluster.problems))
+            unit(index.unit_of(file.path)).objects.extend(overlay_objects(file, by_path, cluster.problems, project.tree_roots))
             kustomized.add(directory)
     for file in files:
         if file.role == MANIFEST and index.unit_of(file.path) not in kustomized:

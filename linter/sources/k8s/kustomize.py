@@ -23,12 +23,14 @@ _MERGE_KEYS = {"containers": "name", "initContainers": "name", "env": "name", "v
 _MAX_KUSTOMIZE_DEPTH = 10
 
 
-def overlay_objects(kustomization: ManifestFile, by_path: dict[str, ManifestFile], problems: list[Problem]) -> list[K8sObject]:
-    """The objects a kustomization renders (resources, patches, namespace)."""
-    return _render(kustomization, by_path, problems, set())
+def overlay_objects(kustomization: ManifestFile, by_path: dict[str, ManifestFile], problems: list[Problem],
+                    tree_roots: list[str]) -> list[K8sObject]:
+    """The objects a kustomization renders (resources, patches, namespace). Only files
+    inside the checked tree are read: a `../../` path out of it is skipped."""
+    return _render(kustomization, by_path, problems, set(), tree_roots)
 
 
-def _render(kustomization: ManifestFile, by_path: dict, problems: list, seen: set) -> list[K8sObject]:
+def _render(kustomization: ManifestFile, by_path: dict, problems: list, seen: set, tree_roots: list[str]) -> list[K8sObject]:
     path = os.path.abspath(kustomization.path)
     doc = kustomization.document
     if doc is None or path in seen or len(seen) > _MAX_KUSTOMIZE_DEPTH:
@@ -41,16 +43,16 @@ def _render(kustomization: ManifestFile, by_path: dict, problems: list, seen: se
         if os.path.isdir(target):
             inner = next((by_path[p] for p in (os.path.join(target, n) for n in KUSTOMIZATION_NAMES) if p in by_path), None)
             if inner is not None:
-                objects.extend(_render(inner, by_path, problems, seen))
+                objects.extend(_render(inner, by_path, problems, seen, tree_roots))
         elif target in by_path:
             objects.extend(copy.deepcopy(obj) for obj in by_path[target].objects)
     for entry in _strings(doc.get("patchesStrategicMerge")):
-        for patch in _patch_documents(os.path.normpath(os.path.join(base, entry)), by_path):
+        for patch in _patch_documents(os.path.normpath(os.path.join(base, entry)), by_path, tree_roots):
             _apply_strategic(objects, patch)
     for entry in _maps(doc.get("patches")) + _maps(doc.get("patchesJson6902")):
         target = entry.get("target") if isinstance(entry.get("target"), YMap) else None
         if isinstance(entry.get("path"), str):
-            documents = _patch_documents(os.path.normpath(os.path.join(base, entry["path"])), by_path, raw=True)
+            documents = _patch_documents(os.path.normpath(os.path.join(base, entry["path"])), by_path, tree_roots, raw=True)
         elif isinstance(entry.get("patch"), str):
             documents = _inline_patch(entry["patch"])
         else:
@@ -77,13 +79,16 @@ def _maps(value) -> list[YMap]:
     return [item for item in value if isinstance(item, YMap)] if isinstance(value, YSeq) else []
 
 
-def _patch_documents(path: str, by_path: dict, raw: bool = False) -> list:
+def _patch_documents(path: str, by_path: dict, tree_roots: list[str], raw: bool = False) -> list:
     """A patch file's documents: manifests (objects) or, for JSON 6902, the op lists."""
     manifest = by_path.get(path)
     if manifest is not None and not raw:
         return [obj.body for obj in manifest.objects]
     from nglint.sources.k8s.yamlnodes import load_documents
+    from nglint.tomcat import inside_tree
 
+    if not inside_tree(path, tree_roots):
+        return []
     try:
         with open(path, "rb") as handle:
             text = handle.read(1 << 20).decode("utf-8", errors="replace").removeprefix("\ufeff")

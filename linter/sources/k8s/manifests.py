@@ -78,9 +78,16 @@ def role_of(path: str) -> str:
     return MANIFEST
 
 
-def read_manifest_file(path: str, max_file_size: int) -> ManifestFile:
-    """Read one file; bad input becomes Problems (P001 malformed, P003 refused)."""
+def read_manifest_file(path: str, max_file_size: int, tree_roots: list[str] | None = None) -> ManifestFile:
+    """Read one file; bad input becomes Problems (P001 malformed, P003 refused). A file
+    whose real path leaves `tree_roots` (a symlink out of the tree) is never opened."""
     result = ManifestFile(path, role=role_of(path))
+    if tree_roots is not None:
+        from nglint.tomcat import inside_tree
+
+        if not inside_tree(path, tree_roots):
+            result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {os.path.realpath(path)}, outside the checked tree"))
+            return result
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):

@@ -43,7 +43,7 @@ class KubernetesYaml:
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.sources.k8s.manifests import read_manifest_file
 
-        return read_manifest_file(path, max_file_size)
+        return read_manifest_file(path, max_file_size, tree_roots)
 
     def feeds(self, path: str) -> bool:
         return False
@@ -68,6 +68,8 @@ class KubernetesYaml:
 
 
 def _sniff(path: str) -> bool:
+    if os.path.islink(path):
+        return True  # never opened to sniff: parse refuses it when it leaves the tree (P003)
     try:
         with open(path, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
