@@ -468,3 +468,80 @@ def test_nothing_outside_the_tree_is_read(tmp_path):
     assert [(f["rule"], f["path"]) for f in findings if f["rule"] == "P003"] == [("P003", "link.yaml")]
     (ka001,) = [f for f in findings if f["rule"] == "KA001"]
     assert "tomcat:9" in ka001["message"]  # the patch outside the tree was not applied
+
+
+# -- the model behind the hops (what `nglint topology` shows) ------------------------------------
+
+
+def _project(tmp_path, files):
+    from nglint.config import Settings
+    from nglint.project import load_project
+
+    write_tree(tmp_path, files)
+    return load_project([str(tmp_path)], Settings(), cwd=str(tmp_path))
+
+
+def test_hop_carries_labels_policies_provenance_and_the_chain(tmp_path):
+    project = _project(tmp_path, {"ingress.yaml": CONTROLLER.format(tag="v1.9.4"), "app.yaml": app()})
+    (hop,) = [h for h in project.hops if h.client.tier == "ingress-nginx"]
+    assert hop.client.label == "ingress-nginx 1.9.4 (ingress-nginx/ingress-nginx-controller) upstream pool"
+    assert hop.client.idle.pools and hop.client.idle.timeout_ms == 60_000
+    assert hop.client.idle.provenance.default.key == "upstream-keepalive-timeout"
+    assert (hop.client.setting.key, hop.client.setting.exists, hop.client.setting.line) == ("upstream-keepalive-timeout", False, 6)
+    assert hop.server.tier == "tomcat" and hop.server.idle.timeout_ms == 20_000 and hop.server.port == 8080
+    assert hop.server.unit.endswith("#web") and hop.server.host == "app/main"
+    for part in ("Ingress web/app (app.yaml:", "Service web/app port 80", "targetPort 8080", "Deployment web/app container main port 8080"):
+        assert part in hop.evidence
+    assert hop.evidence_location.line == 27  # the Service's port entry
+
+
+def test_pool_disabled_by_zero_connections(tmp_path):
+    controller = CONTROLLER.format(tag="v1.9.4").replace('  use-forwarded-headers: "true"\n', '  upstream-keepalive-connections: "0"\n')
+    project = _project(tmp_path, {"ingress.yaml": controller, "app.yaml": app()})
+    (hop,) = [h for h in project.hops if h.client.tier == "ingress-nginx"]
+    assert not hop.client.idle.pools
+
+
+@pytest.mark.parametrize("kind, wrap", [
+    ("StatefulSet", lambda t: t), ("DaemonSet", lambda t: t), ("Job", lambda t: t),
+    ("CronJob", lambda t: "  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n" + "".join("    " + l + "\n" for l in t.splitlines())),
+])
+def test_workload_kinds_and_environment(tmp_path, kind, wrap):
+    from nglint.sources.k8s.cluster import build_cluster
+
+    template = """\
+  template:
+    metadata:
+      labels: {app: w}
+    spec:
+      containers:
+        - name: c
+          image: gunicorn-app:1
+          command: [gunicorn]
+          args: ["--keep-alive", "5", "app:app"]
+          env:
+            - {name: LITERAL, value: "1"}
+            - name: FROM_KEY
+              valueFrom: {configMapKeyRef: {name: env, key: TIMEOUT}}
+          envFrom:
+            - configMapRef: {name: env}
+"""
+    files = {"w.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: env}}\ndata:\n  TIMEOUT: '30'\n  OTHER: x\n---\n"
+                       f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: w}}\nspec:\n" + wrap(template)}
+    cluster = build_cluster(_project(tmp_path, files))
+    (workload,) = cluster.workloads
+    process = workload.containers[0].process
+    assert process.argv == ["gunicorn", "--keep-alive", "5", "app:app"] and process.image == "gunicorn-app:1"
+    assert process.env == {"TIMEOUT": "30", "OTHER": "x", "LITERAL": "1", "FROM_KEY": "30"}
+    assert process.env_locations["FROM_KEY"].line == 5  # the ConfigMap key that holds the value
+    assert workload.pod_labels == {"app": "w"}
+
+
+def test_gateway_api_httproute_links_to_the_service(tmp_path):
+    from nglint.sources.k8s.cluster import build_cluster
+
+    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: web}\n"
+             "spec:\n  parentRefs: [{name: gw}]\n  rules:\n    - backendRefs:\n        - {name: app, port: 80}\n")
+    cluster = build_cluster(_project(tmp_path, {"app.yaml": app().rsplit("---\n", 1)[0], "route.yaml": route}))
+    ((linked, _),) = cluster.routes
+    assert linked.source.kind == "HTTPRoute" and [(c.name, port) for c, port in linked.containers] == [("main", 8080)]
