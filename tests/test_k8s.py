@@ -490,7 +490,7 @@ def test_hop_carries_labels_policies_provenance_and_the_chain(tmp_path):
     assert (hop.client.setting.key, hop.client.setting.exists, hop.client.setting.line) == ("upstream-keepalive-timeout", False, 6)
     assert hop.server.tier == "tomcat" and hop.server.idle.timeout_ms == 20_000 and hop.server.port == 8080
     assert hop.server.unit.endswith("#web") and hop.server.host == "app/main"
-    for part in ("Ingress web/app (app.yaml:", "Service web/app port 80", "targetPort 8080", "Deployment web/app container main port 8080"):
+    for part in ("Ingress web/app (", "app.yaml:44) -> ", "Service web/app port 80", "targetPort 8080", "Deployment web/app container main port 8080"):
         assert part in hop.evidence
     assert hop.evidence_location.line == 27  # the Service's port entry
 
