@@ -480,7 +480,7 @@ def test_choose_is_deterministic_and_rejects_touching_edits():
 def test_templates_are_found_through_importlib_resources():
     from nglint.fixer.render import template_names
 
-    assert template_names() == ["hc001.j2", "ka001.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"]
+    assert template_names() == ["hc001.j2", "ka001.j2", "ka001_k8s.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"]
 
 
 def test_ka003_leaves_an_explicit_connection_header_alone(tmp_path):
@@ -557,7 +557,7 @@ def test_wheel_ships_the_templates(tmp_path):
     assert build.returncode == 0, build.stdout + build.stderr
     (built,) = (tmp_path / "dist").glob("nglint-*.whl")
     names = set(zipfile.ZipFile(built).namelist())
-    templates = {"hc001.j2", "ka001.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"}
+    templates = {"hc001.j2", "ka001.j2", "ka001_k8s.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"}
     assert {f"nglint/checks/templates/{name}" for name in templates} <= names
     assert "nglint/fixer/apply.py" in names
 
