@@ -35,7 +35,7 @@ def test_json_output_shape_relative_posix_paths_sorted():
         assert not os.path.isabs(finding["path"]) and "\\" not in finding["path"]
     order = [(f["path"], f["line"]) for f in payload["findings"]]
     assert order == sorted(order)
-    ka001 = [f for f in payload["findings"] if f["rule"] == "KA001"]
+    ka001 = [f for f in payload["findings"] if f["rule"] == "KA001" and not f["path"].startswith("samples/k8s/")]
     assert {f["path"] for f in ka001} == {
         "samples/01-tomcat-race/nginx/nginx.conf",
         "samples/05-split-includes/nginx/conf.d/upstreams.conf",
