@@ -545,3 +545,30 @@ def test_gateway_api_httproute_links_to_the_service(tmp_path):
     cluster = build_cluster(_project(tmp_path, {"app.yaml": app().rsplit("---\n", 1)[0], "route.yaml": route}))
     ((linked, _),) = cluster.routes
     assert linked.source.kind == "HTTPRoute" and [(c.name, port) for c, port in linked.containers] == [("main", 8080)]
+
+
+@pytest.mark.parametrize("chart, values, expected", [
+    ("apiVersion: v2\nname: nginx-ingress-controller\nversion: 11.0.0\n",
+     "image:\n  tag: 1.9.6-debian-12-r0\nconfig:\n  upstream-keepalive-timeout: \"50\"\n", "ingress-nginx 1.9.6"),
+    ("apiVersion: v2\nname: nginx-ingress\nversion: 1.0.0\n",
+     "controller:\n  image:\n    tag: 3.4.0\n  config:\n    entries:\n      keepalive: \"16\"\n", "F5 NGINX Ingress Controller 3.4.0"),
+])
+def test_bitnami_and_f5_chart_values(lint, chart, values, expected):
+    report = lint({"chart/Chart.yaml": chart, "chart/values.yaml": values, "app.yaml": app().replace(
+        "    kubernetes.io/ingress.class: nginx", "    kubernetes.io/ingress.class: nginx\n    x: y")})
+    (finding,) = _ka001(report)
+    assert expected in finding.message and report.display_path(finding.path) == "chart/values.yaml"
+    lines = values.splitlines()
+    assert lines[finding.line - 1].strip().startswith(("upstream-keepalive-timeout", "keepalive"))
+
+
+def test_kustomize_patches_a_service_port(lint):
+    report = lint({
+        "base/kustomization.yaml": "resources: [ingress.yaml, app.yaml]\n",
+        "base/ingress.yaml": CONTROLLER.format(tag="v1.9.4"),
+        "base/app.yaml": app(target="9090"),  # no container listens on 9090: no hop in the base
+        "prod/kustomization.yaml": "resources: [../base]\npatchesStrategicMerge: [svc.yaml]\n",
+        "prod/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: web}\nspec:\n  ports:\n    - {port: 80, targetPort: 8080}\n",
+    })
+    (finding,) = _ka001(report)
+    assert "targetPort 8080" in finding.message

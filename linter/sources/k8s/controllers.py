@@ -116,7 +116,12 @@ def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict
     image = container.get("image") if isinstance(container.get("image"), str) else None
     _, tag = image_name(image)
     version = parse_version(tag)
-    source = f"image tag {tag} ({image})" if version else f"image {image} has no version tag"
+    if version:
+        source = f"image tag {tag} ({image})"
+    elif image and "{{" in image:
+        source = f"image {image} is templated: the version is unknown"
+    else:
+        source = f"image {image} has no version tag"
     args = [str(arg) for arg in (container.get("args") or []) if isinstance(arg, (str, int))]
     args += [str(arg) for arg in (container.get("command") or []) if isinstance(arg, (str, int))]
     config_ref, classes = None, []

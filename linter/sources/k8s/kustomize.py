@@ -148,6 +148,8 @@ def _merge_list(into: YSeq, patch: YSeq, key: str) -> None:
     for index, item in enumerate(patch):
         if not isinstance(item, YMap):
             continue
+        if key == "containerPort" and key not in item and "port" in item:
+            key = "port"  # a Service's ports merge by `port`, a container's by `containerPort`
         match = next((existing for existing in into if isinstance(existing, YMap) and existing.get(key) == item.get(key)), None)
         if match is not None:
             _merge_map(match, item)

@@ -46,10 +46,15 @@ class KubernetesYaml:
         return read_manifest_file(path, max_file_size, tree_roots)
 
     def feeds(self, path: str) -> bool:
-        return False
+        """A custom ingress-nginx template beside a controller's manifest."""
+        return os.path.basename(path) == "nginx.tmpl"
 
     def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
+        """The manifests beside a changed nginx.tmpl (the controller that mounts it is one)."""
+        if not self.feeds(path):
+            return []
+        directory = os.path.dirname(os.path.abspath(path))
+        return [candidate for candidate in loaded if self.claims(candidate) and os.path.dirname(os.path.abspath(candidate)) == directory]
 
     def edit_setting(self, rule, finding, project, setting, seconds: int):
         """Set the controller's pool idle timeout in its ConfigMap or chart values."""
