@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 
 from nglint.findings import Location
-from nglint.problems import Problem
 from nglint.records import field, record
 from nglint.sources.k8s import controllers as ctl
 from nglint.sources.k8s.manifests import CHART, KUSTOMIZATION, MANIFEST, VALUES, K8sObject, ManifestFile
@@ -315,7 +314,3 @@ def _containers_for(found: Workload, target) -> list[tuple[Container, int]]:
 
 def _maps(value) -> list[YMap]:
     return [item for item in value if isinstance(item, YMap)] if isinstance(value, YSeq) else []
-
-
-def unit_problems(cluster: Cluster) -> list[Problem]:
-    return cluster.problems

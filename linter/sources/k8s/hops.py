@@ -126,7 +126,7 @@ def _ingress_nginx_idle(controller) -> tuple[IdlePolicy, str]:
     version = controller.version
     if version is not None and version < (0, 20, 0):
         return IdlePolicy.unknown(f"{controller.label}: versions before 0.20.0 are not in nglint's defaults table", pools=True), ctl.TIMEOUT_KEY
-    connections, at = controller.setting(ctl.CONNECTIONS_KEY)
+    connections, _ = controller.setting(ctl.CONNECTIONS_KEY)
     pools = not (connections is not None and connections.strip() == "0")
     template = controller.template
     if template is not None:
