@@ -571,3 +571,28 @@ def test_kustomize_patches_a_service_port(lint):
     })
     (finding,) = _ka001(report)
     assert "targetPort 8080" in finding.message
+
+
+# -- arbitrary input never raises -----------------------------------------------------------------
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # hypothesis is in the test extra; CI has it
+    given = None
+
+if given is not None:
+    _YAMLISH = st.lists(st.sampled_from([
+        "apiVersion: v1\n", "kind: ConfigMap\n", "kind: List\n", "items:\n", "- ", "  ", "data:\n", "&a ", "*a ", "<<: ",
+        "{", "}", "[", "]", ",", ": ", "|\n", ">-\n", "'", '"', "---\n", "...\n", "\r\n", "\ufeff", "{{ .x }}", "# c\n",
+        "x", "1", "\t", "!!str ", "%YAML 1.1\n", "? ",
+    ]), max_size=60).map("".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(_YAMLISH, st.text(max_size=200)))
+    def test_reader_never_raises(tmp_path_factory, text):
+        from nglint.sources.k8s.manifests import read_manifest_file
+
+        path = tmp_path_factory.mktemp("fuzz") / "x.yaml"
+        path.write_bytes(text.encode("utf-8", errors="surrogatepass"))
+        result = read_manifest_file(str(path), 1 << 20, [str(path.parent)])
+        assert all(problem.code in ("P001", "P003", "P004") for problem in result.problems)
