@@ -596,3 +596,44 @@ if given is not None:
         path.write_bytes(text.encode("utf-8", errors="surrogatepass"))
         result = read_manifest_file(str(path), 1 << 20, [str(path.parent)])
         assert all(problem.code in ("P001", "P003", "P004") for problem in result.problems)
+
+
+NGF = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: nginx}
+spec:
+  controllerName: gateway.nginx.org/nginx-gateway-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: web}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+    - backendRefs:
+        - {name: app, port: 80}
+"""
+
+
+def test_gateway_fabric_upstream_settings_policy(tmp_path):
+    policy = ("---\napiVersion: gateway.nginx.org/v1alpha1\nkind: UpstreamSettingsPolicy\nmetadata: {name: p, namespace: web}\n"
+              "spec:\n  targetRefs:\n    - {group: core, kind: Service, name: app}\n  keepAlive:\n    connections: 32\n")
+    files = {"gw.yaml": NGF + policy, "app.yaml": app().rsplit("---\n", 1)[0]}
+    write_tree(tmp_path, files)
+    result = run_cli("check", ".", "--format", "json", cwd=tmp_path)
+    import json
+
+    (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "KA001"]
+    assert "NGINX Gateway Fabric version unknown (GatewayClass nginx)" in finding["message"]
+    assert finding["line"] == 22  # `keepAlive:`, where the timeout goes
+    fixed = run_cli("check", ".", "--fix", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tmp_path / "gw.yaml").read_text().endswith('    connections: 32\n'
+                                                     "    # nglint KA001: Tomcat in app/main (tomcat:9) closes idle connections after 20s\n"
+                                                     '    timeout: "18s"\n')
+
+
+def test_gateway_fabric_without_policy_pools_only_on_new_nginx(lint):
+    report = lint({"gw.yaml": NGF, "app.yaml": app().rsplit("---\n", 1)[0]})
+    assert [f.rule for f in report.findings if f.rule.startswith("KA")] == ["KA005"]

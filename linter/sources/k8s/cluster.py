@@ -36,6 +36,7 @@ class Route:
     containers: list = field(default_factory=list)  # (Container, container port)
     reason: str = ""
     keepalive: tuple | None = None  # a VirtualServer upstream's (keepalive, Location)
+    policy: K8sObject | None = None  # an NGINX Gateway Fabric UpstreamSettingsPolicy on the Service
 
 
 @record
@@ -119,11 +120,23 @@ class Names:
 
 def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
     configmaps, services = Names(), Names()
+    policies: dict = {}
     for obj in unit.objects:
         if obj.kind == "ConfigMap":
             configmaps.add(obj)
         elif obj.kind == "Service":
             services.add(obj)
+        elif obj.kind == "UpstreamSettingsPolicy" and obj.api_version.startswith("gateway.nginx.org/"):
+            refs = _maps(obj.spec.get("targetRefs"))
+            if isinstance(obj.spec.get("targetRef"), YMap):
+                refs.append(obj.spec["targetRef"])
+            for ref in refs:
+                if ref.get("kind") == "Service":
+                    policies.setdefault((obj.namespace or "default", ref.get("name")), []).append(obj)
+        elif obj.kind == "GatewayClass":
+            found = ctl.from_gateway_class(obj, unit.directory)
+            if found is not None:
+                unit.controllers.append(found)
     by_label: dict = {}
     for obj in unit.objects:
         release = _release_controller(obj, unit.directory)
@@ -153,6 +166,8 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
             continue
         for route in routes:
             _resolve(route, services, by_label)
+            if route.service is not None and obj.kind == "HTTPRoute":
+                route.policy = next(iter(nearest(route.service.path, policies.get((route.service.namespace or "default", route.service.name), []))), None)
             cluster.routes.append((route, unit))
 
 

@@ -18,7 +18,8 @@ from nglint.sources.k8s.manifests import K8sObject
 from nglint.sources.k8s.yamlnodes import YMap
 from nglint.sources.process import image_name
 
-INGRESS_NGINX, F5 = "ingress-nginx", "nginx-ingress"
+INGRESS_NGINX, F5, NGF = "ingress-nginx", "nginx-ingress", "nginx-gateway-fabric"
+NGF_CONTROLLER_NAME = "gateway.nginx.org/nginx-gateway-controller"
 TIMEOUT_KEY = "upstream-keepalive-timeout"
 CONNECTIONS_KEY = "upstream-keepalive-connections"
 F5_KEEPALIVE_KEY = "keepalive"
@@ -26,6 +27,7 @@ F5_KEEPALIVE_KEY = "keepalive"
 _INGRESS_NGINX_IMAGES = ("ingress-nginx/controller", "ingress-nginx/controller-chroot",
                          "kubernetes-ingress-controller/nginx-ingress-controller", "bitnami/nginx-ingress-controller",
                          "nginx-ingress-controller")
+_NGF_IMAGES = ("nginx/nginx-gateway-fabric", "nginx-gateway-fabric/nginx", "nginx-gateway-fabric")
 _F5_IMAGES = ("nginx/nginx-ingress", "nginx-ic/nginx-plus-ingress", "nginx-ic-nap/nginx-plus-ingress", "nginx/nginx-plus-ingress")
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 _CONVENTIONAL_CONFIGMAPS = {
@@ -70,7 +72,7 @@ class Controller:
 
     @property
     def product(self) -> str:
-        return "ingress-nginx" if self.family == INGRESS_NGINX else "F5 NGINX Ingress Controller"
+        return {INGRESS_NGINX: "ingress-nginx", F5: "F5 NGINX Ingress Controller", NGF: "NGINX Gateway Fabric"}[self.family]
 
     @property
     def version_text(self) -> str:
@@ -80,7 +82,7 @@ class Controller:
 
     @property
     def label(self) -> str:
-        where = self.name if self.namespace == "values" else f"{self.namespace}/{self.name}"
+        where = {"values": self.name, "cluster": f"GatewayClass {self.name}"}.get(self.namespace, f"{self.namespace}/{self.name}")
         return f"{self.product} {self.version_text} ({where})"
 
     def setting(self, key: str) -> tuple[str | None, Location | None]:
@@ -98,6 +100,8 @@ def family_of_image(image: str | None) -> str | None:
         return INGRESS_NGINX
     if any(name == known or name.endswith("/" + known) for known in _F5_IMAGES):
         return F5
+    if any(name == known or name.endswith("/" + known) for known in _NGF_IMAGES):
+        return NGF
     return None
 
 
@@ -137,7 +141,17 @@ def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict
     controller.config = _configmap_source(family, namespace, config_ref, configmaps, path)
     if family == INGRESS_NGINX:
         controller.template = _custom_template(obj, container, configmaps, path)
+    elif family == NGF:
+        controller.config = None  # NGF has no ConfigMap of keys: UpstreamSettingsPolicy per Service
     return controller
+
+
+def from_gateway_class(obj: K8sObject, unit: str) -> Controller | None:
+    """NGINX Gateway Fabric named by a GatewayClass (the usual trace of a Helm install)."""
+    if obj.spec.get("controllerName") != NGF_CONTROLLER_NAME:
+        return None
+    location = Location(obj.path, obj.spec.line_of("controllerName"))
+    return Controller(NGF, obj.name, "cluster", location, None, None, f"GatewayClass {obj.name}", unit=unit)
 
 
 def _custom_template(obj: K8sObject, container: YMap, configmaps, near: str):

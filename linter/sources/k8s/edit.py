@@ -44,8 +44,8 @@ class _Text:
         return self.starts[line] if line < len(self.starts) else len(self.data)
 
 
-def set_timeout(rule, finding, project, setting, seconds: int):
-    """A Fix setting `setting.key` to `seconds` in the map the handle names, or None."""
+def set_timeout(rule, finding, project, setting, value: str):
+    """A Fix setting `setting.key` to `value` in the map the handle names, or None."""
     if setting.handle is None:
         return None
     controller, config = setting.handle
@@ -59,14 +59,14 @@ def set_timeout(rule, finding, project, setting, seconds: int):
     backend = finding.data.get("backend_label", "the backend")
     try:
         if setting.exists and config.mapping is not None and key in config.mapping:
-            edit = _replace_value(text, setting.path, config.mapping, key, str(seconds))
+            edit = _replace_value(text, setting.path, config.mapping, key, value)
         else:
-            edit = _add_key(text, setting.path, config, key, str(seconds), backend, finding)
+            edit = _add_key(text, setting.path, config, key, value, backend, finding)
     except NoFix:
         return None
     edit = Edit(edit.path, edit.start, edit.end, edit.text, region=edit_region(data, edit))
     return Fix(rule.code, rule.fix_safety or "safe",
-               f"Set {key} to {seconds} in {config.describe} ({controller.product} {controller.version_text})",
+               f"Set {key} to {value} in {config.describe} ({controller.product} {controller.version_text})",
                [edit], {setting.path: digest(data)})
 
 

@@ -15,9 +15,11 @@ import os
 from nglint.findings import Location
 from nglint.records import field, record, replace
 from nglint.sources.k8s import controllers as ctl
+from nglint.sources.k8s.yamlnodes import YMap
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance, SettingRef
 
 _ANNOTATION_PREFIX = {ctl.INGRESS_NGINX: "nginx.ingress.kubernetes.io/", ctl.F5: "nginx.org/"}
+NGF_TIMEOUT_KEY = "timeout"  # UpstreamSettingsPolicy spec.keepAlive.timeout
 
 
 @record(frozen=True)
@@ -42,16 +44,19 @@ def build(project) -> list[Hop]:
     hops: list[Hop] = []
     pools: dict = {}
     for route, unit in cluster.routes:
-        if route.source.kind not in ("Ingress", "VirtualServer") or not route.containers:
+        if not route.containers:
             continue
         # The route's own unit first: a kustomize overlay renders its own controller copy.
         own = [c for c in unit.controllers if _family_fits(route.source, c)]
         controller = _controller_for(route.source, own or controllers, homes)
         if controller is None:
             continue
-        if id(controller) not in pools:
-            pools[id(controller)] = pool_endpoint(controller)
-        client = _with_annotations(pools[id(controller)], controller, route)
+        if controller.family == ctl.NGF:
+            client = _gateway_pool(controller, route)
+        else:
+            if id(controller) not in pools:
+                pools[id(controller)] = pool_endpoint(controller)
+            client = _with_annotations(pools[id(controller)], controller, route)
         for container, port in route.containers:
             for server in _servers(project, container, port):
                 hops.append(Hop(client, server, _evidence(route, container, port), route.service_location or route.location))
@@ -94,9 +99,12 @@ def _under(directory: str, home: str) -> bool:
 
 
 def _family_fits(ingress, controller) -> bool:
-    """F5's VirtualServer is F5's own; an Ingress's annotations name the family they are for."""
+    """F5's VirtualServer is F5's own, an HTTPRoute is a Gateway's (NGINX Gateway Fabric
+    here); an Ingress's annotations name the family they are for."""
     if ingress.kind == "VirtualServer":
         return controller.family == ctl.F5
+    if ingress.kind == "HTTPRoute" or controller.family == ctl.NGF:
+        return ingress.kind == "HTTPRoute" and controller.family == ctl.NGF
     families = {family for family, prefix in _ANNOTATION_PREFIX.items() if any(str(k).startswith(prefix) for k in ingress.annotations)}
     return len(families) != 1 or controller.family in families
 
@@ -118,6 +126,49 @@ def pool_endpoint(controller) -> Endpoint:
     subject = PoolSubject(controller, pooled_by_nginx_default=controller.family == ctl.F5 and not idle.pools)
     return Endpoint(controller.family, f"{controller.label} upstream pool", idle, location,
                     unit=controller.unit, subject=subject, setting=setting)
+
+
+def _gateway_pool(controller, route) -> Endpoint:
+    """NGINX Gateway Fabric's pool for one Service: its UpstreamSettingsPolicy's keepAlive
+    (connections, timeout), else no pool before nginx 1.29.7 (nginx's 60s after)."""
+    from nglint.sources.nginx.defaults import DEFAULTS as NGINX
+    from nglint.units import UnitError, parse_nginx_time
+
+    default = NGINX.get("upstream.keepalive_timeout")
+    policy = route.policy
+    service = f"Service {route.service.namespace or 'default'}/{route.service.name}"
+    label = f"{controller.label} upstream pool for {service}"
+    keepalive = policy.spec.get("keepAlive") if policy is not None else None
+    if not isinstance(keepalive, YMap):
+        detail = f"{default.describe()} (no UpstreamSettingsPolicy keepAlive for {service})"
+        idle = IdlePolicy(default.value, Provenance.from_default(default, detail), pools=False)
+        subject = PoolSubject(controller, route.source.describe(), pooled_by_nginx_default=True)
+        return Endpoint(ctl.NGF, label, idle, controller.location, unit=controller.unit, subject=subject)
+    connections = keepalive.get("connections")
+    pools = isinstance(connections, int) and connections > 0
+    where = Location(keepalive.source_of("connections") or policy.path, keepalive.line_of("connections"))
+    raw = keepalive.get("timeout")
+    if raw is None:
+        detail = f"{default.describe()} (UpstreamSettingsPolicy {policy.namespace or 'default'}/{policy.name} sets no keepAlive.timeout)"
+        idle = IdlePolicy(default.value, Provenance.from_default(default, detail), pools=pools)
+        setting = SettingRef("k8s", policy.spec.source_of("keepAlive") or policy.path, policy.spec.line_of("keepAlive"),
+                             NGF_TIMEOUT_KEY, False, handle=(controller, _policy_config(policy, keepalive)))
+    else:
+        at = Location(keepalive.source_of("timeout") or policy.path, keepalive.line_of("timeout"))
+        try:
+            milliseconds = parse_nginx_time(str(raw))
+        except (UnitError, ValueError):
+            idle = IdlePolicy.unknown(f"keepAlive.timeout {raw!r} is not a time", pools=pools)
+        else:
+            idle = IdlePolicy(milliseconds, Provenance.from_file(at.path, at.line, "keepAlive.timeout", f"keepAlive.timeout: {raw}"), pools=pools)
+        setting = SettingRef("k8s", at.path, at.line, NGF_TIMEOUT_KEY, True, handle=(controller, _policy_config(policy, keepalive)))
+    subject = PoolSubject(controller, route.source.describe(), pooled_by_nginx_default=not pools)
+    return Endpoint(ctl.NGF, label, idle, where, unit=controller.unit, subject=subject, setting=setting)
+
+
+def _policy_config(policy, keepalive: YMap):
+    return ctl.ConfigSource(policy.path, f"UpstreamSettingsPolicy {policy.namespace or 'default'}/{policy.name} keepAlive",
+                            keepalive, owner=policy.spec, owner_key="keepAlive")
 
 
 def _ingress_nginx_idle(controller) -> tuple[IdlePolicy, str]:

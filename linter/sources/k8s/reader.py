@@ -60,10 +60,13 @@ class KubernetesYaml:
         """Set the controller's pool idle timeout in its ConfigMap or chart values."""
         from nglint.sources.k8s.controllers import TIMEOUT_KEY
         from nglint.sources.k8s.edit import set_timeout
+        from nglint.sources.k8s.hops import NGF_TIMEOUT_KEY
 
-        if setting.key != TIMEOUT_KEY:
-            return None  # only ingress-nginx has a key for its pool's idle timeout
-        return set_timeout(rule, finding, project, setting, seconds)
+        if setting.key == TIMEOUT_KEY:  # ingress-nginx: whole seconds
+            return set_timeout(rule, finding, project, setting, str(seconds))
+        if setting.key == NGF_TIMEOUT_KEY:  # NGINX Gateway Fabric: an nginx duration
+            return set_timeout(rule, finding, project, setting, f"{seconds}s")
+        return None  # F5 has no key for its pool's idle timeout
 
     @property
     def defaults(self):
