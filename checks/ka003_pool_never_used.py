@@ -96,7 +96,7 @@ def _foreign_findings(project) -> Iterable[Finding]:
             continue
         seen.add((where.path, where.line))
         message = (
-            f"The upstream pool of {hop.client.label} is never used here: {disabled_by}. "
+            f"The {hop.client.label} is never used here: {disabled_by}. "
             f"Remove the annotation (the controller's default is HTTP/1.1 with a cleared Connection header)."
         )
         related = [Related(hop.evidence_location, f"linked by {hop.evidence}")] if hop.evidence_location else []

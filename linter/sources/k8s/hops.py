@@ -43,6 +43,7 @@ def build(project) -> list[Hop]:
     homes = _homes(controllers, [route.source.path for route, _ in cluster.routes])
     hops: list[Hop] = []
     pools: dict = {}
+    servers: dict = {}  # a container behind several routes is asked about once
     for route, unit in cluster.routes:
         if not route.containers:
             continue
@@ -58,7 +59,9 @@ def build(project) -> list[Hop]:
                 pools[id(controller)] = pool_endpoint(controller)
             client = _with_annotations(pools[id(controller)], controller, route)
         for container, port in route.containers:
-            for server in _servers(project, container, port):
+            if id(container) not in servers:
+                servers[id(container)] = _servers(project, container)
+            for server in (s for s in servers[id(container)] if s.port is None or s.port == port):
                 hops.append(Hop(client, server, _evidence(route, container, port), route.service_location or route.location))
     return hops
 
@@ -302,14 +305,13 @@ def _with_annotations(client: Endpoint, controller, route) -> Endpoint:
     return replace(client, label=f"{client.label} for {ingress.describe()}", idle=idle, subject=subject, setting=None)
 
 
-def _servers(project, container, port: int) -> list[Endpoint]:
+def _servers(project, container) -> list[Endpoint]:
+    """Every listener the server readers find for the container's process."""
     from nglint.sources.process import backends_for
 
     found = backends_for(container.process, project.tree_roots, project.settings.max_file_size)
     servers = []
     for backend in found:
-        if backend.port is not None and backend.port != port:
-            continue
         backend = replace(backend, host=backend.host or container.workload.name, unit=backend.unit or container.process.unit)
         servers.append(Endpoint(backend.kind, backend.label, backend.idle_policy, backend.location, backend.host,
                                 backend.port, backend.protocol, backend.unit, subject=backend))
