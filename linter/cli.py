@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    check.add_argument(
+        "--allow-outside",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let paths in the configuration (nginx-roots, nginx-prefix, server-xml) lead into DIR, outside the project",
+    )
     # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
@@ -70,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nglint import interrupts
+
+    interrupts.install()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
+        return interrupts.exit_code(interrupt)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -84,8 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_broken_pipe()
         return EXIT_ERROR if args.command != "check" else EXIT_FINDINGS
-    except KeyboardInterrupt:
-        return 130
 
 
 def _jobs(text: str) -> int:
@@ -127,12 +142,13 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.config import ConfigError, load_settings, parse_version
     from nglint.discovery import UsageError
     from nglint.registry import RegistryError
+    from nglint.fixer.lock import LockTimeout
     from nglint.runner import CheckCrashed, run
 
     if not args.paths:  # issue 5: `--changed` with no files means nothing changed
         args.paths = [] if args.changed else ["."]
     try:
-        settings = load_settings(args.config, args.paths[0] if args.paths else ".")
+        settings = load_settings(args.config, args.paths[0] if args.paths else ".", args.allow_outside)
         if args.nginx_version:
             try:
                 settings.nginx_version = parse_version(args.nginx_version)
@@ -161,14 +177,15 @@ def _check(args: argparse.Namespace) -> int:
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
-        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
-        # --- fixes (issue 4) ---
-        if args.diff:
-            return _print_diff(report, args)
-        if args.fix:
-            report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
-        # --- end fixes ---
-    except (ConfigError, UsageError, RegistryError) as exc:
+        with _fix_lock(args, settings):
+            report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
+            # --- fixes (issue 4) ---
+            if args.diff:
+                return _print_diff(report, args)
+            if args.fix:
+                report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
+            # --- end fixes ---
+    except (ConfigError, UsageError, RegistryError, LockTimeout) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except CheckCrashed as exc:
@@ -205,6 +222,17 @@ def _check(args: argparse.Namespace) -> int:
 
 
 # --- fixes (issue 4) ---
+def _fix_lock(args: argparse.Namespace, settings):
+    """`--fix` holds the repository's fix lock from its first read to its last write."""
+    import contextlib
+
+    if not args.fix:
+        return contextlib.nullcontext()
+    from nglint.fixer.lock import fix_lock, lock_directory
+
+    return fix_lock(lock_directory(args.paths, settings.project_root))
+
+
 def _print_diff(report, args: argparse.Namespace) -> int:
     """`--diff`: the patch `--fix` would write on its first pass, paths relative to cwd."""
     from nglint.fixer.apply import preview

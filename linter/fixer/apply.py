@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from collections import Counter
 
+from nglint import boundary, interrupts
 from nglint.findings import Finding
 from nglint.fixer.lexer import lex
 from nglint.fixer.model import Edit, Fix, digest
 from nglint.records import field, record
 
 MAX_PASSES = 4
+# Temporary files live next to their target until the rename; one name pattern, so
+# tests (and people) can check that none is ever left behind.
+TEMP_PREFIX = ".nglint-"
 
 
 class WriteRefused(Exception):
@@ -92,8 +97,11 @@ def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
 
 
 def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """The file's bytes; OSError with the reason for anything but a regular file."""
+    try:
+        return boundary.open_limited(path, sys.maxsize)
+    except boundary.Refused as refused:
+        raise OSError(refused.reason) from None
 
 
 @record
@@ -149,40 +157,50 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
 
 
 def write_atomic(path: str, data: bytes, expected_sha256: str) -> None:
-    """Replace the file's content with `data` by rename, keeping its mode (and owner when
-    allowed). Refuses a read-only file and one whose bytes are no longer what was read."""
-    real = os.path.realpath(path)
-    try:
-        info = os.stat(real)
-    except OSError as exc:
-        raise WriteRefused(f"cannot stat {path}: {exc.strerror or exc}") from None
+    """Replace the file's content with `data` by rename, keeping its mode (setuid and
+    setgid included), owner and group. Refuses a read-only file and one whose bytes are
+    no longer what was read; the check is repeated right before the rename."""
+    real = boundary.real_path(path)
+    if real is None:
+        raise WriteRefused(f"cannot resolve {path}")
+    info = boundary.stat_path(real)
+    if isinstance(info, str):
+        raise WriteRefused(f"cannot stat {path}: {info}")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused(f"{path} is not a regular file; not rewritten")
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise WriteRefused(f"{path} is read-only; not rewritten")
     _check_unchanged(real, path, expected_sha256)
-    directory = os.path.dirname(real)
+    # Held signals: a Ctrl-C between creating the temporary file and the rename would
+    # otherwise leave it behind, or a half-written file if it came mid-write.
+    with interrupts.held():
+        _replace(real, path, data, info, expected_sha256)
+
+
+def _replace(real: str, path: str, data: bytes, info: os.stat_result, expected_sha256: str) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".nglint", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=os.path.dirname(real))
     except OSError as exc:
         raise WriteRefused(f"cannot write next to {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if hasattr(os, "fchown"):  # POSIX only
+                try:
+                    # Owner first: chown clears setuid/setgid, so the mode is set after it.
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except OSError:
+                    pass  # not permitted for another owner: the file becomes ours, mode kept
+            os.chmod(handle.fileno() if os.chmod in os.supports_fd else tmp, stat.S_IMODE(info.st_mode))
             os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown"):  # POSIX only
-            try:
-                os.chown(tmp, info.st_uid, info.st_gid)
-            except OSError:
-                pass  # not permitted for another owner: the file becomes ours, mode kept
         _check_unchanged(real, path, expected_sha256)  # narrow the window before the rename
         os.replace(tmp, real)
-    except WriteRefused:
+    except BaseException as exc:
         _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteRefused(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    except OSError as exc:
-        _unlink(tmp)
-        raise WriteRefused(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _check_unchanged(real: str, path: str, expected_sha256: str) -> None:

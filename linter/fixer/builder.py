@@ -33,6 +33,11 @@ def source_file(project, path: str) -> SourceFile:
     if source is None:
         try:
             source = SourceFile.read(path)
+            parsed = project.parsed_nginx.get(path)
+            if parsed is not None and parsed.sha256 and parsed.sha256 != source.sha256:
+                # The edits would be planned on bytes the linter never saw (another writer
+                # got in between): a fix must be made against exactly what was checked.
+                raise NoFix(f"{path} changed since it was linted")
         except NoFix as exc:
             source = exc
         cache[path] = source

@@ -8,8 +8,10 @@ blocks such as `upstream a { server x; }`, an inline insertion instead of a new 
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
+from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.fixer.model import Edit, digest
 from nglint.nginx_fastparse import strip_if_parentheses
@@ -34,10 +36,9 @@ class SourceFile:
     @classmethod
     def read(cls, path: str) -> "SourceFile":
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise NoFix(f"cannot read {path}: {exc.strerror or exc}") from None
+            data = open_limited(path, sys.maxsize)
+        except Refused as refused:
+            raise NoFix(f"cannot read {path}: {refused.reason}") from None
         try:
             lexed = lex(data)
         except ValueError as exc:

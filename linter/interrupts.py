@@ -1,0 +1,58 @@
+"""Ctrl-C and `kill`: end the run cleanly, and never in the middle of writing a file.
+
+pre-commit, editors and CI stop nglint with SIGINT or SIGTERM. Either must end the run
+with the shell's conventional exit code (130, 143) and no traceback, and `--fix` must
+leave every file with its old or its new bytes and no temporary file behind. SIGTERM is
+turned into an exception so the same `finally` blocks that clean up after Ctrl-C run;
+the few steps that must not be cut in two (temporary file, fsync, rename) hold both
+signals back and take them right after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Python was when it arrived (like KeyboardInterrupt for SIGINT)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def install() -> None:
+    """Raise Terminated on SIGTERM in this process (the CLI's main thread only)."""
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    return EXIT_SIGTERM if isinstance(interrupt, Terminated) else EXIT_SIGINT
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the duration; one that arrived meanwhile is
+    delivered (and raises) as soon as the block is left."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # Windows: no signal masks; the window stays as small as the block
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def ignore_in_worker() -> None:
+    """Pool workers leave interrupts to the main process: a Ctrl-C reaches the whole
+    process group, and each worker would otherwise print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
