@@ -11,6 +11,7 @@ import os
 import sys
 
 from nglint import __version__
+from nglint.printable import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -78,8 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from nglint import interrupts
+    from nglint.output import tolerant_streams
 
     interrupts.install()
+    tolerant_streams()
     try:
         return _main(argv)
     except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
@@ -186,10 +189,10 @@ def _check(args: argparse.Namespace) -> int:
                 report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
             # --- end fixes ---
     except (ConfigError, UsageError, RegistryError, LockTimeout) as exc:
-        print(f"nglint: error: {exc}", file=sys.stderr)
+        print(f"nglint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except CheckCrashed as exc:
-        print(f"nglint: internal error: {exc}", file=sys.stderr)
+        print(f"nglint: internal error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
     if args.statistics:
@@ -207,11 +210,7 @@ def _check(args: argparse.Namespace) -> int:
 
         output = importlib.import_module(f"nglint.reporters.{args.format}").render(report)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(output)
-        except OSError as exc:
-            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_output(args.output, output.encode("utf-8")):
             return EXIT_ERROR
     else:
         sys.stdout.write(output)
@@ -249,11 +248,7 @@ def _print_diff(report, args: argparse.Namespace) -> int:
         print("No fixes to apply.", file=sys.stderr)
     _fix_hint(report, args.unsafe_fixes, only_unsafe=True)
     if args.output:
-        try:
-            with open(args.output, "wb") as handle:
-                handle.write(patch)
-        except OSError as exc:
-            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_output(args.output, patch):
             return EXIT_ERROR
     else:
         sys.stdout.flush()
@@ -279,7 +274,7 @@ def _apply_fixes(report, args: argparse.Namespace, relint):
 def _report_fix_failures(report, failures) -> None:
     for failure in failures:
         where = f"{report.display_path(failure.finding.path)}:{failure.finding.line}"
-        print(f"nglint: fix not applied: {where}: {failure.finding.rule}: {failure.reason}", file=sys.stderr)
+        print(f"nglint: fix not applied: {where}: {failure.finding.rule}: {printable(failure.reason)}", file=sys.stderr)
 
 
 def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
@@ -307,6 +302,18 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     elif unsafe and not unsafe_fixes:
         print(f"{unsafe} fix(es) available with --unsafe-fixes.", file=sys.stderr)
 # --- end fixes ---
+
+
+def _write_output(path: str, data: bytes) -> bool:
+    """`--output`: the whole report or nothing (see nglint.output); False after a message."""
+    from nglint.output import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        print(f"nglint: error: cannot write {printable(path)}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _use_colour(stream) -> bool:
