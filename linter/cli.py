@@ -234,10 +234,11 @@ def _fix_lock(args: argparse.Namespace, settings):
 
 def _print_diff(report, args: argparse.Namespace) -> int:
     """`--diff`: the patch `--fix` would write on its first pass, paths relative to cwd."""
-    from nglint.fixer.apply import preview
+    from nglint.fixer.apply import preview, unfixable
     from nglint.fixer.diff import unified_diff
 
     changes, failures, deferred = preview(report, args.unsafe_fixes)
+    failures = failures + unfixable(report)
     patch = b"".join(unified_diff(report.display_path(c.path), c.old, c.new) for c in changes)
     _report_fix_failures(report, failures)
     fixed = sum(len(c.fixes) for c in changes)
@@ -260,10 +261,10 @@ def _print_diff(report, args: argparse.Namespace) -> int:
 def _apply_fixes(report, args: argparse.Namespace, relint):
     """`--fix`: rewrite files (atomically, verified, rolled back on failure); the report
     that is printed afterwards is a fresh lint of the fixed files."""
-    from nglint.fixer.apply import fix_project
+    from nglint.fixer.apply import fix_project, unfixable
 
     outcome = fix_project(relint, report, args.unsafe_fixes)
-    _report_fix_failures(report, outcome.failures)
+    _report_fix_failures(report, outcome.failures + unfixable(report))
     if outcome.applied:
         files = len(outcome.files)
         print(f"Applied {len(outcome.applied)} fix(es) to {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
@@ -285,7 +286,7 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     if not any(f.fix is not None for f in report.findings):
         # Rule.fix_safety is plain text, so the fixer package stays unimported here.
         safety = {rule.code: rule.fix_safety for rule in report.rules}
-        likely = [safety.get(f.rule) for f in report.findings]
+        likely = [safety.get(f.rule) for f in report.findings if not f.data.get("unfixable")]
         safe, unsafe = likely.count("safe"), likely.count("unsafe")
         if safe or (unsafe and not unsafe_fixes):
             print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"

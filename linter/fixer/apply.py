@@ -375,6 +375,13 @@ def fix_project(relint, report, unsafe_fixes: bool = False, max_passes: int = MA
     return outcome
 
 
+def unfixable(report) -> list[Failure]:
+    """Findings whose file no fix can be placed in, with the reason (see layout.Unfixable)."""
+    from nglint.fixer import UNFIXABLE
+
+    return [Failure(f, f.data[UNFIXABLE]) for f in report.findings if f.data.get(UNFIXABLE)]
+
+
 def preview(report, unsafe_fixes: bool) -> tuple[list[FileChange], list[Failure], int]:
     """What one pass of `--fix` would write, without writing: (changes, refusals, deferred).
 

@@ -24,6 +24,23 @@ class NoFix(Exception):
     """The fix cannot be placed reliably; the finding is reported without one."""
 
 
+class Unfixable(NoFix):
+    """No fix can be placed in this file at all, for a reason the user should be told
+    (`--fix` and `--diff` print it instead of silently fixing nothing)."""
+
+
+CR_ONLY_REASON = (
+    "the file has CR-only line endings: nginx reads CR as a space (a # comment runs on to the next LF) "
+    "while crossplane reads it as a line break, so an edit placed by line could land inside a comment; "
+    "convert the file to LF line endings to fix it"
+)
+
+
+def has_lone_cr(data: bytes) -> bool:
+    """A carriage return not followed by LF (classic Mac OS line endings)."""
+    return data.count(b"\r") > data.count(b"\r\n")
+
+
 @record
 class SourceFile:
     """One file's raw bytes, its statements with offsets, and its conventions."""
@@ -39,6 +56,8 @@ class SourceFile:
             data = open_limited(path, sys.maxsize)
         except Refused as refused:
             raise NoFix(f"cannot read {path}: {refused.reason}") from None
+        if has_lone_cr(data):
+            raise Unfixable(CR_ONLY_REASON)
         try:
             lexed = lex(data)
         except ValueError as exc:
