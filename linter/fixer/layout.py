@@ -13,7 +13,7 @@ from collections import Counter
 
 from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
-from nglint.fixer.model import Edit, digest
+from nglint.fixer.model import Edit, digest, line_starts
 from nglint.nginx_fastparse import strip_if_parentheses
 from nglint.records import field, record
 
@@ -125,8 +125,22 @@ class SourceFile:
             end += 1
         return self.data[start:end].decode("ascii")
 
+    @property
+    def line_starts(self) -> list[int]:
+        cached = self.__dict__.get("_line_starts")
+        if cached is None:  # once per file: every edit's region is looked up in it
+            cached = self.__dict__["_line_starts"] = line_starts(self.data)
+        return cached
+
     def indent_unit(self) -> str:
-        """One nesting level as this file writes it: the commonest parent-to-child step."""
+        """One nesting level as this file writes it: the commonest parent-to-child step.
+        Computed once per file: it walks every statement, and thousands of fixes ask."""
+        cached = self.__dict__.get("_indent_unit")
+        if cached is None:
+            cached = self.__dict__["_indent_unit"] = self._indent_unit()
+        return cached
+
+    def _indent_unit(self) -> str:
         steps: Counter[str] = Counter()
         for stmt in self.lexed.walk():
             if not stmt.children or not self.starts_line(stmt.start):
