@@ -81,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from nglint import interrupts
     from nglint.output import tolerant_streams
 
-    interrupts.install()
-    tolerant_streams()
     try:
+        interrupts.install()
+        tolerant_streams()
         return _main(argv)
     except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
         return interrupts.exit_code(interrupt)

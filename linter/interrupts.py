@@ -23,14 +23,32 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Python was when it arrived (like KeyboardInterrupt for SIGINT)."""
 
 
+_early: list[int] = []
+
+
 def _raise_terminated(signum, frame):
     raise Terminated()
 
 
+def _remember(signum, frame):
+    _early.append(signum)
+
+
+def install_early() -> None:
+    """Remember SIGINT and SIGTERM while the CLI loads; `install` acts on them."""
+    with contextlib.suppress(ValueError, OSError):
+        for signum in _HELD:
+            signal.signal(signum, _remember)
+
+
 def install() -> None:
-    """Raise Terminated on SIGTERM in this process (the CLI's main thread only)."""
+    """Raise KeyboardInterrupt on SIGINT and Terminated on SIGTERM in this process (the
+    CLI's main thread only); a signal remembered while loading is raised now."""
     with contextlib.suppress(ValueError, OSError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _raise_terminated)
+    if _early:
+        raise Terminated() if _early[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 def exit_code(interrupt: KeyboardInterrupt) -> int:

@@ -105,9 +105,15 @@ def test_thousand_levels_deep(tmp_path):
         os.mkdir(deep)  # one by one: os.makedirs and Path.mkdir(parents=True) recurse
     with open(deep + "/nginx.conf", "w") as handle:
         handle.write("http {\n  include missing.conf;\n}\n")
-    result = cli("check", tmp_path, "--format", "json")
-    assert_report(result)
-    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["P002"]
+    try:
+        result = cli("check", tmp_path, "--format", "json")
+        assert_report(result)
+        assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["P002"]
+    finally:  # pytest's own clean-up would recurse a thousand levels
+        os.remove(deep + "/nginx.conf")
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
 
 
 def test_changed_file_outside_every_project_is_linted_alone(tmp_path):
