@@ -81,10 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     from nglint import interrupts
     from nglint.output import tolerant_streams
 
+    previous: dict = {}
     try:
-        interrupts.install()
-        tolerant_streams()
-        return _main(argv)
+        try:
+            previous = interrupts.install()
+            tolerant_streams()
+            return _main(argv)
+        finally:
+            interrupts.restore(previous)
     except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
         return interrupts.exit_code(interrupt)
 

@@ -41,14 +41,27 @@ def install_early() -> None:
             signal.signal(signum, _remember)
 
 
-def install() -> None:
+def install() -> dict:
     """Raise KeyboardInterrupt on SIGINT and Terminated on SIGTERM in this process (the
-    CLI's main thread only); a signal remembered while loading is raised now."""
+    CLI's main thread only); a signal remembered while loading is raised now. Returns
+    the previous handlers, for `restore`."""
+    previous = {}
     with contextlib.suppress(ValueError, OSError):  # not the main thread: leave signals alone
+        previous = {signum: signal.getsignal(signum) for signum in _HELD}
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _raise_terminated)
     if _early:
         raise Terminated() if _early[0] == signal.SIGTERM else KeyboardInterrupt()
+    return previous
+
+
+def restore(previous: dict) -> None:
+    """Put the handlers from before `install` back. For the command, those only remember
+    a signal: one that comes after the run is over cannot turn its exit code into a
+    traceback. A caller of main() in its own process gets its own handlers back."""
+    with contextlib.suppress(ValueError, OSError, TypeError):
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def exit_code(interrupt: KeyboardInterrupt) -> int:
