@@ -5,14 +5,16 @@ arrives while the CLI is still loading is remembered and ends the run with 130/1
 soon as it starts, instead of a KeyboardInterrupt traceback from an import (or, for
 SIGTERM, a death without an exit code)."""
 
-from nglint.interrupts import install_early
+from nglint.interrupts import ignore_from_now_on, install_early
 
 
 def run() -> int:
     install_early()
     from nglint.cli import main
 
-    return main()
+    code = main()
+    ignore_from_now_on()  # the run is over: its exit code stands
+    return code
 
 
 if __name__ == "__main__":

@@ -41,6 +41,15 @@ def install_early() -> None:
             signal.signal(signum, _remember)
 
 
+def ignore_from_now_on() -> None:
+    """Ignore SIGINT and SIGTERM for the rest of the process. Python puts the default
+    handlers back while it shuts down, and a SIGTERM then would kill the process after
+    its work is done and replace its exit code; ignored signals are left ignored."""
+    with contextlib.suppress(ValueError, OSError):
+        for signum in _HELD:
+            signal.signal(signum, signal.SIG_IGN)
+
+
 def install() -> dict:
     """Raise KeyboardInterrupt on SIGINT and Terminated on SIGTERM in this process (the
     CLI's main thread only); a signal remembered while loading is raised now. Returns

@@ -53,6 +53,18 @@ def many_fixes_tree(root: Path, files: int = 12, locations: int = 150) -> None:
     write_tree(root, tree)
 
 
+def wait_until_nglint_runs(proc: subprocess.Popen) -> None:
+    """Until the child catches SIGTERM: nglint's first act. Before that the interpreter
+    itself is starting, and a signal there is beyond any program's reach."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        with open(f"/proc/{proc.pid}/status") as handle:
+            caught = next(int(line.split()[1], 16) for line in handle if line.startswith("SigCgt:"))
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.005)
+
+
 def leftovers(root: Path) -> list[str]:
     return [p.name for p in root.rglob("*") if p.name.startswith(".nglint-") or p.name.endswith((".tmp", ".nglint"))]
 
@@ -77,7 +89,8 @@ def test_signals_during_fix_leave_old_or_new_bytes_and_no_temporary_file(tmp_pat
         work = tmp_path / f"run{attempt}"
         shutil.copytree(pristine, work)
         proc = start_fix(work)
-        time.sleep(rng.uniform(0.25, max(0.3, duration * 1.1)))
+        wait_until_nglint_runs(proc)
+        time.sleep(rng.uniform(0.0, duration))
         signum = signal.SIGINT if attempt % 2 == 0 else signal.SIGTERM
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=300)
