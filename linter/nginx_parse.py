@@ -10,9 +10,10 @@ Include handling is ours (see nginx_tree), so each file is parsed on its own
 
 from __future__ import annotations
 
+import hashlib
 import os
-import stat
 
+from nglint.boundary import Refused, open_limited
 from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
 from nglint.records import field, record
 
@@ -26,34 +27,20 @@ class ParsedFile:
     comments: list[tuple[int, str]] = field(default_factory=list)
     error: str | None = None
     error_line: int = 1
+    # Digest of the exact bytes parsed: `--fix` plans its edits on a second read of the
+    # file and refuses it unless that read is these bytes.
+    sha256: str = ""
 
 
 def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     """Parse `path`; never raises. An unreadable or oversize file comes back with `error`."""
     parsed = ParsedFile(path)
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        parsed.error = f"cannot read file: {exc.strerror or exc}"
+        data = open_limited(path, max_file_size)
+    except Refused as refused:
+        parsed.error = refused.reason
         return parsed
-    if stat.S_ISDIR(info.st_mode):
-        parsed.error = "is a directory, not a file"
-        return parsed
-    if not stat.S_ISREG(info.st_mode):
-        parsed.error = "not a regular file"
-        return parsed
-    if info.st_size > max_file_size:
-        parsed.error = f"file is {info.st_size} bytes, over the max-file-size limit of {max_file_size}"
-        return parsed
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_file_size + 1)
-    except OSError as exc:
-        parsed.error = f"cannot read file: {exc.strerror or exc}"
-        return parsed
-    if len(data) > max_file_size:  # grew since the stat
-        parsed.error = f"file is over the max-file-size limit of {max_file_size} bytes"
-        return parsed
+    parsed.sha256 = hashlib.sha256(data).hexdigest()
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         parsed.error = "file is UTF-16 encoded; nginx reads configs as bytes and cannot parse it"
@@ -68,7 +55,7 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
         return parsed
 
     try:
-        statements, comments, errors = crossplane_parse(path)
+        statements, comments, errors = crossplane_parse_bytes(data, path)
     except RecursionError:
         parsed.error = "blocks nested too deeply to parse"
         return parsed
@@ -111,6 +98,44 @@ def crossplane_parse(path: str) -> tuple[list[dict], list[tuple[int, str]], list
     comments: list[tuple[int, str]] = []
     statements = _strip_comments(config.get("parsed") or [], comments)
     errors = config.get("errors") or payload.get("errors") or []
+    return statements, comments, errors
+
+
+def crossplane_parse_bytes(data: bytes, path: str) -> tuple[list[dict], list[tuple[int, str]], list[dict]]:
+    """crossplane on the bytes already read, not on a second read of `path`: a file
+    swapped for a FIFO in between cannot block the run, and every view of a file (the
+    model, the fixer's plan) comes from one read. crossplane opens a path, so the bytes
+    are handed over through an anonymous in-memory file; its name in crossplane's error
+    messages is replaced by the real path."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is None:  # not Linux: a private temporary file, removed at once
+        import tempfile
+
+        handle = tempfile.NamedTemporaryFile(prefix=".nglint-parse-", suffix=".conf")
+        with handle:
+            handle.write(data)
+            handle.flush()
+            return _renamed(crossplane_parse(handle.name), handle.name, path)
+    fd = memfd_create("nglint-parse", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        _write_all(fd, data)
+        name = f"/proc/self/fd/{fd}"
+        return _renamed(crossplane_parse(name), name, path)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _renamed(result: tuple, name: str, path: str) -> tuple:
+    statements, comments, errors = result
+    for error in errors:
+        if isinstance(error.get("error"), str):
+            error["error"] = error["error"].replace(name, path)
     return statements, comments, errors
 
 
