@@ -1,0 +1,118 @@
+"""nglint's P001 agrees with real `nginx -t` on valid and broken configs.
+
+tests/data/nginx_t/<case>/ holds one config each (nginx.conf, sometimes with an included
+sub.conf), written from nginx's documented grammar: nginx's tokenizer rules (a statement
+ended by `}`, a character after a closing quote, `;` or `{` as a directive name, `}`
+inside a word, too long words), and what the directive table decides (block or not,
+argument counts, contexts, on/off values, forms newer than the nginx in use).
+expected.json records what Debian's nginx 1.22.1 printed for each.
+
+Each case runs through the real nginx binary (with its own prefix, so nothing under
+/etc is read) and through nglint with `nginx-version` set to that binary's version: both
+must agree on valid or not, on the file and line, and nglint's message must start with
+nginx's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_ROOT, lint_paths
+from fix_helpers import require_tool
+
+CASES_DIR = PROJECT_ROOT / "tests" / "data" / "nginx_t"
+EXPECTED = json.loads((CASES_DIR / "expected.json").read_text())
+RECORDED_WITH = "1.22.1"  # the nginx expected.json was recorded with
+
+
+def nginx_version(nginx: str) -> str:
+    out = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=30).stderr
+    match = re.search(r"nginx/(\d+\.\d+\.\d+)", out)
+    assert match, out
+    return match.group(1)
+
+
+def nginx_verdict(nginx: str, conf_dir: Path) -> tuple[str, int, str] | None:
+    """(file, line, message) of nginx's first error, or None when `nginx -t` passes."""
+    proc = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-e", str(conf_dir / "error.log"),
+         "-g", f"pid {conf_dir}/nginx.pid;"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    match = re.search(r"\[emerg\] (.*) in " + re.escape(str(conf_dir)) + r"/(\S+):(\d+)", proc.stderr)
+    if proc.returncode == 0:
+        return None
+    assert match, proc.stderr
+    return match.group(2), int(match.group(3)), match.group(1)
+
+
+def test_there_are_enough_cases_of_both_kinds():
+    valid = [name for name, verdict in EXPECTED.items() if verdict is None]
+    assert len(EXPECTED) >= 60 and len(valid) >= 20 and len(EXPECTED) - len(valid) >= 40
+    assert sorted(EXPECTED) == sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_nglint_agrees_with_nginx_t(tmp_path, case):
+    nginx = require_tool("nginx", "/usr/sbin/nginx")
+    version = nginx_version(nginx)
+    conf_dir = tmp_path / "conf"
+    shutil.copytree(CASES_DIR / case, conf_dir)
+    verdict = nginx_verdict(nginx, conf_dir)
+    if version == RECORDED_WITH or "old-nginx" not in case:
+        assert verdict == (tuple(EXPECTED[case]) if EXPECTED[case] else None)
+
+    report = lint_paths([str(conf_dir)], cwd=conf_dir, nginx_version=version)
+    p001 = [(Path(f.path).name, f.line, f.message) for f in report.findings if f.rule == "P001"]
+    if verdict is None:
+        assert p001 == []
+    else:
+        assert [(name, line) for name, line, _ in p001] == [verdict[:2]], p001
+        assert p001[0][2].startswith(verdict[2]), (p001[0][2], verdict[2])
+
+
+def test_without_a_declared_version_newer_forms_are_accepted(tmp_path):
+    """Unknown stays unknown: `keepalive 4 local;` is valid in nginx 1.29.7 and later."""
+    case = CASES_DIR / "bad-keepalive-local-old-nginx"
+    shutil.copytree(case, tmp_path / "conf")
+    report = lint_paths([str(tmp_path / "conf")], cwd=tmp_path / "conf")
+    assert [f for f in report.findings if f.rule == "P001"] == []
+    report = lint_paths([str(tmp_path / "conf")], cwd=tmp_path / "conf", nginx_version="1.29.7")
+    assert [f for f in report.findings if f.rule == "P001"] == []
+    report = lint_paths([str(tmp_path / "conf")], cwd=tmp_path / "conf", nginx_version="1.28.0")
+    assert [(f.line, f.message.split(" (")[0]) for f in report.findings if f.rule == "P001"] == [
+        (5, 'invalid number of arguments in "keepalive" directive')
+    ]
+
+
+def test_third_party_directives_are_never_errors(lint):
+    text = (
+        "events {}\nhttp {\n  more_set_headers 'X: y';\n  lua_shared_dict d 1m;\n"
+        "  server {\n    listen 8080;\n    content_by_lua_block { ngx.say('}') }\n"
+        "    my_module_block a { anything goes; here {} }\n  }\n}\n"
+    )
+    report = lint({"nginx.conf": text})
+    assert [f for f in report.findings if f.rule == "P001"] == []
+
+
+def test_a_fragment_gets_no_context_errors_but_argument_errors(lint):
+    """conf.d/app.conf that no entry includes: its including context is unknown."""
+    text = "server {\n  listen 8080;\n  location / {\n    proxy_pass;\n  }\n}\nkeepalive 4;\n"
+    report = lint({"conf.d/app.conf": text})
+    assert [(f.line, f.message) for f in report.findings if f.rule == "P001"] == [
+        (4, 'invalid number of arguments in "proxy_pass" directive')
+    ]
+
+
+def test_a_fragment_included_from_http_is_checked_in_http(lint):
+    files = {"nginx.conf": "events {}\nhttp {\n  include conf.d/*.conf;\n}\n", "conf.d/app.conf": "server {\n  listen 8080;\n}\nlisten 80;\n"}
+    report = lint(files)
+    assert [(Path(f.path).name, f.line, f.message) for f in report.findings if f.rule == "P001"] == [
+        ("app.conf", 4, '"listen" directive is not allowed here')
+    ]
