@@ -130,6 +130,8 @@ class _Checker:
         every = forms(name)
         if not every:
             return "unknown"  # a third-party module's directive: never an error
+        if self.version is None and all(form.until is not None for form in every):
+            return "unknown"  # gone from nginx (`status`): a third-party module or nginx Plus may have it
         current = [form for form in every if form.exists_in(self.version)]
         if not current:
             self.report(directive, f'unknown directive "{name}"{self._absent(every)}')
@@ -146,6 +148,8 @@ class _Checker:
             else:
                 self.report(directive, f'directive "{name}" has no opening "{{"')
             return "unknown"
+        if any("${" in arg for arg in directive.args):
+            return _child(shaped)  # an envsubst placeholder may stand for any number of words
         count = len(directive.args)
         fitting = [form for form in shaped if form.takes(count)]
         if not fitting:
@@ -164,8 +168,11 @@ class _Checker:
         return _child(fitting)
 
     def _check_enum(self, directive: Directive) -> None:
+        values = ENUMS[directive.name]
+        if not any(_in_run(self.version, run) for runs in values.values() for run in runs):
+            return  # not a fixed list in this release (`aio` took one until 1.7.11)
         value = directive.args[0]
-        runs = next((r for v, r in ENUMS[directive.name].items() if v.lower() == value.lower()), None)
+        runs = next((r for v, r in values.items() if v.lower() == value.lower()), None)
         if runs is None:
             self.report(directive, f'invalid value "{value}"')
         elif self.version is not None and not any(_in_run(self.version, run) for run in runs):
@@ -185,8 +192,11 @@ class _Checker:
         return f"from nginx {_text(last.since)} until {_text(last.until or ())}"
 
 
-def _in_run(version: Version, run: tuple) -> bool:
+def _in_run(version: Version | None, run: tuple) -> bool:
+    """`version` is in the run of releases; an unknown version is in the newest one."""
     since, until = run
+    if version is None:
+        return until is None
     return _version(since) <= version and (until is None or version < _version(until))
 
 
@@ -199,15 +209,29 @@ def _child(candidates: list[_Form]) -> str | None:
     return None
 
 
-def check_configs(configs: list[NginxConfig], fragments: set[str], version: Version | None, max_file_size: int) -> tuple[list[Problem], dict[str, int]]:
-    """P001 problems for every loaded entry, and the line of the first block-structure
-    error per file (after which that file's other errors are cascades).
+# Blocks only nginx's main context holds: an entry with one of them is a main file.
+_MAIN_BLOCKS = frozenset({"events", "http", "stream", "mail"})
 
-    An entry's top level is nginx's main context, except for a fragment (conf.d/app.conf
-    that no entry includes), whose including context is unknown."""
+
+def top_context(config: NginxConfig, roots: list[str]) -> str | None:
+    """"main" for a main configuration file, None where the including context is unknown.
+
+    A file is main when it is declared (nginx-roots) or holds events, http, stream or mail
+    at its top level. An `nginx.conf` with top-level `server` or `upstream` blocks and no
+    `http` is the common Docker layout of a file mounted into /etc/nginx/conf.d."""
+    if config.path in roots:
+        return "main"
+    if any(d.name in _MAIN_BLOCKS and d.path == config.path for d in config.directives):
+        return "main"
+    return None
+
+
+def check_configs(configs: list[NginxConfig], roots: list[str], version: Version | None, max_file_size: int) -> tuple[list[Problem], dict[str, int]]:
+    """P001 problems for every loaded entry, and the line of the first block-structure
+    error per file (after which that file's other errors are cascades)."""
     checker = _Checker(version, _EndLines(max_file_size))
     for config in configs:
-        checker.walk(config.directives, None if config.path in fragments else "main")
+        checker.walk(config.directives, top_context(config, roots))
     seen: set[tuple[str, int, str]] = set()
     unique = []
     for problem in checker.problems:
@@ -248,4 +272,4 @@ class _EndLines:
 
 def drop_cascades(problems: Iterable[Problem], broken: dict[str, int]) -> list[Problem]:
     """Parse errors a block-structure error earlier in the same file caused."""
-    return [p for p in problems if not (p.code == "P001" and p.path in broken and p.line > broken[p.path])]
+    return [p for p in problems if not (p.code == "P001" and p.path in broken and p.line >= broken[p.path])]

@@ -105,7 +105,7 @@ def _with_directive_problems(project: Project, settings: Settings) -> list[Probl
     the parse errors a block-structure error earlier in their file caused."""
     from nglint.nginx_directives import check_configs, drop_cascades
 
-    found, broken = check_configs(project.configs, project.fragments, settings.nginx_version, settings.max_file_size)
+    found, broken = check_configs(project.configs, list(settings.nginx_roots), settings.nginx_version, settings.max_file_size)
     return drop_cascades(project.problems, broken) + found
 
 

@@ -116,3 +116,28 @@ def test_a_fragment_included_from_http_is_checked_in_http(lint):
     assert [(Path(f.path).name, f.line, f.message) for f in report.findings if f.rule == "P001"] == [
         ("app.conf", 4, '"listen" directive is not allowed here')
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "events {}\nhttp {\n  aio threads;\n}\n",  # aio took a fixed list only until 1.7.11
+        "events {}\nhttp {\n  server {\n    location /s { status; }\n  }\n}\n",  # gone from nginx in 1.1.8; nginx Plus has it
+        "events {}\nhttp {\n  large_client_header_buffers ${BUFFERS};\n  real_ip_recursive ${RECURSIVE};\n}\n",  # envsubst
+        "upstream app {\n  server 127.0.0.1:8080;\n}\nserver {\n  listen 80;\n}\n",  # nginx.conf mounted into conf.d
+    ],
+    ids=["old-enum", "removed-directive", "placeholders", "conf-d-file-named-nginx-conf"],
+)
+def test_what_nginx_may_accept_is_not_reported(lint, text):
+    report = lint({"nginx.conf": text})
+    assert [f.message for f in report.findings if f.rule == "P001"] == []
+
+
+def test_a_removed_directive_is_reported_only_for_a_version_without_it(lint):
+    text = "events {}\nhttp {\n  server {\n    listen 443;\n    ssl on;\n  }\n}\n"
+    assert [f for f in lint({"nginx.conf": text}).findings if f.rule == "P001"] == []
+    assert [f for f in lint({"nginx.conf": text}, nginx_version="1.24.0").findings if f.rule == "P001"] == []
+    report = lint({"nginx.conf": text}, nginx_version="1.25.1")
+    assert [(f.line, f.message) for f in report.findings if f.rule == "P001"] == [
+        (5, 'unknown directive "ssl" (nginx-version is 1.25.1; the directive exists from nginx 1.0.0 until 1.25.1)')
+    ]
