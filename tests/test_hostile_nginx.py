@@ -66,7 +66,7 @@ def test_nesting_stacked_across_includes_is_bounded(tmp_path):
 
 
 def test_very_long_line_parses(tmp_path):
-    write_tree(tmp_path, {"nginx.conf": "http {\n  server_name " + "a " * 500_000 + ";\n  " + UPSTREAM + "}\n"})
+    write_tree(tmp_path, {"nginx.conf": "http {\n  server { server_name " + "a " * 500_000 + "; }\n  " + UPSTREAM + "}\n"})
     outcome = lint(tmp_path)
     assert "P001" not in outcome.rules()
     assert outcome.seconds < 20
@@ -74,7 +74,7 @@ def test_very_long_line_parses(tmp_path):
 
 def test_a_word_longer_than_nginx_s_buffer_is_its_error(tmp_path):
     # nginx reads a config through a 4096-byte buffer; one word filling it is an error.
-    write_tree(tmp_path, {"nginx.conf": "http {\n  server_name " + "a" * 1_000_000 + ";\n  " + UPSTREAM + "}\n"})
+    write_tree(tmp_path, {"nginx.conf": "http {\n  server { server_name " + "a" * 1_000_000 + "; }\n  " + UPSTREAM + "}\n"})
     outcome = lint(tmp_path)
     assert where(outcome, "P001") == [("nginx.conf", 2, 'too long parameter "aaaaaaaaaa..." started')]
     assert outcome.seconds < 20
@@ -92,7 +92,7 @@ def test_binary_file_named_nginx_conf(tmp_path):
 
 
 def test_invalid_utf8_is_read_like_nginx_reads_bytes(tmp_path):
-    write_tree(tmp_path, {"nginx.conf": b"http {\n  server_name caf\xe9 \xff\xfe;\n  " + UPSTREAM.encode() + b"}\n"})
+    write_tree(tmp_path, {"nginx.conf": b"http {\n  server { server_name caf\xe9 \xff\xfe; }\n  " + UPSTREAM.encode() + b"}\n"})
     outcome = lint(tmp_path)
     assert "P001" not in outcome.rules()
     assert "P005" in outcome.rules()  # the upstream after the bad bytes was still read
