@@ -9,7 +9,8 @@ names (the line of the statement's `;` or `{`):
 - `directive "x" is not terminated by ";"`: a simple directive opens a block
   (the unquoted `{4}` of `rewrite ^/(\\d{4})/ ...`);
 - `directive "x" has no opening "{"`: a block directive ends with `;`;
-- `invalid number of arguments in "x" directive`;
+- `invalid number of arguments in "x" directive` (unless crossplane's analyzer, which
+  also knows nginx Plus, allows that count);
 - `"x" directive is not allowed here`: a directive in a context it does not belong to;
 - `invalid value "v" in "x" directive, it must be "on" or "off"` for on/off directives,
   and `invalid value "v"` for a value outside a directive's fixed list.
@@ -152,6 +153,8 @@ class _Checker:
             return _child(shaped)  # an envsubst placeholder may stand for any number of words
         count = len(directive.args)
         fitting = [form for form in shaped if form.takes(count)]
+        if not fitting and _plus_takes(name, count):
+            return _child(shaped)
         if not fitting:
             message = f'invalid number of arguments in "{name}" directive'
             older = [form for form in every if form.allowed_in(context) and form.block == is_block and form.takes(count)]
@@ -190,6 +193,26 @@ class _Checker:
             return f"in nginx {_text(min(current))} and later"
         last = max(found, key=lambda form: form.until or ())
         return f"from nginx {_text(last.since)} until {_text(last.until or ())}"
+
+
+def _plus_takes(name: str, count: int) -> bool:
+    """crossplane's analyzer, which also knows nginx Plus, allows `count` arguments
+    (`limit_req_zone ... sync;` takes a fourth one in Plus): not an error for someone's nginx.
+    Read only when an argument count fails, so crossplane is not imported otherwise."""
+    from crossplane import analyzer
+
+    rules = {
+        analyzer.NGX_CONF_NOARGS: 0, analyzer.NGX_CONF_TAKE1: 1, analyzer.NGX_CONF_TAKE2: 2, analyzer.NGX_CONF_TAKE3: 3,
+        analyzer.NGX_CONF_TAKE4: 4, analyzer.NGX_CONF_TAKE5: 5, analyzer.NGX_CONF_TAKE6: 6, analyzer.NGX_CONF_TAKE7: 7,
+    }  # fmt: skip
+    for mask in analyzer.DIRECTIVES.get(name, ()):
+        if mask & analyzer.NGX_CONF_ANY or (mask & analyzer.NGX_CONF_FLAG and count == 1):
+            return True
+        if (mask & analyzer.NGX_CONF_1MORE and count >= 1) or (mask & analyzer.NGX_CONF_2MORE and count >= 2):
+            return True
+        if any(mask & bit and count == n for bit, n in rules.items()):
+            return True
+    return False
 
 
 def _in_run(version: Version | None, run: tuple) -> bool:

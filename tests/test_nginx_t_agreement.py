@@ -147,3 +147,10 @@ def test_a_removed_directive_is_reported_only_for_a_version_without_it(lint):
     assert [(f.line, f.message) for f in report.findings if f.rule == "P001"] == [
         (5, 'unknown directive "ssl" (nginx-version is 1.25.1; the directive exists from nginx 1.0.0 until 1.25.1)')
     ]
+
+
+def test_an_argument_count_nginx_plus_takes_is_not_an_error(lint):
+    """crossplane's analyzer knows nginx Plus: `sync` is limit_req_zone's fourth argument there."""
+    text = "events {}\nhttp {\n  limit_req_zone $binary_remote_addr zone=one:10m rate=1r/s sync;\n  limit_req_zone $a zone=two:10m;\n}\n"
+    report = lint({"nginx.conf": text})
+    assert [(f.line, f.message) for f in report.findings if f.rule == "P001"] == [(4, 'invalid number of arguments in "limit_req_zone" directive')]

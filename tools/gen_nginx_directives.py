@@ -70,7 +70,7 @@ COMMAND = re.compile(
     r"(?P<handler>\w+),\s*"
     r"(?P<conf>[\w\s]+?),\s*"
     r"(?P<offset>offsetof\([^)]*\)|[^,]+?),\s*"
-    r"(?P<post>[&\w]+)\s*\}"
+    r"(?P<post>[^}]*?)\s*\}"
 )
 ENUM = re.compile(r"ngx_conf_enum_t\s+(\w+)\[\]\s*=\s*\{(.*?)\n\};", re.S)
 ENUM_VALUE = re.compile(r"ngx_string\(\"([^\"]+)\"\)")
@@ -134,7 +134,7 @@ def read_commands(source: str) -> list[dict]:
                 child = "opaque"
             elif found:
                 child = "if" if len(set(found)) > 1 else CONTEXT_FLAGS[found[0]]
-        post = match.group("post").lstrip("&")
+        post = re.sub(r"\[0\]$", "", match.group("post").strip().lstrip("&"))
         forms.append(
             {
                 "name": match.group("name"),
