@@ -93,11 +93,10 @@ def release_tags(repo: str, oldest: tuple[int, int, int]) -> list[tuple[tuple[in
 
 
 class Blobs:
-    """Reads blobs through one `git cat-file --batch`; each distinct blob once."""
+    """Reads blobs through one `git cat-file --batch` (the caller reads each distinct blob once)."""
 
     def __init__(self, repo: str) -> None:
         self.proc = subprocess.Popen(["git", "--git-dir", repo, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.cache: dict[str, dict] = {}
 
     def text(self, sha: str) -> str:
         assert self.proc.stdin and self.proc.stdout
@@ -190,7 +189,6 @@ def collect(repo: str, oldest: tuple[int, int, int]) -> tuple[dict, dict, str]:
                 present.setdefault(key, []).append(version)
                 for value in form["enum"]:
                     enum_present.setdefault((form["name"], value), []).append(version)
-    latest = tags[-1][0]
     return present, enum_present, f"{tags[-1][1]} ({git(repo, 'rev-parse', tags[-1][1] + '^{commit}').strip()})"
 
 
@@ -222,7 +220,7 @@ def render(present: dict, enum_present: dict, source: str, oldest: str, all_vers
     lines = [
         '"""nginx directives: contexts, block, argument rule and versions (generated data).',
         "",
-        f"Source: the ngx_command_t arrays in src/**/*.c of https://github.com/nginx/nginx, every",
+        "Source: the ngx_command_t arrays in src/**/*.c of https://github.com/nginx/nginx, every",
         f"release tag from release-{oldest} to {source}.",
         "Regenerate with: python tools/gen_nginx_directives.py <bare nginx clone> (docs/nginx-syntax.md).",
         "Do not edit by hand.",
