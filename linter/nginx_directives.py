@@ -101,6 +101,7 @@ class _Checker:
         self.end_line = end_line
         self.problems: list[Problem] = []
         self.broken: dict[str, int] = {}  # file -> line of a block-structure error in it
+        self.verdicts: dict[tuple, tuple] = {}
 
     def report(self, directive: Directive, message: str, structure: bool = False) -> None:
         if directive.path in self.broken:
@@ -127,48 +128,58 @@ class _Checker:
     def check(self, directive: Directive, context: str | None) -> str | None:
         """Report what nginx would about `directive`; return its body's context
         (None: unknown but checkable, "unknown": not checkable, "opaque": not directives)."""
-        name = directive.name
+        placeholder = any("${" in arg for arg in directive.args)
+        key = (directive.name, context, directive.block is not None, len(directive.args), placeholder)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = self.decide(*key)
+        message, structure, child, values = verdict
+        if message is not None:
+            self.report(directive, message, structure)
+        elif values == "flag":
+            value = directive.args[0]
+            if value.lower() not in ("on", "off"):
+                self.report(directive, f'invalid value "{value}" in "{directive.name}" directive, it must be "on" or "off"')
+        elif values == "enum":
+            self._check_enum(directive)
+        return child
+
+    def decide(self, name: str, context: str | None, is_block: bool, count: int, placeholder: bool) -> tuple:
+        """(message or None, block-structure error?, body context, value check) for every
+        statement of this shape: the same for each, so decided once per run."""
         every = forms(name)
         if not every:
-            return "unknown"  # a third-party module's directive: never an error
+            return None, False, "unknown", None  # a third-party module's directive: never an error
         if self.version is None and all(form.until is not None for form in every):
-            return "unknown"  # gone from nginx (`status`): a third-party module or nginx Plus may have it
+            return None, False, "unknown", None  # gone from nginx (`status`): a module or nginx Plus may have it
         current = [form for form in every if form.exists_in(self.version)]
         if not current:
-            self.report(directive, f'unknown directive "{name}"{self._absent(every)}')
-            return "unknown"
+            return f'unknown directive "{name}"{self._absent(every)}', False, "unknown", None
         here = [form for form in current if form.allowed_in(context)]
         if not here:
-            self.report(directive, f'"{name}" directive is not allowed here')
-            return "unknown"
-        is_block = directive.block is not None
+            return f'"{name}" directive is not allowed here', False, "unknown", None
         shaped = [form for form in here if form.block == is_block]
         if not shaped:
             if is_block:
-                self.report(directive, f'directive "{name}" is not terminated by ";"', structure=True)
-            else:
-                self.report(directive, f'directive "{name}" has no opening "{{"')
-            return "unknown"
-        if any("${" in arg for arg in directive.args):
-            return _child(shaped)  # an envsubst placeholder may stand for any number of words
-        count = len(directive.args)
+                return f'directive "{name}" is not terminated by ";"', True, "unknown", None
+            return f'directive "{name}" has no opening "{{"', False, "unknown", None
+        if placeholder:
+            return None, False, _child(shaped), None  # an envsubst placeholder may stand for any number of words
         fitting = [form for form in shaped if form.takes(count)]
         if not fitting and _plus_takes(name, count):
-            return _child(shaped)
+            return None, False, _child(shaped), None
         if not fitting:
             message = f'invalid number of arguments in "{name}" directive'
             older = [form for form in every if form.allowed_in(context) and form.block == is_block and form.takes(count)]
             if self.version is not None and older:
                 message += f" (nginx-version is {_text(self.version)}; {count} argument{'s' * (count != 1)} {self._span(older)})"
-            self.report(directive, message)
-            return _child(shaped)
+            return message, False, _child(shaped), None
+        values = None
         if count == 1 and all(form.flag_slot for form in fitting):
-            value = directive.args[0]
-            if value.lower() not in ("on", "off"):
-                self.report(directive, f'invalid value "{value}" in "{name}" directive, it must be "on" or "off"')
+            values = "flag"
         elif count == 1 and name in ENUMS:
-            self._check_enum(directive)
-        return _child(fitting)
+            values = "enum"
+        return None, False, _child(fitting), values
 
     def _check_enum(self, directive: Directive) -> None:
         values = ENUMS[directive.name]
