@@ -86,6 +86,10 @@ def fast_parse(data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
     the module docstring) and must be parsed by crossplane instead. Comments are
     (line, text) pairs, text without the `#`.
     """
+    if b"\\\r" in data:
+        # crossplane reads `\` CR LF as an escaped line break; to nginx the backslash takes
+        # the CR and the LF ends the word.
+        raise NotRegular
     return _read(decode_like_crossplane(data))
 
 

@@ -89,6 +89,7 @@ DECLINED = {
     "a comment right after a quote": b"a 'b'#c\n;\n",
     "two quoted strings touching": b"a \"b\"'c';\n",
     "a brace inside a word": b"return 200 a}b;\n",
+    "a backslash before CRLF": b"a b\\\r\n c;\r\n",
 }
 
 
