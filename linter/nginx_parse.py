@@ -1,8 +1,9 @@
 """Parse one nginx file, safely, into plain statements in crossplane's shape.
 
 Well-formed files are read by nginx_fastparse, which returns exactly what crossplane
-would, several times faster; every other file is parsed by crossplane itself, so parse
-errors are crossplane's. crossplane's argument and context checks are off on purpose:
+would, several times faster. Every other file is tokenized the way nginx does it
+(nginx_syntax), so a parse error is the one `nginx -t` prints, at its line; crossplane
+reads the files nginx accepts. crossplane's argument and context checks are off on purpose:
 they reject valid newer nginx (`keepalive 32 local;`) and third-party directives.
 Include handling is ours (see nginx_tree), so each file is parsed on its own
 (`single=True`).
@@ -14,7 +15,7 @@ import hashlib
 import os
 
 from nglint.boundary import Refused, open_limited
-from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
+from nglint.nginx_fastparse import NotRegular, fast_parse
 from nglint.records import field, record
 
 
@@ -49,18 +50,42 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     try:
         parsed.statements, parsed.comments = fast_parse(data)
     except NotRegular as irregular:
-        cut_short = irregular.cut_short
-    else:
-        _note_byte_order_mark(parsed, head)
-        return parsed
+        return _parse_irregular(parsed, data, head, irregular.cut_short)
+    _note_byte_order_mark(parsed, head)
+    return parsed
 
+
+def _parse_irregular(parsed: ParsedFile, data: bytes, head: bytes, cut_short: bool) -> ParsedFile:
+    """A file the fast reader declined: nginx's tokenizer decides whether it is valid.
+
+    On a file nginx tokenizes without error crossplane's tree is used, so both readers
+    give the same statements; where crossplane alone fails (`return 200 a}b;`, which
+    nginx reads as one word) the tokenizer's tree is used. A `*_by_lua_block` body is
+    Lua, lexed by the lua module: there crossplane's verdict stands.
+    """
+    from nglint.nginx_syntax import scan
+
+    nginx = scan(data)
+    if nginx.error is not None:
+        parsed.statements, parsed.comments = nginx.statements, nginx.comments
+        parsed.error, parsed.error_line = nginx.error, nginx.error_line
+        return parsed
+    path = parsed.path
     try:
         statements, comments, errors = crossplane_parse_bytes(data, path)
     except RecursionError:
         parsed.error = "blocks nested too deeply to parse"
         return parsed
     except Exception as exc:  # crossplane may raise on bytes it cannot lex
-        parsed.error = f"cannot parse: {exc}"
+        if nginx.gave_up:
+            parsed.error = f"cannot parse: {exc}"
+            return parsed
+        statements, comments, errors = nginx.statements, nginx.comments, []
+    if not nginx.gave_up:
+        if errors:
+            statements, comments = nginx.statements, nginx.comments
+        parsed.statements, parsed.comments = statements, comments
+        _note_byte_order_mark(parsed, head)
         return parsed
     parsed.statements, parsed.comments = statements, comments
     message = str(errors[0].get("error", "parse error")) if errors else None
@@ -68,7 +93,7 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
         # The file ends inside a statement. crossplane drops a last word that nothing
         # follows, and stops with an empty message (a bare StopIteration) otherwise.
         parsed.error = 'unexpected end of file, expecting ";" or "}"'
-        parsed.error_line = decode_like_crossplane(data).rstrip().count("\n") + 1
+        parsed.error_line = data.count(b"\n") + 1
     elif message is not None:
         parsed.error = _clean_error(message, path)
         parsed.error_line = errors[0].get("line") or 1

@@ -95,6 +95,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
             project.fragments.add(config.path)
             config.problems[:] = [fragment_problem(problem) for problem in config.problems]
         project.problems.extend(config.problems)
+    project.problems[:] = _with_directive_problems(project, settings)
 
     seen_files: set[str] = set()
     for config in project.configs:
@@ -108,6 +109,15 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
         project.problems.extend(parsed.problems)
         project.files.append(path)
     return project
+
+
+def _with_directive_problems(project: Project, settings: Settings) -> list[Problem]:
+    """Loading problems plus what nginx's directive table says (nginx_directives), less
+    the parse errors a block-structure error earlier in their file caused."""
+    from nglint.nginx_directives import check_configs, drop_cascades
+
+    found, broken = check_configs(project.configs, list(settings.nginx_roots), settings.nginx_version, settings.max_file_size)
+    return drop_cascades(project.problems, broken) + found
 
 
 def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
