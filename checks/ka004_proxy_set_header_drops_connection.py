@@ -51,7 +51,7 @@ def fix(finding: Finding, project):
     from nglint.fixer.recipes import add_to_level
 
     where = (finding.location.path, finding.location.line)
-    sites = [site for upstream in upstreams_named(project, finding) for site in project.keepalive.sites(upstream)]
+    sites = [site for upstream in upstreams_named(project, finding) for site in project.keepalive.sites_setting_headers_at(upstream, *where)]
     for site in sites:
         connection = project.keepalive.connection(site)
         if connection.dropped is None or not connection.own_headers:

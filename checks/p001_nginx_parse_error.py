@@ -13,7 +13,10 @@ RULE = Rule(
     summary="An nginx configuration file cannot be read or parsed.",
     rationale="""
 A file nglint cannot parse is a file none of its checks ran on; nginx would refuse it too
-(`nginx -t`). The message and line come from the parser.
+(`nginx -t`). The message and line are the ones `nginx -t` prints: nginx's own tokenizer
+rules, and its directive table (a block without `{`, a wrong argument count, a directive
+in the wrong context), generated from nginx's source. Directives of third-party modules
+are never errors. See docs/nginx-syntax.md.
 """,
     bad_example="""
 server {

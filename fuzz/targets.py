@@ -1,7 +1,8 @@
 """Fuzz targets for nglint's two untrusted inputs, usable with or without atheris.
 
 `fastparse` is a differential target: it checks the fast nginx reader against
-crossplane on the same bytes, and any difference is a crash.
+crossplane and against nginx's tokenizer (nginx_syntax) on the same bytes, and any
+difference is a crash.
 
 Each target writes the input bytes into a fresh temporary tree, runs the real runner
 (discovery, include resolution, parsers, every check) and every reporter. nglint's
@@ -120,7 +121,40 @@ def fastparse_matches_crossplane(data: bytes) -> str:
         raise AssertionError(f"fast reader accepted a file crossplane rejects: {errors[0]}")
     if fast != (statements, comments):
         raise AssertionError(f"fast reader differs from crossplane:\n{fast!r}\n{(statements, comments)!r}")
+    _matches_nginx_tokenizer(data, statements)
     return "fast"
+
+
+def _matches_nginx_tokenizer(data: bytes, statements: list[dict]) -> None:
+    """What the fast reader accepts, nginx's tokenizer (nginx_syntax) accepts, with the same
+    statements (a CRLF inside a quoted string compared as LF). Not compared where the two
+    are known to count differently: a lone CR (a line break to crossplane, a space to
+    nginx) and whitespace nginx does not skip (vertical tab, form feed, Unicode spaces:
+    word characters to nginx)."""
+    from nglint.nginx_syntax import scan
+
+    text = data.decode("utf-8", "replace")
+    if "\r" in text.replace("\r\n", "") or any(c.isspace() and c not in " \t\r\n" for c in text):
+        return
+    nginx = scan(data)
+    if nginx.gave_up:
+        return
+    if nginx.error is not None:
+        raise AssertionError(f"fast reader accepted a file nginx rejects: {nginx.error} (line {nginx.error_line})")
+    if _crlf_as_lf(nginx.statements) != statements:
+        raise AssertionError(f"fast reader differs from nginx's tokenizer:\n{statements!r}\n{nginx.statements!r}")
+
+
+def _crlf_as_lf(statements: list[dict]) -> list[dict]:
+    """crossplane reads text with universal newlines, so a CRLF inside a quoted string is
+    LF in its values; nginx keeps the bytes. The same statements either way."""
+    out = []
+    for stmt in statements:
+        stmt = dict(stmt, directive=stmt["directive"].replace("\r\n", "\n"), args=[a.replace("\r\n", "\n") for a in stmt["args"]])
+        if "block" in stmt:
+            stmt["block"] = _crlf_as_lf(stmt["block"])
+        out.append(stmt)
+    return out
 
 
 TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input, "fastparse": fastparse_matches_crossplane}

@@ -1,5 +1,21 @@
-"""Allow `python -m nglint`."""
+"""`python -m nglint` and the `nglint` command.
 
-from nglint.cli import main
+Interrupts are taken over before anything else is imported: a Ctrl-C or SIGTERM that
+arrives while the CLI is still loading is remembered and ends the run with 130/143 as
+soon as it starts, instead of a KeyboardInterrupt traceback from an import (or, for
+SIGTERM, a death without an exit code)."""
 
-raise SystemExit(main())
+from nglint.interrupts import ignore_from_now_on, install_early
+
+
+def run() -> int:
+    install_early()
+    from nglint.cli import main
+
+    code = main()
+    ignore_from_now_on()  # the run is over: its exit code stands
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())

@@ -23,8 +23,9 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
+from nglint.boundary import exists, is_dir, within
 from nglint.config import Settings
-from nglint.discovery import UsageError, looks_like_nginx
+from nglint.discovery import looks_like_nginx
 from nglint.findings import Finding
 from nglint.records import field, record
 
@@ -60,19 +61,20 @@ def find_git_root(start: str) -> str | None:
         current = parent
 
 
-def context_root(changed: list[str], settings: Settings, cwd: str) -> str:
-    """The directory whose whole content gives the changed files their context: the
-    directory of the nglint config, else the git work tree, else the current directory."""
-    anchor = changed[0] if changed else cwd
-    for candidate in (settings.project_root, find_git_root(anchor), find_git_root(cwd), cwd):
-        if candidate and all(_inside(path, candidate) for path in changed):
-            return os.path.abspath(candidate)
-    return os.path.commonpath([os.path.dirname(p) for p in changed] + [os.path.abspath(cwd)])
-
-
-def _inside(path: str, root: str) -> bool:
-    root = os.path.abspath(root)
-    return path == root or path.startswith(root + os.sep)
+def context_roots(changed: list[str], settings: Settings, cwd: str) -> list[str]:
+    """The directories whose whole content gives the changed files their context: the
+    directory of the nglint config, else the git work tree, else the current directory.
+    Empty for files outside all of them: they are linted on their own, as files named on
+    the command line, and no directory is walked (their common ancestor with anything
+    else may be `/`, and walking the whole file system is not what a hook on one file
+    means). For the same reason `/` itself is never a context."""
+    if not changed:
+        return [os.path.abspath(cwd)]
+    here = os.path.abspath(cwd)
+    for candidate in (settings.project_root, find_git_root(changed[0]), find_git_root(cwd), here if os.path.dirname(here) != here else None):
+        if candidate and all(within(path, os.path.abspath(candidate)) for path in changed):
+            return [os.path.abspath(candidate)]
+    return []
 
 
 @record
@@ -193,12 +195,15 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
     changed: list[str] = []
     for raw in paths:
         path = os.path.abspath(os.path.join(cwd, raw))
-        if os.path.isdir(path):
-            raise UsageError(f"{raw}: --changed takes the changed files, not a directory")
-        if not os.path.lexists(path):
+        if is_dir(path):
+            # A submodule (git lists its gitlink as a changed path) or a directory passed
+            # by hand: pre-commit never passes either, so neither is linted.
+            continue
+        if not exists(path):
             continue  # deleted by the change: nothing is located in it any more
         changed.append(path)
-    root = context_root(changed, settings, cwd)
+    roots = context_roots(changed, settings, cwd)
+    root = roots[0] if roots else os.path.dirname(changed[0])
     base = settings.project_root or cwd
     changed = [p for p in changed if not _excluded(p, settings.exclude, base)]
     scope = ChangedScope(root=root, files=set(changed))
@@ -211,7 +216,9 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
             scope.properties.add(path)
         elif _is_nginx(path):
             scope.nginx_files.append(path)
-    return scope.nginx_files + [root], scope
+    if not roots:  # outside any project: the changed files alone
+        return scope.nginx_files + [p for p in changed if os.path.basename(p) == "server.xml"], scope
+    return scope.nginx_files + roots, scope
 
 
 def _is_nginx(path: str) -> bool:

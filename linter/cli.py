@@ -11,6 +11,7 @@ import os
 import sys
 
 from nglint import __version__
+from nglint.printable import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -35,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    check.add_argument(
+        "--allow-outside",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let paths in the configuration (nginx-roots, nginx-prefix, server-xml) lead into DIR, outside the project",
+    )
     # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
@@ -70,6 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from nglint import interrupts
+    from nglint.output import tolerant_streams
+
+    previous: dict = {}
+    try:
+        try:
+            previous = interrupts.install()
+            tolerant_streams()
+            return _main(argv)
+        finally:
+            interrupts.restore(previous)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
+        return interrupts.exit_code(interrupt)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -84,8 +108,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_broken_pipe()
         return EXIT_ERROR if args.command != "check" else EXIT_FINDINGS
-    except KeyboardInterrupt:
-        return 130
 
 
 def _jobs(text: str) -> int:
@@ -127,12 +149,13 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.config import ConfigError, load_settings, parse_version
     from nglint.discovery import UsageError
     from nglint.registry import RegistryError
+    from nglint.fixer.lock import LockTimeout
     from nglint.runner import CheckCrashed, run
 
     if not args.paths:  # issue 5: `--changed` with no files means nothing changed
         args.paths = [] if args.changed else ["."]
     try:
-        settings = load_settings(args.config, args.paths[0] if args.paths else ".")
+        settings = load_settings(args.config, args.paths[0] if args.paths else ".", args.allow_outside)
         if args.nginx_version:
             try:
                 settings.nginx_version = parse_version(args.nginx_version)
@@ -161,18 +184,19 @@ def _check(args: argparse.Namespace) -> int:
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
-        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
-        # --- fixes (issue 4) ---
-        if args.diff:
-            return _print_diff(report, args)
-        if args.fix:
-            report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
-        # --- end fixes ---
-    except (ConfigError, UsageError, RegistryError) as exc:
-        print(f"nglint: error: {exc}", file=sys.stderr)
+        with _fix_lock(args, settings):
+            report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
+            # --- fixes (issue 4) ---
+            if args.diff:
+                return _print_diff(report, args)
+            if args.fix:
+                report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
+            # --- end fixes ---
+    except (ConfigError, UsageError, RegistryError, LockTimeout) as exc:
+        print(f"nglint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except CheckCrashed as exc:
-        print(f"nglint: internal error: {exc}", file=sys.stderr)
+        print(f"nglint: internal error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
     if args.statistics:
@@ -190,11 +214,7 @@ def _check(args: argparse.Namespace) -> int:
 
         output = importlib.import_module(f"nglint.reporters.{args.format}").render(report)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as handle:
-                handle.write(output)
-        except OSError as exc:
-            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_output(args.output, output.encode("utf-8")):
             return EXIT_ERROR
     else:
         sys.stdout.write(output)
@@ -205,12 +225,24 @@ def _check(args: argparse.Namespace) -> int:
 
 
 # --- fixes (issue 4) ---
+def _fix_lock(args: argparse.Namespace, settings):
+    """`--fix` holds the repository's fix lock from its first read to its last write."""
+    import contextlib
+
+    if not args.fix:
+        return contextlib.nullcontext()
+    from nglint.fixer.lock import fix_lock, lock_directory
+
+    return fix_lock(lock_directory(args.paths, settings.project_root))
+
+
 def _print_diff(report, args: argparse.Namespace) -> int:
     """`--diff`: the patch `--fix` would write on its first pass, paths relative to cwd."""
-    from nglint.fixer.apply import preview
+    from nglint.fixer.apply import preview, unfixable
     from nglint.fixer.diff import unified_diff
 
     changes, failures, deferred = preview(report, args.unsafe_fixes)
+    failures = failures + unfixable(report)
     patch = b"".join(unified_diff(report.display_path(c.path), c.old, c.new) for c in changes)
     _report_fix_failures(report, failures)
     fixed = sum(len(c.fixes) for c in changes)
@@ -221,11 +253,7 @@ def _print_diff(report, args: argparse.Namespace) -> int:
         print("No fixes to apply.", file=sys.stderr)
     _fix_hint(report, args.unsafe_fixes, only_unsafe=True)
     if args.output:
-        try:
-            with open(args.output, "wb") as handle:
-                handle.write(patch)
-        except OSError as exc:
-            print(f"nglint: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        if not _write_output(args.output, patch):
             return EXIT_ERROR
     else:
         sys.stdout.flush()
@@ -237,10 +265,10 @@ def _print_diff(report, args: argparse.Namespace) -> int:
 def _apply_fixes(report, args: argparse.Namespace, relint):
     """`--fix`: rewrite files (atomically, verified, rolled back on failure); the report
     that is printed afterwards is a fresh lint of the fixed files."""
-    from nglint.fixer.apply import fix_project
+    from nglint.fixer.apply import fix_project, unfixable
 
     outcome = fix_project(relint, report, args.unsafe_fixes)
-    _report_fix_failures(report, outcome.failures)
+    _report_fix_failures(report, outcome.failures + unfixable(report))
     if outcome.applied:
         files = len(outcome.files)
         print(f"Applied {len(outcome.applied)} fix(es) to {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
@@ -251,7 +279,7 @@ def _apply_fixes(report, args: argparse.Namespace, relint):
 def _report_fix_failures(report, failures) -> None:
     for failure in failures:
         where = f"{report.display_path(failure.finding.path)}:{failure.finding.line}"
-        print(f"nglint: fix not applied: {where}: {failure.finding.rule}: {failure.reason}", file=sys.stderr)
+        print(f"nglint: fix not applied: {where}: {failure.finding.rule}: {printable(failure.reason)}", file=sys.stderr)
 
 
 def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
@@ -262,7 +290,7 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     if not any(f.fix is not None for f in report.findings):
         # Rule.fix_safety is plain text, so the fixer package stays unimported here.
         safety = {rule.code: rule.fix_safety for rule in report.rules}
-        likely = [safety.get(f.rule) for f in report.findings]
+        likely = [safety.get(f.rule) for f in report.findings if not f.data.get("unfixable")]
         safe, unsafe = likely.count("safe"), likely.count("unsafe")
         if safe or (unsafe and not unsafe_fixes):
             print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"
@@ -279,6 +307,18 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     elif unsafe and not unsafe_fixes:
         print(f"{unsafe} fix(es) available with --unsafe-fixes.", file=sys.stderr)
 # --- end fixes ---
+
+
+def _write_output(path: str, data: bytes) -> bool:
+    """`--output`: the whole report or nothing (see nglint.output); False after a message."""
+    from nglint.output import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        print(f"nglint: error: cannot write {printable(path)}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _use_colour(stream) -> bool:

@@ -184,8 +184,11 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
-def load_settings(config_path: str | None, start: str) -> Settings:
-    """Settings from an explicit file or the nearest discovered one (defaults when none)."""
+def load_settings(config_path: str | None, start: str, allow_outside: list[str] | tuple[str, ...] = ()) -> Settings:
+    """Settings from an explicit file or the nearest discovered one (defaults when none).
+
+    Paths the file names are held to its own directory (the project), or to a directory
+    given on the command line with `--allow-outside` (see hold_paths_to_project)."""
     settings = Settings()
     if config_path is not None:
         if not os.path.isfile(config_path):
@@ -206,7 +209,31 @@ def load_settings(config_path: str | None, start: str) -> Settings:
     apply_table(settings, table, path)
     settings.config_file = path
     settings.project_root = os.path.dirname(path)
+    hold_paths_to_project(settings, list(allow_outside))
     return settings
+
+
+def hold_paths_to_project(settings: Settings, allow_outside: list[str]) -> None:
+    """Refuse a configured path that leads outside the project (the config file's directory).
+
+    The configuration comes from the checked repository, so a pull request can change it;
+    `server-xml = "/proc/self/environ"` would otherwise be read and quoted into the
+    report. The test is the one includes pass (real path, symlinks resolved); only the
+    command line can widen it."""
+    from nglint.boundary import Boundary
+
+    if settings.project_root is None:
+        return
+    project = Boundary([settings.project_root, *allow_outside])
+    named = [("nginx-roots", root) for root in settings.nginx_roots]
+    named += [("nginx-prefix", target) for target in settings.nginx_prefix.values()]
+    named += [("backend", spec.server_xml) for spec in settings.backends if spec.server_xml]
+    for key, path in named:
+        if not project.contains(path):
+            raise ConfigError(
+                f"{settings.config_file}: key {key!r}: {path} is outside the project ({settings.project_root}); "
+                "pass --allow-outside DIR to read files there"
+            )
 
 
 def apply_table(settings: Settings, table: dict[str, Any], path: str) -> None:

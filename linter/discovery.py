@@ -12,7 +12,9 @@ import fnmatch
 import os
 import re
 import stat
+import sys
 
+from nglint import boundary
 from nglint.backends import BackendParser
 from nglint.records import field, record
 
@@ -37,6 +39,8 @@ class Inputs:
     backend_files: list[tuple[str, BackendParser]] = field(default_factory=list)
     tree_roots: list[str] = field(default_factory=list)
     explicit_files: set[str] = field(default_factory=set)
+    # Directories the walk could not list, with the reason (reported as findings).
+    unlisted: list[tuple[str, str]] = field(default_factory=list)
 
 
 def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int) -> Inputs:
@@ -49,12 +53,12 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
             raise UsageError(f"{raw}: no such file or directory")
         if os.path.isdir(path):
             inputs.tree_roots.append(path)
-            real_root = os.path.realpath(path)
-            for file_path in _walk(path, exclude, base):
+            walked = boundary.Boundary([path])
+            for file_path in _walk(path, exclude, base, inputs.unlisted):
                 # Only files nglint would check count: a repository's other files do not.
                 if len(inputs.nginx_candidates) + len(inputs.backend_files) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
-                if _escapes(file_path, real_root):
+                if os.path.islink(file_path) and not walked.contains(file_path):
                     # A symlink out of the tree is never opened, not even to sniff it; the
                     # loader reports a .conf one (P002), a server.xml one is refused (P003).
                     if file_path not in seen:
@@ -73,28 +77,48 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
     return inputs
 
 
-def _escapes(path: str, real_root: str) -> bool:
-    """True for a symlink whose target lies outside the walked directory."""
-    if not os.path.islink(path):
-        return False
-    real = os.path.realpath(path)
-    return not (real == real_root or real.startswith(real_root + os.sep))
-
-
 def _entry_order(path: str) -> tuple:
     """nginx.conf first (it includes the rest), shallow before deep, then by name."""
     return (os.path.basename(path) != "nginx.conf", path.count(os.sep), path)
 
 
-def _walk(root: str, exclude: list[str], base: str):
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS and not _excluded(os.path.join(dirpath, d), exclude, base)
-        )
-        for name in sorted(filenames):
+def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, str]]):
+    """Files under `root`, top-down, sorted, symlinked directories not followed.
+
+    An explicit stack, not recursion (os.walk recurses before Python 3.12): a tree a
+    thousand directories deep must not end in RecursionError. A directory that cannot be
+    listed (permission, a name too long for the OS) is recorded, not raised."""
+    stack = [root]
+    while stack:
+        dirpath = stack.pop()
+        try:
+            with os.scandir(dirpath) as entries:
+                listed = [(entry.name, _kind(entry)) for entry in entries]
+        except (OSError, ValueError) as exc:
+            unlisted.append((dirpath, boundary.os_reason(exc)))
+            continue
+        subdirs = []
+        for name, kind in sorted(listed):
             full = os.path.join(dirpath, name)
-            if not _excluded(full, exclude, base):
+            if kind == "linked-dir":
+                continue  # like os.walk(followlinks=False): neither followed nor a file
+            if kind == "dir":
+                if not name.startswith(".") and name not in _SKIP_DIRS and not _excluded(full, exclude, base):
+                    subdirs.append(full)
+            elif not _excluded(full, exclude, base):
                 yield full
+        stack.extend(reversed(subdirs))
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """"dir", "linked-dir" (a symlink to a directory) or "file" (anything else, including
+    a symlink that cannot be resolved: the loader reports it)."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        return "linked-dir" if entry.is_dir() else "file"
+    except OSError:
+        return "file"
 
 
 def _excluded(path: str, patterns: list[str], base: str) -> bool:
@@ -127,11 +151,11 @@ def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set
 
 def looks_like_nginx(path: str) -> bool:
     """Cheap sniff of the first 64 KiB for nginx blocks or directives."""
+    info = boundary.stat_path(path)
+    if not isinstance(info, str) and not stat.S_ISREG(info.st_mode):
+        return False  # opening a FIFO named x.conf would block the run forever
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False  # opening a FIFO named x.conf would block the run forever
-        with open(path, "rb") as handle:
-            head = handle.read(65536)
-    except OSError:
+        head = boundary.open_limited(path, sys.maxsize, head=65536)
+    except boundary.Refused:
         return True  # unreadable: let the parser report it (P001)
     return bool(_NGINX_SNIFF.search(head))

@@ -93,7 +93,7 @@ class ConnectionState:
 
     cleared: bool
     header: Directive | None  # the effective Connection header directive, if any
-    own_headers: list[Directive] = field(default_factory=list)  # the effective proxy_set_header level
+    own_headers: tuple[Directive, ...] = ()  # the effective proxy_set_header level (shared, not copied)
     dropped: Directive | None = None  # an outer Connection-clearing header discarded by an inner level
 
 
@@ -105,6 +105,8 @@ class KeepaliveAnalysis:
         self.settings: Settings = project.settings
         self._pools: dict[Upstream, Pool] = {}
         self._problems: list[Problem] = []
+        self._connections: dict[ProxySite, ConnectionState] = {}
+        self._sites_by_header_position: dict[Upstream, dict[tuple[str, int], list[ProxySite]]] = {}
 
     @property
     def problems(self) -> list[Problem]:
@@ -218,6 +220,19 @@ class KeepaliveAnalysis:
     def sites(self, upstream: Upstream) -> list[ProxySite]:
         return self._sites_by_upstream.get(upstream, [])
 
+    def sites_setting_headers_at(self, upstream: Upstream, path: str, line: int) -> list[ProxySite]:
+        """Sites of `upstream` whose effective proxy_set_header level starts at path:line.
+        Indexed once: a fix per finding that scanned every site of the upstream made
+        thousands of fixes quadratic."""
+        index = self._sites_by_header_position.get(upstream)
+        if index is None:
+            index = self._sites_by_header_position[upstream] = {}
+            for site in self.sites(upstream):
+                headers, _ = site.effective_array("proxy_set_header")
+                if headers:
+                    index.setdefault((headers[0].path, headers[0].line), []).append(site)
+        return index.get((path, line), [])
+
     def all_upstreams(self) -> list[Upstream]:
         return [u for model in self.project.models for u in model.upstreams]
 
@@ -228,11 +243,14 @@ class KeepaliveAnalysis:
         return ("1.1" if self.settings.new_nginx_defaults else "1.0"), None
 
     def connection(self, site: ProxySite) -> ConnectionState:
+        """The Connection header nginx sends for `site`, and an outer clearing one its own
+        level discards. Per level, the headers are summarised once (Level.fact); per site,
+        only the chain of levels is walked, so the cost is O(sites x depth + headers)."""
+        state = self._connections.get(site)
+        if state is not None:
+            return state
         headers, level = site.effective_array("proxy_set_header")
-        header = None
-        for directive in headers:
-            if directive.arg(0).lower() == "connection":
-                header = directive
+        header = site.levels[level].fact(_CONNECTION, _connection_headers)[0] if level >= 0 else None
         if header is not None:
             cleared = clears_connection(header.arg(1))
         else:
@@ -241,16 +259,29 @@ class KeepaliveAnalysis:
         dropped = None
         if header is None and level >= 0:
             for outer in range(level - 1, -1, -1):
-                for directive in site.levels[outer].own("proxy_set_header"):
-                    if directive.arg(0).lower() == "connection" and clears_connection(directive.arg(1)):
-                        dropped = directive
+                dropped = site.levels[outer].fact(_CONNECTION, _connection_headers)[1]
                 if dropped is not None:
                     break
-        return ConnectionState(cleared, header, headers if level >= 0 else [], dropped)
+        state = self._connections[site] = ConnectionState(cleared, header, headers, dropped)
+        return state
 
     def reuses_connections(self, site: ProxySite) -> bool:
         version, _ = self.http_version(site)
         return version == "1.1" and self.connection(site).cleared
+
+
+_CONNECTION = "proxy_set_header Connection"
+
+
+def _connection_headers(level) -> tuple[Directive | None, Directive | None]:
+    """(last Connection header, last Connection-clearing header) among a level's own."""
+    last = clearing = None
+    for directive in level.shared("proxy_set_header"):
+        if directive.arg(0).lower() == "connection":
+            last = directive
+            if clears_connection(directive.arg(1)):
+                clearing = directive
+    return last, clearing
 
 
 def clears_connection(value: str) -> bool:

@@ -110,7 +110,9 @@ def _parse_declared(project, path: str, links: UpstreamLinks) -> list[Backend]:
     """A server.xml named in config but outside the checked paths: read it now."""
     from nglint.backends import backend_parsers
 
-    if not os.path.isfile(path):
+    from nglint.boundary import is_file
+
+    if not is_file(path):
         links.explicit_error = f"server-xml {path} does not exist"
         return []
     parsers = backend_parsers()

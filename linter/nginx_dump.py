@@ -15,9 +15,9 @@ import os
 import posixpath
 import re
 import shutil
-import stat
 import tempfile
 
+from nglint.boundary import Refused, open_limited
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
 from nglint.records import record
 
@@ -33,15 +33,12 @@ class DumpFile:
     parsed: ParsedFile
 
 
-def is_dump(path: str) -> bool:
+def is_dump(path: str, max_file_size: int) -> bool:
     """A dump starts (after nginx's own status lines) with a `# configuration file` header."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(65536)
-    except OSError:
-        return False
+        head = open_limited(path, max_file_size, head=65536)
+    except Refused:
+        return False  # the parser reports why (P001)
     for line in head.split(b"\n")[:20]:
         if _HEADER.match(line):
             return True
@@ -55,8 +52,10 @@ def split_dump(path: str, max_file_size: int) -> list[DumpFile]:
 
     The caller has checked `is_dump` and the file's size; parse errors land on the
     segment's ParsedFile exactly as for a real file."""
-    with open(path, "rb") as handle:
-        raw = handle.read(max_file_size + 1)
+    try:
+        raw = open_limited(path, max_file_size)
+    except Refused as refused:
+        return [DumpFile(path, ParsedFile(path, error=refused.reason))]
     lines = raw.split(b"\n")
     headers = [(index, match.group(1).decode("utf-8", "replace")) for index, line in enumerate(lines) if (match := _HEADER.match(line))]
     files: list[DumpFile] = []

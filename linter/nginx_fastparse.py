@@ -14,7 +14,10 @@ the caller parses the file with crossplane, so every error message and every odd
 corner keeps crossplane's behaviour: unbalanced braces, a statement cut short by `}` or
 by the end of the file, a word or comment still open at the end of the file, a lone
 trailing backslash, an unterminated quote, `${...}` parameter expansion, and `{`, `;`
-or a quoted `#` where a directive name belongs. tests/test_fastparse.py checks the two
+or a quoted `#` where a directive name belongs, and a quoted word that something other
+than a space, `;`, `{` or `)` follows (`"a"-b`: nginx rejects it, crossplane splits it).
+Where crossplane and nginx disagree, nginx_syntax has the last word (see nginx_parse).
+tests/test_fastparse.py checks the two
 paths against each other on the corpus, the samples, the fuzz regressions and
 generated text.
 """
@@ -42,6 +45,13 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
+
+# What nginx accepts right after a closing quote; anything else is its `unexpected "x"`.
+_AFTER_QUOTE = frozenset(" \t\r\n;{)")
+
+# nginx rejects a word or comment that fills its 4096-byte read buffer; a character is
+# at most 4 bytes, so longer tokens go to nginx_syntax, which counts bytes.
+_LONG_TOKEN = 1000
 
 # Deeper nesting goes to crossplane, whose recursion limit turns it into a parse error.
 _MAX_DEPTH = 100
@@ -76,6 +86,10 @@ def fast_parse(data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
     the module docstring) and must be parsed by crossplane instead. Comments are
     (line, text) pairs, text without the `#`.
     """
+    if b"\\\r" in data:
+        # crossplane reads `\` CR LF as an escaped line break; to nginx the backslash takes
+        # the CR and the LF ends the word.
+        raise NotRegular
     return _read(decode_like_crossplane(data))
 
 
@@ -92,6 +106,8 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
 
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
+        if match.end() - match.start() > _LONG_TOKEN and kind != "eof" and match.end() - match.start(kind) > _LONG_TOKEN:
+            raise NotRegular  # nginx may reject it: "too long parameter"
         if kind == "word":
             value = match.group("word")
             if match.end() == len(text):
@@ -134,11 +150,11 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
             else:
                 head_comments.append((stmt["line"], match.group("comment")))
             continue
-        elif kind == "dq":
-            value = match.group("dq").replace('\\"', '"')
-            quoted = True
-        elif kind == "sq":
-            value = match.group("sq").replace("\\'", "'")
+        elif kind == "dq" or kind == "sq":
+            if match.end() < len(text) and text[match.end()] not in _AFTER_QUOTE:
+                raise NotRegular  # nginx: `unexpected "-"` after `"a"`; crossplane splits
+            mark = '"' if kind == "dq" else "'"
+            value = match.group(kind).replace("\\" + mark, mark)
             quoted = True
         elif kind == "eof" or kind == "eof_in_comment":
             # crossplane drops a comment that the end of the file cuts short.

@@ -8,6 +8,7 @@ none of its own. Each ProxySite keeps the chain of levels above it so checks can
 
 from __future__ import annotations
 
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from nglint.nginx_tree import Directive, NginxConfig
@@ -26,21 +27,39 @@ class Level:
     kind: str
     directive: Directive | None
     directives: list[Directive]
-    _by_name: dict[str, list[Directive]] | None = field(default=None, init=False, repr=False)
+    _by_name: dict[str, tuple[Directive, ...]] | None = field(default=None, init=False, repr=False)
+    _facts: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def own(self, name: str) -> list[Directive]:
-        # Indexed on first use: every proxy site asks its outer levels, and the http level
-        # of a large config holds thousands of server blocks; scanning it per site was
-        # quadratic (5000 servers: 16 s). The tree is fully built before levels are queried.
-        if len(self.directives) <= 16:
-            return [d for d in self.directives if d.name == name]
+        """This level's own `name` directives, in order (a copy the caller may change)."""
+        return list(self.shared(name))
+
+    def shared(self, name: str) -> tuple[Directive, ...]:
+        """The same, not copied: what every site below this level reads again and again.
+
+        Indexed on first use: every proxy site asks its outer levels, and the http level
+        of a large config holds thousands of server blocks; scanning it per site was
+        quadratic (5000 servers: 16 s), and so was copying a long list per site. The tree
+        is fully built before levels are queried."""
+        if len(self.directives) <= 16:  # a location's few directives: a scan is cheaper than an index
+            return tuple(d for d in self.directives if d.name == name)
         index = self._by_name
         if index is None:
-            index = {}
+            grouped: dict[str, list[Directive]] = {}
             for directive in self.directives:
-                index.setdefault(directive.name, []).append(directive)
-            self._by_name = index
-        return list(index.get(name, ()))
+                grouped.setdefault(directive.name, []).append(directive)
+            index = self._by_name = {key: tuple(value) for key, value in grouped.items()}
+        return index.get(name, ())
+
+    def fact(self, key: str, compute: Callable[["Level"], Any]) -> Any:
+        """A value derived from this level's own directives, computed once per level.
+
+        Inherited facts (which Connection header an outer level sets) are the same for
+        every site below the level: computing them per site made rule evaluation
+        O(locations x headers)."""
+        if key not in self._facts:
+            self._facts[key] = compute(self)
+        return self._facts[key]
 
 
 @record(frozen=True)
@@ -81,18 +100,18 @@ class ProxySite:
     def effective(self, name: str) -> tuple[Directive | None, int]:
         """Innermost directive `name` along the chain, with the index of its level."""
         for index in range(len(self.levels) - 1, -1, -1):
-            own = self.levels[index].own(name)
+            own = self.levels[index].shared(name)
             if own:
                 return own[-1], index
         return None, -1
 
-    def effective_array(self, name: str) -> tuple[list[Directive], int]:
+    def effective_array(self, name: str) -> tuple[tuple[Directive, ...], int]:
         """Array directive as nginx inherits it: the innermost level that defines any wins whole."""
         for index in range(len(self.levels) - 1, -1, -1):
-            own = self.levels[index].own(name)
+            own = self.levels[index].shared(name)
             if own:
                 return own, index
-        return [], -1
+        return (), -1
 
 
 @record

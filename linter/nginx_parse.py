@@ -1,8 +1,9 @@
 """Parse one nginx file, safely, into plain statements in crossplane's shape.
 
 Well-formed files are read by nginx_fastparse, which returns exactly what crossplane
-would, several times faster; every other file is parsed by crossplane itself, so parse
-errors are crossplane's. crossplane's argument and context checks are off on purpose:
+would, several times faster. Every other file is tokenized the way nginx does it
+(nginx_syntax), so a parse error is the one `nginx -t` prints, at its line; crossplane
+reads the files nginx accepts. crossplane's argument and context checks are off on purpose:
 they reject valid newer nginx (`keepalive 32 local;`) and third-party directives.
 Include handling is ours (see nginx_tree), so each file is parsed on its own
 (`single=True`).
@@ -10,10 +11,11 @@ Include handling is ours (see nginx_tree), so each file is parsed on its own
 
 from __future__ import annotations
 
+import hashlib
 import os
-import stat
 
-from nglint.nginx_fastparse import NotRegular, decode_like_crossplane, fast_parse
+from nglint.boundary import Refused, open_limited
+from nglint.nginx_fastparse import NotRegular, fast_parse
 from nglint.records import field, record
 
 
@@ -26,34 +28,20 @@ class ParsedFile:
     comments: list[tuple[int, str]] = field(default_factory=list)
     error: str | None = None
     error_line: int = 1
+    # Digest of the exact bytes parsed: `--fix` plans its edits on a second read of the
+    # file and refuses it unless that read is these bytes.
+    sha256: str = ""
 
 
 def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     """Parse `path`; never raises. An unreadable or oversize file comes back with `error`."""
     parsed = ParsedFile(path)
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        parsed.error = f"cannot read file: {exc.strerror or exc}"
+        data = open_limited(path, max_file_size)
+    except Refused as refused:
+        parsed.error = refused.reason
         return parsed
-    if stat.S_ISDIR(info.st_mode):
-        parsed.error = "is a directory, not a file"
-        return parsed
-    if not stat.S_ISREG(info.st_mode):
-        parsed.error = "not a regular file"
-        return parsed
-    if info.st_size > max_file_size:
-        parsed.error = f"file is {info.st_size} bytes, over the max-file-size limit of {max_file_size}"
-        return parsed
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_file_size + 1)
-    except OSError as exc:
-        parsed.error = f"cannot read file: {exc.strerror or exc}"
-        return parsed
-    if len(data) > max_file_size:  # grew since the stat
-        parsed.error = f"file is over the max-file-size limit of {max_file_size} bytes"
-        return parsed
+    parsed.sha256 = hashlib.sha256(data).hexdigest()
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         parsed.error = "file is UTF-16 encoded; nginx reads configs as bytes and cannot parse it"
@@ -62,18 +50,42 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     try:
         parsed.statements, parsed.comments = fast_parse(data)
     except NotRegular as irregular:
-        cut_short = irregular.cut_short
-    else:
-        _note_byte_order_mark(parsed, head)
-        return parsed
+        return _parse_irregular(parsed, data, head, irregular.cut_short)
+    _note_byte_order_mark(parsed, head)
+    return parsed
 
+
+def _parse_irregular(parsed: ParsedFile, data: bytes, head: bytes, cut_short: bool) -> ParsedFile:
+    """A file the fast reader declined: nginx's tokenizer decides whether it is valid.
+
+    On a file nginx tokenizes without error crossplane's tree is used, so both readers
+    give the same statements; where crossplane alone fails (`return 200 a}b;`, which
+    nginx reads as one word) the tokenizer's tree is used. A `*_by_lua_block` body is
+    Lua, lexed by the lua module: there crossplane's verdict stands.
+    """
+    from nglint.nginx_syntax import scan
+
+    nginx = scan(data)
+    if nginx.error is not None:
+        parsed.statements, parsed.comments = nginx.statements, nginx.comments
+        parsed.error, parsed.error_line = nginx.error, nginx.error_line
+        return parsed
+    path = parsed.path
     try:
-        statements, comments, errors = crossplane_parse(path)
+        statements, comments, errors = crossplane_parse_bytes(data, path)
     except RecursionError:
         parsed.error = "blocks nested too deeply to parse"
         return parsed
     except Exception as exc:  # crossplane may raise on bytes it cannot lex
-        parsed.error = f"cannot parse: {exc}"
+        if nginx.gave_up:
+            parsed.error = f"cannot parse: {exc}"
+            return parsed
+        statements, comments, errors = nginx.statements, nginx.comments, []
+    if not nginx.gave_up:
+        if errors:
+            statements, comments = nginx.statements, nginx.comments
+        parsed.statements, parsed.comments = statements, comments
+        _note_byte_order_mark(parsed, head)
         return parsed
     parsed.statements, parsed.comments = statements, comments
     message = str(errors[0].get("error", "parse error")) if errors else None
@@ -81,7 +93,7 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
         # The file ends inside a statement. crossplane drops a last word that nothing
         # follows, and stops with an empty message (a bare StopIteration) otherwise.
         parsed.error = 'unexpected end of file, expecting ";" or "}"'
-        parsed.error_line = decode_like_crossplane(data).rstrip().count("\n") + 1
+        parsed.error_line = data.count(b"\n") + 1
     elif message is not None:
         parsed.error = _clean_error(message, path)
         parsed.error_line = errors[0].get("line") or 1
@@ -111,6 +123,44 @@ def crossplane_parse(path: str) -> tuple[list[dict], list[tuple[int, str]], list
     comments: list[tuple[int, str]] = []
     statements = _strip_comments(config.get("parsed") or [], comments)
     errors = config.get("errors") or payload.get("errors") or []
+    return statements, comments, errors
+
+
+def crossplane_parse_bytes(data: bytes, path: str) -> tuple[list[dict], list[tuple[int, str]], list[dict]]:
+    """crossplane on the bytes already read, not on a second read of `path`: a file
+    swapped for a FIFO in between cannot block the run, and every view of a file (the
+    model, the fixer's plan) comes from one read. crossplane opens a path, so the bytes
+    are handed over through an anonymous in-memory file; its name in crossplane's error
+    messages is replaced by the real path."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is None:  # not Linux: a private temporary file, removed at once
+        import tempfile
+
+        handle = tempfile.NamedTemporaryFile(prefix=".nglint-parse-", suffix=".conf")
+        with handle:
+            handle.write(data)
+            handle.flush()
+            return _renamed(crossplane_parse(handle.name), handle.name, path)
+    fd = memfd_create("nglint-parse", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        _write_all(fd, data)
+        name = f"/proc/self/fd/{fd}"
+        return _renamed(crossplane_parse(name), name, path)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _renamed(result: tuple, name: str, path: str) -> tuple:
+    statements, comments, errors = result
+    for error in errors:
+        if isinstance(error.get("error"), str):
+            error["error"] = error["error"].replace(name, path)
     return statements, comments, errors
 
 

@@ -9,9 +9,10 @@ are read only through an `nginx-prefix` mapping, and anything escaping the tree 
 
 from __future__ import annotations
 
-import glob
 import os
 
+from nglint import boundary
+from nglint.boundary import Boundary
 from nglint.findings import Severity
 from nglint.nginx_dump import DumpFile, is_dump, split_dump
 from nglint.nginx_dump import resolve as resolve_in_dump
@@ -78,7 +79,8 @@ class NginxLoader:
         limits: LoadLimits | None = None,
         prefix_map: dict[str, str] | None = None,
     ) -> None:
-        self.tree_roots = [os.path.realpath(root) for root in tree_roots]
+        self.boundary = Boundary(tree_roots)
+        self.tree_roots = self.boundary.roots
         self.limits = limits or LoadLimits()
         self.prefix_map = {os.path.normpath(k): v for k, v in (prefix_map or {}).items()}
         self.parsed: dict[str, ParsedFile] = {}
@@ -86,8 +88,7 @@ class NginxLoader:
         # File-system answers, memoized for the run: a snippet included by thousands of
         # locations would otherwise cost a glob/lstat/realpath chain per include (the
         # tree is assumed not to change while it is being linted).
-        self._real: dict[str, str] = {}
-        self._matches: dict[tuple[bool, tuple[str, ...]], list[str]] = {}
+        self._matches: dict[tuple[bool, tuple[str, ...]], boundary.GlobResult] = {}
         self._isdir: dict[str, bool] = {}
         self.problems: list[Problem] = []
         self._problem_keys: set[tuple] = set()
@@ -100,11 +101,10 @@ class NginxLoader:
         if not self.in_tree(entry):
             # A symlink found in the tree that points out of it: reading it could echo a
             # file the pull request's author cannot otherwise see into the CI log.
-            config.problems.append(
-                Problem("P002", entry, 1, f"{display_path(entry)} is a symlink to {display_path(os.path.realpath(entry))}, outside the checked tree; not read")
-            )
+            # The message names the link only: where it leads is not the tree's business.
+            config.problems.append(Problem("P002", entry, 1, f"{display_path(entry)} is a symlink that leads outside the checked tree; not read"))
             return config
-        if is_dump(entry) and os.path.getsize(entry) <= self.limits.max_file_size:
+        if is_dump(entry, self.limits.max_file_size):
             return self._load_dump(entry, config)
         parsed = self.parse(entry)
         config.files.append(entry)
@@ -155,14 +155,12 @@ class NginxLoader:
         return parsed
 
     def realpath(self, path: str) -> str:
-        real = self._real.get(path)
-        if real is None:
-            real = self._real[path] = os.path.realpath(path)
-        return real
+        """The resolved path (the absolute path itself when it cannot be resolved, which
+        only happens to paths in_tree refuses)."""
+        return self.boundary.real(path) or os.path.abspath(path)
 
     def in_tree(self, path: str) -> bool:
-        real = self.realpath(path)
-        return any(real == root or real.startswith(root + os.sep) for root in self.tree_roots)
+        return self.boundary.contains(path)
 
     # -- internals ----------------------------------------------------------------------
     def _problem(self, problem: Problem) -> None:
@@ -294,51 +292,59 @@ class NginxLoader:
         else:
             candidates_for_bases = [os.path.join(base, pattern) for base in state.base_dirs]
 
-        has_magic = glob.has_magic(pattern)
-        matches = self._first_match(candidates_for_bases, has_magic)
-        if not matches:
+        has_magic = boundary.has_magic(pattern)
+        found = self._first_match(candidates_for_bases, has_magic)
+        if found.outside and not found.matches:
+            # Decided on the pattern and the tree's own links, reported once per include
+            # line, and worded the same whether or not anything exists out there.
+            state.config.problems.append(
+                Problem("P002", directive.path, directive.line, f"include {pattern!r} points outside the checked tree; not read", "include")
+            )
+            return []
+        if not found.matches:
             if not has_magic:
                 state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
             return []
+        if found.outside:
+            state.config.problems.append(
+                Problem(
+                    "P002",
+                    directive.path,
+                    directive.line,
+                    f"include {pattern!r} also reaches outside the checked tree through a symlink; those files are not read",
+                    "include",
+                )
+            )
 
         files = []
-        for match in matches:
-            if not self.in_tree(match):
-                state.config.problems.append(
-                    Problem(
-                        "P002",
-                        directive.path,
-                        directive.line,
-                        f"include {pattern!r} points outside the checked tree ({display_path(match)}); not read",
-                        "include",
-                    )
-                )
-                continue
+        for match in found.matches:
             isdir = self._isdir.get(match)
             if isdir is None:
-                isdir = self._isdir[match] = os.path.isdir(match)
+                isdir = self._isdir[match] = boundary.is_dir(match)
             if isdir:
                 if not has_magic:
                     state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} is a directory", "include"))
                 continue
-            files.append(os.path.abspath(match))
+            files.append(match)
         return files
 
-    def _first_match(self, candidates: list[str], has_magic: bool) -> list[str]:
-        """Matches of the first candidate that has any (nginx's prefix first, then fallbacks)."""
+    def _first_match(self, candidates: list[str], has_magic: bool) -> boundary.GlobResult:
+        """Matches of the first candidate that has any (nginx's prefix first, then fallbacks).
+        Every candidate is expanded by the boundary, which never lists outside the tree;
+        nginx's own prefix decides `outside` when nothing matches anywhere."""
         key = (has_magic, tuple(candidates))
         found = self._matches.get(key)
         if found is None:
-            found = []
-            for candidate in candidates:
-                if has_magic:
-                    found = sorted(glob.glob(candidate))
-                elif os.path.lexists(candidate):
-                    found = [candidate]
-                if found:
+            found = boundary.GlobResult([])
+            for index, candidate in enumerate(candidates):
+                result = self.boundary.glob(candidate)
+                if index == 0:
+                    found = result
+                if result.matches:
+                    found = result
                     break
             self._matches[key] = found
-        return list(found)
+        return found
 
     def _map_absolute(self, pattern: str, state: "_Walk") -> str | None:
         """Map an absolute include onto the tree: configured nginx-prefix first, then the
@@ -352,7 +358,7 @@ class NginxLoader:
                 rest = os.path.relpath(normalized, prefix)
                 for base in state.base_dirs:
                     candidate = os.path.join(base, rest)
-                    if glob.has_magic(rest) and glob.glob(candidate) or os.path.lexists(candidate):
+                    if self.boundary.glob(candidate).matches:
                         return candidate
         return None
 

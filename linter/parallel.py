@@ -62,7 +62,9 @@ def preparse(nginx_paths: list[str], backend_items: list[tuple[str, object]], tr
         # and its share needs no pickling on the way back.
         own = batches[::jobs]
         shipped = [batch for index, batch in enumerate(batches) if index % jobs]
-        with ProcessPoolExecutor(max_workers=min(jobs - 1, len(shipped)), mp_context=context) as pool:
+        from nglint.interrupts import ignore_in_worker
+
+        with ProcessPoolExecutor(max_workers=min(jobs - 1, len(shipped)), mp_context=context, initializer=ignore_in_worker) as pool:
             futures = [pool.submit(_parse_batch, batch, tree_roots, max_file_size) for batch in shipped]
             for batch in own:
                 for kind, path, parsed in _parse_batch(batch, tree_roots, max_file_size):

@@ -10,6 +10,7 @@ import os
 from functools import cached_property
 
 from nglint.backends import Backend, BackendFile, backend_parsers
+from nglint.boundary import is_file
 from nglint.config import Settings
 from nglint.discovery import Inputs, UsageError, discover
 from nglint.nginx_model import NginxModel, build_model
@@ -86,11 +87,15 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     project.configs = _load_entries(loader, inputs, settings)
     project.parsed_nginx = loader.parsed
     project.problems.extend(loader.problems)
+    project.problems.extend(
+        Problem("P001", directory, 1, f"cannot list directory: {reason}; the files in it are not checked") for directory, reason in inputs.unlisted
+    )
     for config in project.configs:
         if is_fragment(config, settings):
             project.fragments.add(config.path)
             config.problems[:] = [fragment_problem(problem) for problem in config.problems]
         project.problems.extend(config.problems)
+    project.problems[:] = _with_directive_problems(project, settings)
 
     seen_files: set[str] = set()
     for config in project.configs:
@@ -106,6 +111,15 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     return project
 
 
+def _with_directive_problems(project: Project, settings: Settings) -> list[Problem]:
+    """Loading problems plus what nginx's directive table says (nginx_directives), less
+    the parse errors a block-structure error earlier in their file caused."""
+    from nglint.nginx_directives import check_configs, drop_cascades
+
+    found, broken = check_configs(project.configs, list(settings.nginx_roots), settings.nginx_version, settings.max_file_size)
+    return drop_cascades(project.problems, broken) + found
+
+
 def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
     """The directories includes may read from: checked directories, plus the project root
     (or the current directory) for files named one by one, so `nglint check a/nginx.conf`
@@ -113,7 +127,7 @@ def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
     roots = list(inputs.tree_roots)
     extra = settings.project_root or cwd
     for path in inputs.explicit_files | {p for p, _ in inputs.backend_files}:
-        if os.path.isfile(path) and path.startswith(os.path.abspath(extra) + os.sep):
+        if is_file(path) and path.startswith(os.path.abspath(extra) + os.sep):
             roots.append(os.path.abspath(extra))
             break
     roots.extend(settings.nginx_prefix.values())
@@ -123,7 +137,7 @@ def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
 def _load_entries(loader: NginxLoader, inputs: Inputs, settings: Settings) -> list[NginxConfig]:
     """Load entry files; a candidate another entry includes is linted as part of it, once."""
     for root in settings.nginx_roots:
-        if not os.path.isfile(root):
+        if not is_file(root):
             raise UsageError(f"nginx-roots entry {root} (from {settings.origins.get('nginx-roots', 'config')}) is not a file")
     ordered = list(settings.nginx_roots) + [c for c in inputs.nginx_candidates if c not in settings.nginx_roots]
     covered: set[str] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from nglint.findings import Finding, Severity
+from nglint.printable import printable
 from nglint.records import field, record
 from nglint.rules import Rule
 from nglint.source import SourceCache
@@ -26,7 +27,12 @@ class Report:
     sources: SourceCache = field(default_factory=SourceCache)
 
     def display_path(self, path: str) -> str:
-        """Path relative to the current directory with POSIX separators."""
+        """Path relative to the current directory with POSIX separators, printable (a
+        newline or an undecodable byte in a file name is shown escaped; see printable)."""
+        return printable(self.relative_path(path))
+
+    def relative_path(self, path: str) -> str:
+        """The same path, raw: the exact name, for SARIF URIs built from its bytes."""
         try:
             rel = os.path.relpath(path, self.cwd)
         except ValueError:  # different drive on Windows

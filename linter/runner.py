@@ -6,7 +6,8 @@ import fnmatch
 import os
 
 from nglint.config import Settings
-from nglint.findings import Finding, Location
+from nglint.findings import Finding, Location, Related
+from nglint.printable import printable
 from nglint.project import Project, load_project
 from nglint.registry import all_rules, matches, selected_checks
 from nglint.report import Report
@@ -108,6 +109,11 @@ def finalize(findings: list[Finding], project: Project, report: Report, settings
             continue
         column = report.sources.column(finding.location.path, finding.location.line, finding.anchor)
         finding.location = Location(finding.location.path, finding.location.line, column)
+        # Messages quote file names and values from the checked files: one escaping
+        # here covers every output format (see printable).
+        finding.message = printable(finding.message)
+        if finding.related:
+            finding.related = [Related(r.location, printable(r.message)) for r in finding.related]
         unique[key] = finding
     return sorted(unique.values(), key=lambda f: (report.display_path(f.path), f.line, f.location.column, f.rule, f.message))
 

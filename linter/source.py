@@ -7,9 +7,7 @@ module reads a file once, keeps its lines, and finds a token on a line.
 
 from __future__ import annotations
 
-import os
-import stat
-
+from nglint.boundary import Boundary, Refused, open_limited
 from nglint.records import record
 
 
@@ -39,8 +37,7 @@ class SourceCache:
         self._lines: dict[str, list[str]] = {}
         self._raw: dict[str, bytes | None] = {}
         self._regions: dict[tuple[str, int, str | None], Region] = {}
-        self.roots = [os.path.realpath(r) for r in roots] if roots is not None else None
-        self.extra_files = {os.path.realpath(f) for f in extra_files or ()}
+        self.boundary = Boundary(roots, extra_files) if roots is not None else None
         self.max_file_size = max_file_size
 
     def raw(self, path: str) -> bytes | None:
@@ -50,18 +47,12 @@ class SourceCache:
         return self._raw[path]
 
     def _read(self, path: str) -> bytes | None:
-        real = os.path.realpath(path)
-        if self.roots is not None and real not in self.extra_files:
-            if not any(real == root or real.startswith(root + os.sep) for root in self.roots):
-                return None
-        try:
-            info = os.stat(path)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_file_size:
-                return None  # a FIFO would block, /dev/zero never ends, a huge file was refused
-            with open(path, "rb") as handle:
-                return handle.read(self.max_file_size + 1)
-        except OSError:
+        if self.boundary is not None and not self.boundary.contains(path):
             return None
+        try:
+            return open_limited(path, self.max_file_size)
+        except Refused:
+            return None  # a FIFO would block, /dev/zero never ends, a huge file was refused
 
     def lines(self, path: str) -> list[str]:
         cached = self._lines.get(path)

@@ -16,10 +16,10 @@ server.xml form, just before the element (only other comments may sit in between
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Iterable
 
+from nglint.boundary import Refused, open_limited
 from nglint.findings import Finding
 from nglint.records import field, record
 
@@ -180,9 +180,8 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
 
 def _lines(path: str, limit: int) -> list[str]:
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(limit).decode("utf-8", errors="replace")
-    except OSError:
+        text = open_limited(path, limit).decode("utf-8", errors="replace")
+    except Refused:
         return []
     return text.removeprefix("\ufeff").split("\n")
 
@@ -219,11 +218,8 @@ def collect(project) -> list[FileSuppressions]:
 def _may_hold_marker(path: str, limit: int) -> bool:
     """Cheap byte test so a server.xml without `nglint:` is not parsed a second time."""
     try:
-        if os.path.getsize(path) > limit:
-            return False
-        with open(path, "rb") as handle:
-            return b"nglint" in handle.read(limit).lower()
-    except OSError:
+        return b"nglint" in open_limited(path, limit).lower()
+    except Refused:
         return False
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
 from nglint.backends import Backend, BackendFile
+from nglint.boundary import Boundary, Refused, is_file, open_limited
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.properties import parse_properties, substitute
@@ -27,9 +27,8 @@ _DTD_MARKERS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 def read_server_xml(path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
     """Every Connector of one server.xml as a Backend; never raises (P003/P004 instead)."""
     result = BackendFile(path)
-    if not _inside(path, tree_roots):
-        real = os.path.realpath(path)
-        result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {real}, outside the checked tree"))
+    if not Boundary(tree_roots).contains(path):
+        result.problems.append(Problem("P003", path, 1, "not read: a symlink that leads outside the checked tree"))
         return result
     parsed = read_xml(path, max_file_size, result)
     if parsed is None:
@@ -77,20 +76,14 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
     P003 for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
     line where a tag ends), so the file is read once and both views agree."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            result.problems.append(Problem("P003", path, 1, "not read: not a regular file"))
-            return None
-        size = info.st_size
-        if size > max_file_size:
-            result.problems.append(
-                Problem("P003", path, 1, f"refused: file is {size} bytes, over the max-file-size limit of {max_file_size}")
-            )
-            return None
-        with open(path, "rb") as handle:
-            raw = handle.read(max_file_size + 1)
-    except OSError as exc:
-        result.problems.append(Problem("P003", path, 1, f"cannot read file: {exc.strerror or exc}"))
+        raw = open_limited(path, max_file_size)
+    except Refused as refused:
+        reason = refused.reason
+        if reason.startswith("file is"):
+            reason = f"refused: {reason}"
+        elif not reason.startswith("cannot"):
+            reason = f"not read: {reason}"
+        result.problems.append(Problem("P003", path, 1, reason))
         return None
     return parse_xml_bytes(raw, path, result)
 
@@ -133,25 +126,16 @@ def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
     return root, raw.decode("utf-8", errors="replace").removeprefix("\ufeff").split("\n")
 
 
-def _inside(path: str, tree_roots: list[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(real == r or real.startswith(r + os.sep) for r in (os.path.realpath(root) for root in tree_roots))
-
-
-inside_tree = _inside  # the one check other readers use before opening a file
-
-
 def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str, str]:
     """catalina.properties next to server.xml, else in the nearest ancestor inside the tree."""
     candidate = find_catalina_properties(server_xml, tree_roots)
     if candidate is None:
         return {}
-    if not _inside(candidate, tree_roots):
+    if not Boundary(tree_roots).contains(candidate):
         return {}  # a symlink out of the tree: its values would show up in messages
     try:
-        with open(candidate, "rb") as handle:
-            text = handle.read(10 * 1024 * 1024).decode("latin-1")
-    except OSError:
+        text = open_limited(candidate, 10 * 1024 * 1024).decode("latin-1")
+    except Refused:
         return {}
     return parse_properties(text)
 
@@ -159,14 +143,13 @@ def load_catalina_properties(server_xml: str, tree_roots: list[str]) -> dict[str
 def find_catalina_properties(server_xml: str, tree_roots: list[str]) -> str | None:
     """The catalina.properties a server.xml reads (also used to scope a changed one)."""
     current = os.path.dirname(os.path.abspath(server_xml))
-    roots = [os.path.realpath(r) for r in tree_roots]
+    tree = Boundary(tree_roots)
     while True:
         candidate = os.path.join(current, "catalina.properties")
-        if os.path.isfile(candidate):
+        if is_file(candidate):
             return candidate
         parent = os.path.dirname(current)
-        real_parent = os.path.realpath(parent)
-        if parent == current or not any(real_parent == r or real_parent.startswith(r + os.sep) for r in roots):
+        if parent == current or not tree.contains(parent):
             return None
         current = parent
 

@@ -217,7 +217,8 @@ def test_hc001_good_twin_http_check(lint):
 # -- P001-P005 ---------------------------------------------------------------------------
 def test_p001_parse_error_with_line(lint):
     report = lint({"nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n}\n"})
-    assert found(report) == [("P001", "nginx.conf", 5)]
+    # nginx -t: 'unexpected end of file, expecting "}"' at the line after the last newline
+    assert found(report) == [("P001", "nginx.conf", 6)]
 
 
 def test_p002_missing_literal_include(lint):

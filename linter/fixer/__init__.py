@@ -15,6 +15,10 @@ from nglint.source import Region
 __all__ = ["DISPLAY", "SAFE", "SAFETIES", "UNSAFE", "Edit", "Fix", "FixHookFailed", "attach_fixes", "fix_edits", "fix_mapping"]
 
 
+# finding.data key: why no fix can be made for the finding's file (told by --fix, --diff).
+UNFIXABLE = "unfixable"
+
+
 class FixHookFailed(Exception):
     """A rule's fix hook raised something other than NoFix: a bug, reported like a crash."""
 
@@ -24,7 +28,7 @@ def attach_fixes(findings: list[Finding], project, checks) -> None:
     hooks = {check.RULE.code: check.fix for check in checks if callable(getattr(check, "fix", None))}
     if not hooks:
         return
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.layout import NoFix, Unfixable
 
     for finding in findings:
         hook = hooks.get(finding.rule)
@@ -32,6 +36,9 @@ def attach_fixes(findings: list[Finding], project, checks) -> None:
             continue
         try:
             fix = hook(finding, project)
+        except Unfixable as exc:
+            fix = None
+            finding.data[UNFIXABLE] = str(exc)
         except NoFix:
             fix = None
         except Exception as exc:

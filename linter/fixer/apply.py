@@ -10,17 +10,23 @@ the fixpoint, and a second `--fix` run finds nothing to do.
 
 from __future__ import annotations
 
+import bisect
 import os
 import stat
+import sys
 import tempfile
 from collections import Counter
 
+from nglint import boundary, interrupts
 from nglint.findings import Finding
 from nglint.fixer.lexer import lex
-from nglint.fixer.model import Edit, Fix, digest
+from nglint.fixer.model import Edit, Fix, digest, line_starts
 from nglint.records import field, record
 
 MAX_PASSES = 4
+# Temporary files live next to their target until the rename; one name pattern, so
+# tests (and people) can check that none is ever left behind.
+TEMP_PREFIX = ".nglint-"
 
 
 class WriteRefused(Exception):
@@ -64,36 +70,74 @@ def _conflict(a: Edit, b: Edit) -> bool:
 
 def choose(candidates: list[tuple[Finding, Fix]]) -> tuple[list[tuple[Finding, Fix]], list[tuple[Finding, Fix]]]:
     """(chosen, deferred): a deterministic maximal set of fixes whose edits do not touch
-    and that do not add the same directive to the same block."""
+    and that do not add the same directive to the same block.
+
+    Sort and sweep: the edits already taken in a file are disjoint, so they are kept
+    sorted by start and a new edit is compared only with its neighbours there, not with
+    every edit taken so far (8000 fixes in one file were 32 million comparisons)."""
     ordered = sorted(
         candidates,
         key=lambda item: (item[1].edits[0].path, item[1].edits[0].start, item[1].edits[0].end, item[0].rule, item[0].message),
     )
     chosen: list[tuple[Finding, Fix]] = []
     deferred: list[tuple[Finding, Fix]] = []
-    taken: list[Edit] = []
+    taken: dict[str, _Taken] = {}
     claimed: set = set()
     for finding, fix in ordered:
-        if claimed & fix.claims or any(_conflict(edit, other) for edit in fix.edits for other in taken):
+        if claimed & fix.claims or any(taken.setdefault(edit.path, _Taken()).conflicts(edit) for edit in fix.edits):
             deferred.append((finding, fix))
             continue
         chosen.append((finding, fix))
-        taken.extend(fix.edits)
+        for edit in fix.edits:
+            taken[edit.path].add(edit)
         claimed |= fix.claims
     return chosen, deferred
 
 
+class _Taken:
+    """Pairwise non-conflicting edits of one file, sorted by (start, end)."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+        self.edits: list[Edit] = []
+
+    def conflicts(self, edit: Edit) -> bool:
+        # Taken edits are disjoint, so they are sorted by end as well as by start: walk
+        # left from the last one starting at or before edit.end while they reach edit.start.
+        index = bisect.bisect_right(self.keys, (edit.end, sys.maxsize))
+        while index > 0:
+            index -= 1
+            other = self.edits[index]
+            if other.end < edit.start:
+                return False
+            if _conflict(edit, other):
+                return True
+        return False
+
+    def add(self, edit: Edit) -> None:
+        index = bisect.bisect_right(self.keys, (edit.start, edit.end))
+        self.keys.insert(index, (edit.start, edit.end))
+        self.edits.insert(index, edit)
+
+
 def apply_edits(data: bytes, edits: list[Edit]) -> bytes:
-    """The bytes with every edit applied (edits must not overlap)."""
-    out = data
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[: edit.start] + edit.data + out[edit.end :]
-    return out
+    """The bytes with every edit applied (edits must not overlap), in one pass."""
+    pieces: list[bytes] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        pieces.append(data[position : edit.start])
+        pieces.append(edit.data)
+        position = max(position, edit.end)
+    pieces.append(data[position:])
+    return b"".join(pieces)
 
 
 def read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """The file's bytes; OSError with the reason for anything but a regular file."""
+    try:
+        return boundary.open_limited(path, sys.maxsize)
+    except boundary.Refused as refused:
+        raise OSError(refused.reason) from None
 
 
 @record
@@ -130,15 +174,20 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
                 bad[id(fix)] = f"cannot read {path}: {exc.strerror or exc}"
             continue
         contents[path] = data
+        current = digest(data)  # once per file, not once per fix
         for _, fix in items:
-            if fix.sha256.get(path) != digest(data):
+            if fix.sha256.get(path) != current:
                 bad[id(fix)] = f"{path} changed since it was read; not rewritten"
     failures = [Failure(f, bad[id(fix)]) for f, fix in chosen if id(fix) in bad]
     good = [(f, fix) for f, fix in chosen if id(fix) not in bad]
     changes = []
     unparsable: dict[int, str] = {}
-    for path in sorted({p for _, fix in good for p in fix.paths}):
-        items = [(f, fix) for f, fix in good if path in fix.paths]
+    good_by_path: dict[str, list[tuple[Finding, Fix]]] = {}
+    for finding, fix in good:
+        for path in fix.paths:
+            good_by_path.setdefault(path, []).append((finding, fix))
+    for path in sorted(good_by_path):
+        items = good_by_path[path]
         edits = [e for _, fix in items for e in fix.edits if e.path == path]
         new = apply_edits(contents[path], edits)
         try:
@@ -157,40 +206,50 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
 
 
 def write_atomic(path: str, data: bytes, expected_sha256: str) -> None:
-    """Replace the file's content with `data` by rename, keeping its mode (and owner when
-    allowed). Refuses a read-only file and one whose bytes are no longer what was read."""
-    real = os.path.realpath(path)
-    try:
-        info = os.stat(real)
-    except OSError as exc:
-        raise WriteRefused(f"cannot stat {path}: {exc.strerror or exc}") from None
+    """Replace the file's content with `data` by rename, keeping its mode (setuid and
+    setgid included), owner and group. Refuses a read-only file and one whose bytes are
+    no longer what was read; the check is repeated right before the rename."""
+    real = boundary.real_path(path)
+    if real is None:
+        raise WriteRefused(f"cannot resolve {path}")
+    info = boundary.stat_path(real)
+    if isinstance(info, str):
+        raise WriteRefused(f"cannot stat {path}: {info}")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteRefused(f"{path} is not a regular file; not rewritten")
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise WriteRefused(f"{path} is read-only; not rewritten")
     _check_unchanged(real, path, expected_sha256)
-    directory = os.path.dirname(real)
+    # Held signals: a Ctrl-C between creating the temporary file and the rename would
+    # otherwise leave it behind, or a half-written file if it came mid-write.
+    with interrupts.held():
+        _replace(real, path, data, info, expected_sha256)
+
+
+def _replace(real: str, path: str, data: bytes, info: os.stat_result, expected_sha256: str) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".nglint", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=os.path.dirname(real))
     except OSError as exc:
         raise WriteRefused(f"cannot write next to {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            if hasattr(os, "fchown"):  # POSIX only
+                try:
+                    # Owner first: chown clears setuid/setgid, so the mode is set after it.
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+                except OSError:
+                    pass  # not permitted for another owner: the file becomes ours, mode kept
+            os.chmod(handle.fileno() if os.chmod in os.supports_fd else tmp, stat.S_IMODE(info.st_mode))
             os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown"):  # POSIX only
-            try:
-                os.chown(tmp, info.st_uid, info.st_gid)
-            except OSError:
-                pass  # not permitted for another owner: the file becomes ours, mode kept
         _check_unchanged(real, path, expected_sha256)  # narrow the window before the rename
         os.replace(tmp, real)
-    except WriteRefused:
+    except BaseException as exc:
         _unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteRefused(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    except OSError as exc:
-        _unlink(tmp)
-        raise WriteRefused(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _check_unchanged(real: str, path: str, expected_sha256: str) -> None:
@@ -257,19 +316,23 @@ def _rollback(group: list[FileChange]) -> list[str]:
 
 
 def _line_map(change: FileChange):
-    """Old line number -> new line number in one rewritten file (lines below an edit move)."""
-    edits = sorted((e for _, fix in change.fixes for e in fix.edits if e.path == change.path), key=lambda e: e.start)
-    starts = [0] + [i + 1 for i, byte in enumerate(change.old) if byte == 10]
+    """Old line number -> new line number in one rewritten file (lines below an edit move).
+
+    The shift at a line is the sum over edits wholly before it: a prefix sum over the
+    edits sorted by end, found by binary search, not a scan of every edit per finding."""
+    edits = sorted((e for _, fix in change.fixes for e in fix.edits if e.path == change.path), key=lambda e: e.end)
+    starts = line_starts(change.old)
+    ends = [edit.end for edit in edits]
+    shifts = [0]
+    for edit in edits:
+        shifts.append(shifts[-1] + edit.data.count(b"\n") - change.old.count(b"\n", edit.start, edit.end))
 
     def new_line(line: int) -> int:
         if not 1 <= line <= len(starts):
             return line
         offset = starts[line - 1]
-        shift = 0
-        for edit in edits:
-            if edit.start <= offset and edit.end <= offset:
-                shift += edit.data.count(b"\n") - change.old.count(b"\n", edit.start, edit.end)
-        return line + shift
+        # edits with end <= offset (their start is <= end, so also before the line)
+        return line + shifts[bisect.bisect_right(ends, offset)]
 
     return new_line
 
@@ -291,11 +354,14 @@ def _verdict(group: list[FileChange], before: list[Finding], after: list[Finding
 
     fixed = {id(f): (f, fix) for change in group for f, fix in change.fixes}
     after_keys = Counter((f.rule, f.location.path, f.line) for f in after)
+    subject_keys = {fix.subject[0] for _, fix in fixed.values() if fix.subject is not None}
+    after_subjects = {
+        (f.rule, f.location.path, key, _hashable(f.data.get(key))) for f in after for key in subject_keys if key in f.data
+    }
     for finding, fix in fixed.values():
         again = after_keys[moved(finding)] > 0
         if fix.subject is not None:  # e.g. one finding per upstream, reported where the timeout now is
-            again = again or any(f.rule == finding.rule and f.location.path == finding.location.path
-                                 and f.data.get(fix.subject[0]) == fix.subject[1] for f in after)
+            again = again or (finding.rule, finding.location.path, fix.subject[0], _hashable(fix.subject[1])) in after_subjects
         if again:
             return f"{finding.rule} is still reported after the fix"
     before_keys = Counter(moved(f) for f in before if id(f) not in fixed)
@@ -309,10 +375,19 @@ def _verdict(group: list[FileChange], before: list[Finding], after: list[Finding
     return None
 
 
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
 def fix_project(relint, report, unsafe_fixes: bool = False, max_passes: int = MAX_PASSES) -> FixOutcome:
     """Apply fixes until none is left (or `max_passes`); `relint()` lints again from disk."""
     outcome = FixOutcome(report)
     given_up: set[tuple] = set()
+    applied_ids: set[int] = set()
     for _ in range(max_passes):
         candidates = [(f, fix) for f, fix in applicable(report.findings, unsafe_fixes) if finding_key(f) not in given_up]
         if not candidates:
@@ -358,11 +433,19 @@ def fix_project(relint, report, unsafe_fixes: bool = False, max_passes: int = MA
                 if change.path not in outcome.files:
                     outcome.files.append(change.path)
                 for finding, _ in change.fixes:
-                    if all(finding is not done for done in outcome.applied):
+                    if id(finding) not in applied_ids:  # a multi-file fix is listed under each file
+                        applied_ids.add(id(finding))
                         outcome.applied.append(finding)
         report = after
     outcome.report = report
     return outcome
+
+
+def unfixable(report) -> list[Failure]:
+    """Findings whose file no fix can be placed in, with the reason (see layout.Unfixable)."""
+    from nglint.fixer import UNFIXABLE
+
+    return [Failure(f, f.data[UNFIXABLE]) for f in report.findings if f.data.get(UNFIXABLE)]
 
 
 def preview(report, unsafe_fixes: bool) -> tuple[list[FileChange], list[Failure], int]:

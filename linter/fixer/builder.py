@@ -14,6 +14,8 @@ place exactly raises NoFix, which the engine turns into "no fix offered".
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from nglint.findings import Finding
 from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import Statement, tokenize
@@ -33,6 +35,11 @@ def source_file(project, path: str) -> SourceFile:
     if source is None:
         try:
             source = SourceFile.read(path)
+            parsed = project.parsed_nginx.get(path)
+            if parsed is not None and parsed.sha256 and parsed.sha256 != source.sha256:
+                # The edits would be planned on bytes the linter never saw (another writer
+                # got in between): a fix must be made against exactly what was checked.
+                raise NoFix(f"{path} changed since it was linted")
         except NoFix as exc:
             source = exc
         cache[path] = source
@@ -84,7 +91,7 @@ class FixBuilder:
 
     def _add(self, source: SourceFile, edit: Edit, block: Statement | None, lines: list[str]) -> None:
         self.sha256[source.path] = source.sha256
-        self.edits.append(replace(edit, region=edit_region(source.data, edit)))
+        self.edits.append(replace(edit, region=edit_region(source.data, edit, source.line_starts)))
         where = block.start if block is not None else -1
         self.claims.update((source.path, where, name) for name in directive_names(lines))
 
@@ -100,6 +107,12 @@ class FixBuilder:
 
 def directive_names(lines: list[str]) -> list[str]:
     """Names of the directives in rendered lines (the first token after each `;`)."""
+    return list(_directive_names(tuple(lines)))
+
+
+@lru_cache(maxsize=4096)
+def _directive_names(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Memoized: thousands of fixes insert the same rendered lines."""
     names, expect = [], True
     for line in lines:
         tokens, _ = tokenize(line.encode("utf-8", errors="surrogateescape"))
@@ -109,7 +122,7 @@ def directive_names(lines: list[str]) -> list[str]:
                 expect = False
             elif not token.quoted and token.value in ("{", "}", ";"):
                 expect = True
-    return names
+    return tuple(names)
 
 
 def upstreams_named(project, finding: Finding) -> list:

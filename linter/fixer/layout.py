@@ -8,10 +8,12 @@ blocks such as `upstream a { server x; }`, an inline insertion instead of a new 
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
+from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
-from nglint.fixer.model import Edit, digest
+from nglint.fixer.model import Edit, digest, line_starts
 from nglint.nginx_fastparse import strip_if_parentheses
 from nglint.records import field, record
 
@@ -20,6 +22,23 @@ _BLANK = b" \t"
 
 class NoFix(Exception):
     """The fix cannot be placed reliably; the finding is reported without one."""
+
+
+class Unfixable(NoFix):
+    """No fix can be placed in this file at all, for a reason the user should be told
+    (`--fix` and `--diff` print it instead of silently fixing nothing)."""
+
+
+CR_ONLY_REASON = (
+    "the file has CR-only line endings: nginx reads CR as a space (a # comment runs on to the next LF) "
+    "while crossplane reads it as a line break, so an edit placed by line could land inside a comment; "
+    "convert the file to LF line endings to fix it"
+)
+
+
+def has_lone_cr(data: bytes) -> bool:
+    """A carriage return not followed by LF (classic Mac OS line endings)."""
+    return data.count(b"\r") > data.count(b"\r\n")
 
 
 @record
@@ -34,10 +53,11 @@ class SourceFile:
     @classmethod
     def read(cls, path: str) -> "SourceFile":
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise NoFix(f"cannot read {path}: {exc.strerror or exc}") from None
+            data = open_limited(path, sys.maxsize)
+        except Refused as refused:
+            raise NoFix(f"cannot read {path}: {refused.reason}") from None
+        if has_lone_cr(data):
+            raise Unfixable(CR_ONLY_REASON)
         try:
             lexed = lex(data)
         except ValueError as exc:
@@ -105,8 +125,22 @@ class SourceFile:
             end += 1
         return self.data[start:end].decode("ascii")
 
+    @property
+    def line_starts(self) -> list[int]:
+        cached = self.__dict__.get("_line_starts")
+        if cached is None:  # once per file: every edit's region is looked up in it
+            cached = self.__dict__["_line_starts"] = line_starts(self.data)
+        return cached
+
     def indent_unit(self) -> str:
-        """One nesting level as this file writes it: the commonest parent-to-child step."""
+        """One nesting level as this file writes it: the commonest parent-to-child step.
+        Computed once per file: it walks every statement, and thousands of fixes ask."""
+        cached = self.__dict__.get("_indent_unit")
+        if cached is None:
+            cached = self.__dict__["_indent_unit"] = self._indent_unit()
+        return cached
+
+    def _indent_unit(self) -> str:
         steps: Counter[str] = Counter()
         for stmt in self.lexed.walk():
             if not stmt.children or not self.starts_line(stmt.start):

@@ -7,6 +7,7 @@ them leaves every other byte untouched: indentation, CRLF, comments, odd encodin
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 
 from nglint.records import field, record
@@ -73,20 +74,37 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def position(data: bytes, offset: int) -> tuple[int, int]:
+def line_starts(data: bytes) -> list[int]:
+    """Offsets where each line begins: built once per file, so finding the line of an
+    offset is a binary search, not a count from the start of the file per edit."""
+    starts = [0]
+    find = data.find
+    index = find(b"\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = find(b"\n", index + 1)
+    return starts
+
+
+def position(data: bytes, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
     """1-based (line, column) of a byte offset, columns in code points of the decoded
-    line, the same measure as finding columns (a UTF-8 BOM is not counted)."""
+    line, the same measure as finding columns (a UTF-8 BOM is not counted). Pass the
+    file's `line_starts` when asking many times."""
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     offset = max(offset, bom)
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    line = data.count(b"\n", 0, offset) + 1
+    if starts is None:
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        line = data.count(b"\n", 0, offset) + 1
+    else:
+        line = bisect.bisect_right(starts, offset)
+        line_start = starts[line - 1]
     line_start = max(line_start, bom)
     column = len(decode_config_bytes(data[line_start:offset])) + 1
     return line, column
 
 
-def edit_region(data: bytes, edit: Edit) -> Region:
+def edit_region(data: bytes, edit: Edit, starts: list[int] | None = None) -> Region:
     """The end-exclusive region an edit replaces (empty for an insertion)."""
-    start_line, start_column = position(data, edit.start)
-    end_line, end_column = position(data, edit.end)
+    start_line, start_column = position(data, edit.start, starts)
+    end_line, end_column = position(data, edit.end, starts)
     return Region(start_line, start_column, end_line, end_column)

@@ -46,7 +46,25 @@ def environment():
 
 
 def render_lines(template: str, **context) -> list[str]:
-    """Non-empty rendered lines, trailing blanks removed."""
+    """Non-empty rendered lines, trailing blanks removed.
+
+    Thousands of findings often ask for the same text (the same header repeated in each
+    location): renders are memoized on the template and its (hashable) values."""
+    try:
+        key = (template, tuple(sorted(context.items())))
+        hash(key)
+    except TypeError:  # a list value (headers to copy): render afresh
+        return list(_render(template, context))
+    return list(_render_cached(key))
+
+
+@lru_cache(maxsize=4096)
+def _render_cached(key: tuple) -> tuple[str, ...]:
+    template, items = key
+    return _render(template, dict(items))
+
+
+def _render(template: str, context: dict) -> tuple[str, ...]:
     text = environment().get_template(template).render(**context)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
     lines = [line for line in lines if line.strip()]
@@ -54,7 +72,7 @@ def render_lines(template: str, **context) -> list[str]:
         raise NoFix(f"template {template} rendered nothing")
     if any("\ufffd" in line for line in lines):
         raise NoFix("a value to insert holds bytes that are not UTF-8; not rewriting the file")
-    return lines
+    return tuple(lines)
 
 
 def template_names() -> list[str]:

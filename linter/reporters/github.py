@@ -9,14 +9,17 @@ property values `:` and `,` are encoded as well, since they delimit properties.
 from __future__ import annotations
 
 from nglint.findings import Finding, Severity
+from nglint.printable import printable
 from nglint.report import Report
 
 _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message (the part after `::`)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message (the part after `::`). Control characters are made
+    visible first (see printable), so nothing from a checked file can end the line and
+    start a workflow command of its own (`::add-mask::`, `::error`)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

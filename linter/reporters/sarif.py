@@ -197,10 +197,12 @@ def artifact_uri(report: Report, path: str) -> str:
     absolute `file:` URIs (validator rule GH1006). Only a path that has no relative
     form at all (another drive on Windows) becomes an absolute `file:` URI.
     """
-    relative = report.display_path(path)
+    # From the name's bytes: a file name need not be UTF-8 (git allows any bytes), and
+    # percent-encoding the raw bytes names exactly that file.
+    relative = report.relative_path(path)
     if os.path.isabs(relative):
-        return pathlib.Path(os.path.abspath(path)).as_uri()
-    return urllib.parse.quote(relative, safe="/")
+        return "file://" + urllib.parse.quote(os.fsencode(os.path.abspath(path)), safe="/")
+    return urllib.parse.quote(os.fsencode(relative), safe="/")
 
 
 def sarif_region(report: Report, path: str, region: Region) -> dict[str, int]:

@@ -1,7 +1,11 @@
-"""Human output: `path:line:col: CODE message`, then a summary. Colour only on a TTY."""
+"""Human output: `path:line:col: CODE message`, then a summary. Colour only on a TTY.
+
+Names and messages are printed through `printable`: one finding is one line, and no
+byte of a checked file reaches the terminal as a control character."""
 
 from __future__ import annotations
 
+from nglint.printable import printable
 from nglint.report import Report
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -16,10 +20,10 @@ def render(report: Report, colour: bool = False) -> str:
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
             code = f"{_COLOURS.get(finding.severity.value, '')}{code}{_RESET}"
-        lines.append(f"{where} {code} {finding.message}")
+        lines.append(f"{where} {code} {printable(finding.message)}")
         for related in finding.related:
             lines.append(
-                f"    related: {report.display_path(related.location.path)}:{related.location.line}: {related.message}"
+                f"    related: {report.display_path(related.location.path)}:{related.location.line}: {printable(related.message)}"
             )
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

@@ -149,7 +149,7 @@ def _build_unit(unit: Unit, cluster: Cluster, project) -> None:
         family = next((ctl.family_of_image(c.process.image) for c in found.containers if ctl.family_of_image(c.process.image)), None)
         if family is not None:
             container = next(c for c in found.containers if ctl.family_of_image(c.process.image))
-            unit.controllers.append(ctl.from_workload(obj, container.body, family, configmaps, unit.directory))
+            unit.controllers.append(ctl.from_workload(obj, container.body, family, configmaps, unit.directory, project.tree_roots))
             continue
         cluster.workloads.append(found)
         namespace = obj.namespace or "default"

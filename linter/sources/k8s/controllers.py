@@ -114,7 +114,7 @@ def parse_version(text) -> tuple | None:
     return tuple(int(part) for part in match.groups() if part is not None) + ((0,) if match.group(3) is None else ())
 
 
-def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict, unit: str) -> Controller:
+def from_workload(obj: K8sObject, container: YMap, family: str, configmaps, unit: str, tree_roots: list[str]) -> Controller:
     """A controller from its Deployment/DaemonSet container."""
     namespace = obj.namespace or "default"
     image = container.get("image") if isinstance(container.get("image"), str) else None
@@ -140,7 +140,7 @@ def from_workload(obj: K8sObject, container: YMap, family: str, configmaps: dict
     controller = Controller(family, obj.name, namespace, location, image, version, source, classes=tuple(classes), unit=unit)
     controller.config = _configmap_source(family, namespace, config_ref, configmaps, path)
     if family == INGRESS_NGINX:
-        controller.template = _custom_template(obj, container, configmaps, path)
+        controller.template = _custom_template(obj, container, configmaps, path, tree_roots)
     elif family == NGF:
         controller.config = None  # NGF has no ConfigMap of keys: UpstreamSettingsPolicy per Service
     return controller
@@ -154,7 +154,7 @@ def from_gateway_class(obj: K8sObject, unit: str) -> Controller | None:
     return Controller(NGF, obj.name, "cluster", location, None, None, f"GatewayClass {obj.name}", unit=unit)
 
 
-def _custom_template(obj: K8sObject, container: YMap, configmaps, near: str):
+def _custom_template(obj: K8sObject, container: YMap, configmaps, near: str, tree_roots: list[str]):
     """A custom nginx.tmpl mounted over /etc/nginx/template: from its ConfigMap in the
     manifests, else from a file named nginx.tmpl beside the controller's manifest."""
     import os
@@ -169,11 +169,14 @@ def _custom_template(obj: K8sObject, container: YMap, configmaps, near: str):
     found = pod_template(obj)
     text = template_text(mounts[0], found[1] if found else YMap(), configmaps, obj.namespace or "default", near) if found else None
     if text is None:
+        from nglint.boundary import Boundary, Refused, open_limited
+
         local = os.path.join(os.path.dirname(os.path.abspath(near)), "nginx.tmpl")
+        if not os.path.lexists(local) or not Boundary(tree_roots).contains(local):
+            return None
         try:
-            with open(local, encoding="utf-8", errors="replace") as handle:
-                text = (handle.read(1 << 20), Location(local, 1))
-        except OSError:
+            text = (open_limited(local, 1 << 20).decode("utf-8", errors="replace"), Location(local, 1))
+        except Refused:
             return None
     return upstream_balancer(*text)
 

@@ -84,16 +84,15 @@ def _patch_documents(path: str, by_path: dict, tree_roots: list[str], raw: bool 
     manifest = by_path.get(path)
     if manifest is not None and not raw:
         return [obj.body for obj in manifest.objects]
+    from nglint.boundary import Boundary, Refused, open_limited
     from nglint.sources.k8s.yamlnodes import load_documents
-    from nglint.tomcat import inside_tree
 
-    if not inside_tree(path, tree_roots):
+    if not Boundary(tree_roots).contains(path):
         return []
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(1 << 20).decode("utf-8", errors="replace").removeprefix("\ufeff")
+        text = open_limited(path, 1 << 20).decode("utf-8", errors="replace").removeprefix("\ufeff")
         return [doc.root for doc in load_documents(text, path)]
-    except Exception:  # a missing or unreadable patch leaves the resources as written
+    except (Refused, Exception):  # a missing, unreadable or malformed patch leaves the resources as written
         return []
 
 

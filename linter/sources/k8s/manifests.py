@@ -8,7 +8,6 @@ Objects keep their YAML maps (with marks), so the model and fixes can point at a
 from __future__ import annotations
 
 import os
-import stat
 
 from nglint.backends import BackendFile
 from nglint.problems import Problem
@@ -81,25 +80,18 @@ def role_of(path: str) -> str:
 def read_manifest_file(path: str, max_file_size: int, tree_roots: list[str] | None = None) -> ManifestFile:
     """Read one file; bad input becomes Problems (P001 malformed, P003 refused). A file
     whose real path leaves `tree_roots` (a symlink out of the tree) is never opened."""
-    result = ManifestFile(path, role=role_of(path))
-    if tree_roots is not None:
-        from nglint.tomcat import inside_tree
+    from nglint.boundary import Boundary, Refused, open_limited
 
-        if not inside_tree(path, tree_roots):
-            result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {os.path.realpath(path)}, outside the checked tree"))
-            return result
+    result = ManifestFile(path, role=role_of(path))
+    if tree_roots is not None and not Boundary(tree_roots).contains(path):
+        result.problems.append(Problem("P003", path, 1, "not read: a symlink that leads outside the checked tree"))
+        return result
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            result.problems.append(Problem("P003", path, 1, "not read: not a regular file"))
-            return result
-        if info.st_size > max_file_size:
-            result.problems.append(Problem("P003", path, 1, f"refused: file is {info.st_size} bytes, over the max-file-size limit of {max_file_size}"))
-            return result
-        with open(path, "rb") as handle:
-            data = handle.read(max_file_size + 1)
-    except OSError as exc:
-        result.problems.append(Problem("P003", path, 1, f"cannot read file: {exc.strerror or exc}"))
+        data = open_limited(path, max_file_size)
+    except Refused as refused:
+        reason = refused.reason
+        prefix = "refused: " if reason.startswith("file is") else ("" if reason.startswith("cannot") else "not read: ")
+        result.problems.append(Problem("P003", path, 1, prefix + reason))
         return result
     deep = check_flow_nesting(data)
     if deep is not None:

@@ -76,12 +76,16 @@ class KubernetesYaml:
 
 
 def _sniff(path: str) -> bool:
+    """apiVersion and kind near the top; a FIFO or device is never opened (boundary)."""
+    import sys
+
+    from nglint.boundary import Refused, open_limited
+
     if os.path.islink(path):
         return True  # never opened to sniff: parse refuses it when it leaves the tree (P003)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError:
+        head = open_limited(path, sys.maxsize, head=_SNIFF_BYTES)
+    except Refused:
         return False
     return bool(_API_VERSION.search(head) and _KIND.search(head))
 
