@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+CHECKED_TREE = "<checked tree>"
+
 UNIT_MARKERS = (
     "docker-compose.yml",
     "docker-compose.yaml",
@@ -54,12 +56,12 @@ class UnitIndex:
                 unit = known
                 break
             walked.append(current)
-            if _is_marked(current) or current in self._roots:
+            if _is_marked(current):
                 unit = current
                 break
             parent = os.path.dirname(current)
-            if parent == current or not self._inside_tree(parent):
-                unit = current
+            if current in self._roots or parent == current or not self._inside_tree(parent):
+                unit = CHECKED_TREE
                 break
             current = parent
         for seen in walked:
