@@ -13,7 +13,7 @@ import sys
 from nglint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "rdjson")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
     check.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files or directories (default: .)")
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
+                       help="report format (--output-format is ruff's name for it)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
@@ -150,8 +151,8 @@ def _check(args: argparse.Namespace) -> int:
 
             sys.stdout.write(render_settings(settings, args.paths))
             return EXIT_OK
-        if args.statistics and args.format != "text":
-            raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
+        if args.statistics and args.format not in ("text", "json"):
+            raise UsageError("--statistics prints a text or JSON table; it cannot be combined with --format " + args.format)
         # --- end pre-commit and CI ---
         # --- parallel parsing (issue 8) ---
         if args.jobs is None:
@@ -160,7 +161,7 @@ def _check(args: argparse.Namespace) -> int:
             args.jobs = default_jobs()
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
-        build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
+        build_fixes = args.fix or args.diff or args.format in ("json", "sarif", "rdjson")
         report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
         # --- fixes (issue 4) ---
         if args.diff:
@@ -175,7 +176,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    if args.statistics:
+    if args.statistics and args.format == "json":
+        from nglint.statistics import render_json
+
+        output = render_json(report)
+    elif args.statistics:
         from nglint.show_settings import render_statistics
 
         output = render_statistics(report, quiet=args.quiet)

@@ -10,6 +10,9 @@ from nglint.findings import Severity
 from nglint.records import field, record
 
 
+DOCS_BASE_URI = "https://github.com/nglint/nglint/blob/main/docs/rules/"
+
+
 @record(frozen=True)
 class Rule:
     """Everything a user needs to understand one rule code."""
@@ -27,7 +30,8 @@ class Rule:
 
     @property
     def help_uri(self) -> str:
-        return f"https://github.com/nglint/nglint/blob/main/README.md#{self.code.lower()}"
+        """The rule's page in the repository, generated from this metadata (nglint.docs)."""
+        return f"{DOCS_BASE_URI}{self.code}.md"
 
     def render_text(self) -> str:
         """Plain-text doc for `nglint rule CODE`."""
