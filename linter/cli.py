@@ -17,9 +17,18 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse without abbreviations (`--sel` is a typo, not `--select`), and with
+    a did-you-mean for a mistyped option, subcommand or choice."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # argparse exits 2 already; keep the message style
+        from nglint.cli_hints import suggest
+
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"nglint: error: {message}\n")
+        self.exit(EXIT_ERROR, f"nglint: error: {message}{suggest(self, message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour and hyperlinks in text output (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces)")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
+                       help="least severity that makes the run exit 1 (default: warning, or fail-on in config)")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with PATH `-`: lint standard input as the content of this file, with the project around it")
     # --- end pre-commit and CI ---
     # --- fixes (issue 4) ---
     fixing = check.add_mutually_exclusive_group()
@@ -145,6 +160,11 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
+        if args.fail_on:
+            from nglint.findings import Severity
+
+            settings.fail_on = Severity(args.fail_on)
+            settings.origins["fail-on"] = "--fail-on"
         # --- pre-commit and CI (issue 5) ---
         if args.show_settings:
             from nglint.show_settings import render_settings
@@ -187,7 +207,7 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "text":
         from nglint.reporters import text as reporter
 
-        output = reporter.render(report, colour=not args.output and _use_colour(sys.stdout))
+        output = reporter.render(report, colour=_use_colour(sys.stdout, args.color, to_file=bool(args.output)))
         if args.quiet:
             output = "".join(output.splitlines(keepends=True)[:-1])  # drop the summary line
     else:
@@ -286,8 +306,11 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
 # --- end fixes ---
 
 
-def _use_colour(stream) -> bool:
-    if os.environ.get("NO_COLOR"):
+def _use_colour(stream, mode: str = "auto", to_file: bool = False) -> bool:
+    """`--color`: always/never win; auto honours NO_COLOR, then FORCE_COLOR, then a TTY."""
+    if mode != "auto":
+        return mode == "always"
+    if to_file or os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
@@ -308,7 +331,10 @@ def _rule(code: str) -> int:
 
     rule = rule_by_code(code)
     if rule is None:
-        print(f"nglint: error: unknown rule {code!r} (see `nglint rules`)", file=sys.stderr)
+        from nglint.codes import did_you_mean, known_codes
+
+        print(f"nglint: error: unknown rule {code!r}{did_you_mean(code.upper(), known_codes())} (see `nglint rules`)",
+              file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(rule.render_text())
     return EXIT_OK

@@ -27,6 +27,8 @@ _KEYS = (
     ("max-include-depth", "max_include_depth"),
     ("max-files", "max_files"),
     ("backend", "backends"),
+    ("severity", "severity"),
+    ("fail-on", "fail_on"),
 )
 
 
@@ -47,6 +49,10 @@ def _value(key: str, value) -> str:
             target = display_path(spec.server_xml) if spec.server_xml else f"idle-timeout {spec.idle_timeout_ms}ms"
             parts.append(f"{spec.upstream} -> {target}" + (f" port {spec.port}" if spec.port else ""))
         return "[" + "; ".join(parts) + "]"
+    if key == "severity":
+        return "{" + ", ".join(f"{k} = {v.value}" for k, v in value.items()) + "}"
+    if key == "fail-on":
+        return value.value
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, dict):
