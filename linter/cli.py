@@ -145,6 +145,11 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.registry import RegistryError
     from nglint.runner import CheckCrashed, run
 
+    try:
+        _stdin_paths(args)
+    except Exception as exc:  # UsageError, raised before the heavy imports matter
+        print(f"nglint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if not args.paths:  # issue 5: `--changed` with no files means nothing changed
         args.paths = [] if args.changed else ["."]
     try:
@@ -182,6 +187,11 @@ def _check(args: argparse.Namespace) -> int:
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif", "rdjson")
+        if args.stdin_filename:
+            from nglint import overlay
+
+            overlay.install(args.stdin_filename, _read_stdin(settings.max_file_size))
+            args.jobs = 1  # worker processes would read the file from disk
         report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
         # --- fixes (issue 4) ---
         if args.diff:
@@ -227,6 +237,37 @@ def _check(args: argparse.Namespace) -> int:
     if not args.fix and args.format == "text" and not args.quiet and not args.statistics:
         _fix_hint(report, args.unsafe_fixes)  # after the report, as ruff prints it
     return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
+
+
+def _stdin_paths(args: argparse.Namespace) -> None:
+    """`--stdin-filename PATH -`: lint standard input as PATH's content, in its project.
+
+    Linted like a changed file (`--changed PATH`): the project around PATH is loaded and
+    the findings concerning PATH are reported under its name. PATH must exist, since its
+    place in the project (includes, nearest server.xml) is what gives it meaning."""
+    from nglint.discovery import UsageError
+
+    reads_stdin = "-" in (args.paths or [])
+    if not args.stdin_filename:
+        if reads_stdin:
+            raise UsageError("reading standard input (`-`) needs --stdin-filename PATH, the file it stands for")
+        return
+    if any(path != "-" for path in args.paths or []):
+        raise UsageError("--stdin-filename lints standard input only; give `-` (or no path), not other paths")
+    if args.fix or args.diff:
+        raise UsageError("--fix and --diff rewrite files; they cannot be combined with --stdin-filename")
+    if not os.path.isfile(args.stdin_filename):
+        raise UsageError(f"--stdin-filename {args.stdin_filename}: no such file (its content is replaced, so it must exist)")
+    args.paths = [args.stdin_filename]
+    args.changed = True
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Standard input as bytes, at most one byte over `limit` (the reader reports the excess)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return b""
+    return stream.read(limit + 1)
 
 
 # --- fixes (issue 4) ---

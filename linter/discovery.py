@@ -127,6 +127,11 @@ def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set
 
 def looks_like_nginx(path: str) -> bool:
     """Cheap sniff of the first 64 KiB for nginx blocks or directives."""
+    from nglint import overlay
+
+    data = overlay.content(path)
+    if data is not None:
+        return bool(_NGINX_SNIFF.search(data[:65536]))
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False  # opening a FIFO named x.conf would block the run forever

@@ -31,6 +31,11 @@ class ParsedFile:
 def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     """Parse `path`; never raises. An unreadable or oversize file comes back with `error`."""
     parsed = ParsedFile(path)
+    from nglint import overlay
+
+    data = overlay.read(path, max_file_size)
+    if data is not None:
+        return _parse_bytes(parsed, path, data, max_file_size)
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -51,6 +56,10 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     except OSError as exc:
         parsed.error = f"cannot read file: {exc.strerror or exc}"
         return parsed
+    return _parse_bytes(parsed, path, data, max_file_size)
+
+
+def _parse_bytes(parsed: ParsedFile, path: str, data: bytes, max_file_size: int) -> ParsedFile:
     if len(data) > max_file_size:  # grew since the stat
         parsed.error = f"file is over the max-file-size limit of {max_file_size} bytes"
         return parsed
@@ -98,15 +107,18 @@ def crossplane_parse(path: str) -> tuple[list[dict], list[tuple[int, str]], list
     """
     import crossplane  # heavy-ish; loaded only when a file needs it
 
-    payload = crossplane.parse(
-        path,
-        single=True,
-        comments=True,
-        catch_errors=True,
-        check_ctx=False,
-        check_args=False,
-        strict=False,
-    )
+    from nglint.overlay import crossplane_lexing
+
+    with crossplane_lexing(path):
+        payload = crossplane.parse(
+            path,
+            single=True,
+            comments=True,
+            catch_errors=True,
+            check_ctx=False,
+            check_args=False,
+            strict=False,
+        )
     config = payload["config"][0] if payload.get("config") else {"parsed": [], "errors": []}
     comments: list[tuple[int, str]] = []
     statements = _strip_comments(config.get("parsed") or [], comments)

@@ -54,6 +54,11 @@ class SourceCache:
         if self.roots is not None and real not in self.extra_files:
             if not any(real == root or real.startswith(root + os.sep) for root in self.roots):
                 return None
+        from nglint import overlay
+
+        data = overlay.read(path, self.max_file_size)
+        if data is not None:
+            return data if len(data) <= self.max_file_size else None
         try:
             info = os.stat(path)
             if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_file_size:

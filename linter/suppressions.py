@@ -163,9 +163,14 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
 
 
 def _lines(path: str, limit: int) -> list[str]:
+    from nglint import overlay
+
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(limit).decode("utf-8", errors="replace")
+        data = overlay.read(path, limit)
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read(limit)
+        text = data[:limit].decode("utf-8", errors="replace")
     except OSError:
         return []
     return text.removeprefix("\ufeff").split("\n")
@@ -194,6 +199,11 @@ def collect(project) -> list[FileSuppressions]:
 
 def _may_hold_marker(path: str, limit: int) -> bool:
     """Cheap byte test so a server.xml without `nglint:` is not parsed a second time."""
+    from nglint import overlay
+
+    data = overlay.read(path, limit)
+    if data is not None:
+        return len(data) <= limit and b"nglint" in data.lower()
     try:
         if os.path.getsize(path) > limit:
             return False

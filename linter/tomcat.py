@@ -55,8 +55,14 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
     """Parse safely: (root element, text lines of the same bytes), or None after recording
     P003 for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
     line where a tag ends), so the file is read once and both views agree."""
+    from nglint import overlay
+
     try:
-        info = os.stat(path)
+        raw = overlay.read(path, max_file_size)
+        if raw is not None:
+            info = os.stat_result((stat.S_IFREG, 0, 0, 0, 0, 0, len(raw), 0, 0, 0))
+        else:
+            info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             result.problems.append(Problem("P003", path, 1, "not read: not a regular file"))
             return None
@@ -66,8 +72,9 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
                 Problem("P003", path, 1, f"refused: file is {size} bytes, over the max-file-size limit of {max_file_size}")
             )
             return None
-        with open(path, "rb") as handle:
-            raw = handle.read(max_file_size + 1)
+        if raw is None:
+            with open(path, "rb") as handle:
+                raw = handle.read(max_file_size + 1)
     except OSError as exc:
         result.problems.append(Problem("P003", path, 1, f"cannot read file: {exc.strerror or exc}"))
         return None

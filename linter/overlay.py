@@ -1,0 +1,70 @@
+"""In-memory file contents for `nglint check --stdin-filename PATH -`.
+
+An editor lints the buffer it has, not the file on disk. The buffer replaces that one
+file's bytes for every reader of the run (nginx reader and crossplane, server.xml,
+source lines for columns and snippets, suppressions, fingerprints), so the findings are
+exactly those the file would get if it were saved, with the project around it. Nothing
+is written to disk. Lookups are by real path, so `./a/../a/nginx.conf` is the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+_CONTENT: dict[str, bytes] = {}
+
+
+def install(path: str, data: bytes) -> None:
+    _CONTENT[os.path.realpath(path)] = data
+
+
+def clear() -> None:
+    _CONTENT.clear()
+
+
+def content(path: str) -> bytes | None:
+    """The overlaid bytes of `path`, or None when it is read from disk as usual."""
+    if not _CONTENT:
+        return None
+    return _CONTENT.get(os.path.realpath(path))
+
+
+def read(path: str, limit: int | None = None) -> bytes | None:
+    """Overlaid bytes cut to `limit` + 1 (so callers still see an oversize file), or None."""
+    data = content(path)
+    if data is None or limit is None:
+        return data
+    return data[: limit + 1]
+
+
+@contextlib.contextmanager
+def crossplane_lexing(path: str):
+    """Let crossplane lex the overlaid text of `path` instead of opening the file.
+
+    crossplane only parses files by name; its parser calls the module-level `lex`, which
+    is swapped for the duration of one parse. Its own lexer does the work on the text.
+    """
+    data = content(path)
+    if data is None:
+        yield
+        return
+    import crossplane.lexer as lexer
+    import crossplane.parser as parser
+
+    original = parser.lex
+    target = os.path.realpath(path)
+
+    def lex(filename):
+        if os.path.realpath(filename) != target:
+            yield from original(filename)
+            return
+        text = data.decode("utf-8", errors="replace")
+        yield from lexer._balance_braces(lexer._lex_file_object(io.StringIO(text)), filename)
+
+    parser.lex = lex
+    try:
+        yield
+    finally:
+        parser.lex = original
