@@ -73,7 +73,8 @@ def _suppress_and_scope(report: Report, project: Project, checks: list, settings
     if applied.unused and any(rule.code == "N001" for rule in rules_run):
         from nglint.checks.n001_bad_suppression import unused_finding
 
-        active = finalize(active + [unused_finding(s, codes) for s, codes in applied.unused], project, report, settings)
+        unused = [unused_finding(s, codes, applied.nearest.get(id(s))) for s, codes in applied.unused]
+        active = finalize(active + unused, project, report, settings)
     suppressed = applied.suppressed
     if scope is not None:
         scope.learn(project, {rule.code for rule in report.rules if {"parse", "suppression"} & set(rule.tags)})
