@@ -66,6 +66,7 @@ class Settings:
     # `[severity]`: rule code or prefix -> the severity its findings are reported with
     severity: dict[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING  # least severity that makes the run exit 1
+    respect_gitignore: bool = True  # skip what git ignores when walking directories
     max_file_size: int = 10 * 1024 * 1024
     max_include_depth: int = 32
     max_files: int = 10_000
@@ -108,6 +109,12 @@ def _str_list(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("expected a list of strings")
     return list(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
 
 
 def _positive_int(value: Any) -> int:
@@ -185,6 +192,7 @@ _SIMPLE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-files": ("max_files", _positive_int),
     "severity": ("severity", _severity_table),
     "fail-on": ("fail_on", parse_severity),
+    "respect-gitignore": ("respect_gitignore", _bool),
 }
 _PATH_KEYS = {"nginx-roots", "nginx-prefix", "backend"}
 KNOWN_KEYS = sorted(set(_SIMPLE_KEYS) | _PATH_KEYS)

@@ -39,8 +39,10 @@ class Inputs:
     explicit_files: set[str] = field(default_factory=set)
 
 
-def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int) -> Inputs:
-    """Collect inputs; nonexistent paths are a usage error."""
+def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int,
+             respect_gitignore: bool = True) -> Inputs:
+    """Collect inputs; nonexistent paths are a usage error. Walking a directory skips
+    what `exclude` names and, with `respect_gitignore`, what git ignores (nglint.gitignore)."""
     inputs = Inputs()
     seen: set[str] = set()
     for raw in paths:
@@ -50,7 +52,12 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
         if os.path.isdir(path):
             inputs.tree_roots.append(path)
             real_root = os.path.realpath(path)
-            for file_path in _walk(path, exclude, base):
+            ignore = None
+            if respect_gitignore:
+                from nglint.gitignore import GitIgnore
+
+                ignore = GitIgnore(path)
+            for file_path in _walk(path, exclude, base, ignore):
                 # Only files nglint would check count: a repository's other files do not.
                 if len(inputs.nginx_candidates) + len(inputs.backend_files) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
@@ -86,14 +93,16 @@ def _entry_order(path: str) -> tuple:
     return (os.path.basename(path) != "nginx.conf", path.count(os.sep), path)
 
 
-def _walk(root: str, exclude: list[str], base: str):
+def _walk(root: str, exclude: list[str], base: str, ignore=None):
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS and not _excluded(os.path.join(dirpath, d), exclude, base)
+            d for d in dirnames
+            if not d.startswith(".") and d not in _SKIP_DIRS and not _excluded(os.path.join(dirpath, d), exclude, base)
+            and not (ignore is not None and ignore.ignored(os.path.join(dirpath, d), is_dir=True))
         )
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            if not _excluded(full, exclude, base):
+            if not _excluded(full, exclude, base) and not (ignore is not None and ignore.ignored(full)):
                 yield full
 
 

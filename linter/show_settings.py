@@ -29,6 +29,7 @@ _KEYS = (
     ("backend", "backends"),
     ("severity", "severity"),
     ("fail-on", "fail_on"),
+    ("respect-gitignore", "respect_gitignore"),
 )
 
 
