@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # --- end parallel parsing ---
 
+    init = sub.add_parser("init", help="write a .nglint.toml from what nglint finds, and print the pre-commit snippet")
+    init.add_argument("path", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing .nglint.toml")
+
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
@@ -93,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return _without_gc(_check, args)
         if args.command == "rules":
             return _rules()
+        if args.command == "init":
+            return _init(args.path, args.force)
         if args.command == "rule":
             return _rule(args.code)
         parser.print_help(sys.stderr)
@@ -356,6 +362,49 @@ def _use_colour(stream, mode: str = "auto", to_file: bool = False) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _init(directory: str, force: bool) -> int:
+    """`nglint init`: load the project as `check` would, write what was found as config."""
+    from nglint.config import ConfigError, apply_table, load_settings, Settings
+    from nglint.discovery import UsageError
+    from nglint.init import CONFIG_NAME, nginx_version, precommit_snippet, render_config
+    from nglint.project import load_project
+
+    target = os.path.join(directory, CONFIG_NAME)
+    if not os.path.isdir(directory):
+        print(f"nglint: error: {directory}: not a directory", file=sys.stderr)
+        return EXIT_ERROR
+    if os.path.lexists(target) and not force:
+        print(f"nglint: error: {target} exists; use --force to overwrite it", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        settings = load_settings(None, directory) if not os.path.lexists(target) else Settings()
+        project = load_project([directory], settings, os.getcwd())
+        text = render_config(project, os.path.abspath(directory), nginx_version(directory))
+        _check_generated(text, target, apply_table)
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except (ConfigError, UsageError) as exc:
+        print(f"nglint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"nglint: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Wrote {target}. Add nglint to pre-commit:\n", file=sys.stderr)
+    sys.stdout.write(precommit_snippet())
+    return EXIT_OK
+
+
+def _check_generated(text: str, target: str, apply_table) -> None:
+    """What init writes must load: parse it and validate it before it reaches disk."""
+    from nglint.config import Settings
+
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    apply_table(Settings(), tomllib.loads(text), os.path.abspath(target))
 
 
 def _rules() -> int:
