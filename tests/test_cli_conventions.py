@@ -155,3 +155,11 @@ def test_backend_upstream_unknown_when_a_config_does_not_parse(tmp_path: Path) -
                           ".nglint.toml": '[[backend]]\nupstream = "x"\nidle-timeout = "5s"\n'})
     result = run_cli("check", ".", cwd=tmp_path)
     assert result.returncode == 1 and "does not exist" not in result.stderr
+
+
+def test_rule_urls_in_json_and_sarif() -> None:
+    payload = json.loads(run_cli("check", "samples/01-tomcat-race", "--format", "json", cwd=PROJECT_ROOT).stdout)
+    assert payload["findings"][0]["help_uri"] == "https://github.com/nglint/nglint/blob/main/docs/rules/KA001.md"
+    sarif = json.loads(run_cli("check", "samples/01-tomcat-race", "--format", "sarif", cwd=PROJECT_ROOT).stdout)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["helpUri"] == f"https://github.com/nglint/nglint/blob/main/docs/rules/{r['id']}.md" for r in rules)

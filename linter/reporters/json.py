@@ -9,8 +9,10 @@ from nglint.report import Report
 
 
 def finding_to_dict(finding: Finding, report: Report) -> dict:
+    help_uri = next((rule.help_uri for rule in report.rules if rule.code == finding.rule), None)
     data = {
         "rule": finding.rule,
+        "help_uri": help_uri,
         "severity": finding.severity.value,
         "message": finding.message,
         "path": report.display_path(finding.path),
