@@ -27,6 +27,7 @@ class Rule:
     fix: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     fix_safety: str | None = None  # "safe", "unsafe", "display" or None when not fixable
+    since: str = "0.1.0"  # the nglint release that introduced the rule
 
     @property
     def help_uri(self) -> str:
