@@ -151,9 +151,11 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.registry import RegistryError
     from nglint.runner import CheckCrashed, run
 
+    from nglint.discovery import UsageError
+
     try:
         _stdin_paths(args)
-    except Exception as exc:  # UsageError, raised before the heavy imports matter
+    except UsageError as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if not args.paths:  # issue 5: `--changed` with no files means nothing changed

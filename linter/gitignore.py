@@ -55,11 +55,17 @@ class GitIgnore:
 
     def _spec(self, ignore_file: str):
         if ignore_file not in self._specs:
-            self._specs[ignore_file] = _load(ignore_file)
+            self._specs[ignore_file] = _load(ignore_file, os.path.realpath(self.top))
         return self._specs[ignore_file]
 
 
-def _load(ignore_file: str):
+def _load(ignore_file: str, real_top: str):
+    """The patterns of one ignore file; None when absent, too large, or a symlink that
+    leads out of the work tree (its patterns are used, never printed, but nglint reads
+    nothing outside the checkout)."""
+    real = os.path.realpath(ignore_file)
+    if not (real == real_top or real.startswith(real_top.rstrip(os.sep) + os.sep)):
+        return None
     try:
         if not os.path.isfile(ignore_file) or os.path.getsize(ignore_file) > MAX_IGNORE_FILE_SIZE:
             return None

@@ -94,3 +94,14 @@ def test_exclude_patterns(tmp_path: Path, pattern: str) -> None:
     write_tree(tmp_path, {"conf.d/site.conf": BAD, "legacy/old.conf": BAD,
                           ".nglint.toml": f'exclude = ["{pattern}"]\n'})
     assert _paths(run_cli("check", ".", "--format", "json", cwd=tmp_path)) == {"conf.d/site.conf"}
+
+
+def test_a_gitignore_symlinked_out_of_the_work_tree_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "patterns").write_text("conf.d/\n")
+    repo = tmp_path / "repo"
+    _git_init(repo)
+    write_tree(repo, {"conf.d/site.conf": BAD})
+    (repo / ".gitignore").symlink_to(outside / "patterns")
+    assert _paths(run_cli("check", ".", "--format", "json", cwd=repo)) == {"conf.d/site.conf"}

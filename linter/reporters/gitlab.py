@@ -27,19 +27,19 @@ def render(report: Report) -> str:
 
 
 def build(report: Report) -> list[dict]:
+    urls = {rule.code: rule.help_uri for rule in report.rules}
     seen: dict[str, int] = {}
     issues = []
     for finding in report.findings:
         base = _fingerprint_base(report, finding)
         seen[base] = seen.get(base, 0) + 1
         fingerprint = hashlib.sha256(f"{base}:{seen[base]}".encode()).hexdigest()
-        issues.append(issue(report, finding, fingerprint))
+        issues.append(issue(report, finding, fingerprint, urls.get(finding.rule)))
     return issues
 
 
-def issue(report: Report, finding: Finding, fingerprint: str) -> dict:
+def issue(report: Report, finding: Finding, fingerprint: str, help_uri: str | None = None) -> dict:
     line = max(finding.line, 1)  # a whole-file problem (line 0) is shown on line 1
-    rule = next((r for r in report.rules if r.code == finding.rule), None)
     data = {
         "type": "issue",
         "check_name": finding.rule,
@@ -49,10 +49,10 @@ def issue(report: Report, finding: Finding, fingerprint: str) -> dict:
         "severity": _SEVERITIES[Severity(finding.severity)],
         "location": {"path": path_text(report, finding.path), "lines": {"begin": line}},
     }
-    if finding.related or rule is not None:
+    if finding.related or help_uri:
         body = [unicode_text(f"{path_text(report, r.location.path)}:{r.location.line}: {r.message}") for r in finding.related]
-        if rule is not None:
-            body.append(f"Rule documentation: {rule.help_uri}")
+        if help_uri:
+            body.append(f"Rule documentation: {help_uri}")
         data["content"] = {"body": "\n\n".join(body)}
     return data
 

@@ -18,6 +18,7 @@ from nglint.reporters.portable import path_text, xml_text
 def render(report: Report) -> str:
     from lxml import etree
 
+    urls = {rule.code: rule.help_uri for rule in report.rules}
     by_file: dict[str, list] = {}
     for finding in report.findings:
         by_file.setdefault(path_text(report, finding.path), []).append(finding)
@@ -32,7 +33,7 @@ def render(report: Report) -> str:
         for finding in findings:
             case = etree.SubElement(suite, "testcase", name=xml_text(f"{finding.rule} {name}:{finding.line}"),
                                     classname=xml_text(name), time="0")
-            text = xml_text(_details(report, finding, name))
+            text = xml_text(_details(report, finding, name, urls.get(finding.rule)))
             if report.fails(finding):
                 failure = etree.SubElement(case, "failure", type=finding.rule, message=xml_text(finding.message))
                 failure.text = text
@@ -48,10 +49,9 @@ def _suite(root, name: str, tests: int, failures: int):
                             errors="0", skipped="0", time="0")
 
 
-def _details(report: Report, finding, name: str) -> str:
-    rule = next((r for r in report.rules if r.code == finding.rule), None)
+def _details(report: Report, finding, name: str, help_uri: str | None) -> str:
     lines = [f"{name}:{finding.line}:{finding.location.column}: {finding.rule} [{finding.severity.value}] {finding.message}"]
     lines += [f"    related: {path_text(report, r.location.path)}:{r.location.line}: {r.message}" for r in finding.related]
-    if rule is not None:
-        lines.append(f"    docs: {rule.help_uri}")
+    if help_uri:
+        lines.append(f"    docs: {help_uri}")
     return "\n".join(lines)

@@ -26,11 +26,11 @@ def render(report: Report) -> str:
 
 
 def build(report: Report) -> dict:
-    return {"source": SOURCE, "diagnostics": [diagnostic(report, finding) for finding in report.findings]}
+    urls = {rule.code: rule.help_uri for rule in report.rules}
+    return {"source": SOURCE, "diagnostics": [diagnostic(report, finding, urls) for finding in report.findings]}
 
 
-def diagnostic(report: Report, finding: Finding) -> dict:
-    rules = {rule.code: rule for rule in report.rules}
+def diagnostic(report: Report, finding: Finding, urls: dict[str, str]) -> dict:
     region = report.sources.region(finding.path, max(finding.line, 1), finding.anchor)
     data: dict = {
         "message": unicode_text(finding.message),
@@ -39,8 +39,8 @@ def diagnostic(report: Report, finding: Finding) -> dict:
         "source": SOURCE,
         "code": {"value": finding.rule},
     }
-    if finding.rule in rules:
-        data["code"]["url"] = rules[finding.rule].help_uri
+    if finding.rule in urls:
+        data["code"]["url"] = urls[finding.rule]
     suggestions = _suggestions(report, finding)
     if suggestions:
         data["suggestions"] = suggestions
