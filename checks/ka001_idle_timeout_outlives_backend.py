@@ -42,12 +42,17 @@ upstream app {
 
 
 def fix(finding: Finding, project):
-    """Set the upstream's keepalive_timeout to the suggested whole seconds (ka001.j2)."""
+    """Set the upstream's keepalive_timeout to the suggested whole seconds (ka001.j2); on a
+    hop whose client is not an nginx upstream, the client format's editor changes its setting."""
     from nglint.fixer.recipes import set_upstream_timeout
 
     seconds = finding.data.get("suggested_seconds")
     if seconds is None:
         return None  # the message explains that no whole-second value satisfies the margin
+    if "client_setting" in finding.data:
+        from nglint.sources import edit_setting
+
+        return edit_setting(RULE, finding, project, finding.data["client_setting"], seconds)
     return set_upstream_timeout(
         RULE, finding, project, "ka001.j2", seconds,
         backend_label=finding.data["backend_label"], backend_timeout=format_ms(finding.data["backend_timeout_ms"]),
@@ -55,6 +60,62 @@ def fix(finding: Finding, project):
 
 
 def check(project) -> Iterable[Finding]:
+    yield from _upstream_findings(project)
+    yield from _foreign_hop_findings(project)
+
+
+def _foreign_hop_findings(project) -> Iterable[Finding]:
+    """The same invariant on hops whose client is another tier's pool (an ingress
+    controller, a load balancer), reported at the client's setting."""
+    from nglint.tiers.hops import foreign_hops
+    from nglint.tiers.invariant import client_closes_first
+
+    margin = project.settings.margin
+    by_client: dict = {}
+    for hop in foreign_hops(project):
+        if not hop.client.idle.pools:
+            continue
+        race = client_closes_first(hop.client.idle, hop.server.idle, margin)
+        if race is not None and not race.ok:
+            by_client.setdefault(hop.client, []).append((race, hop))
+    for client, failures in by_client.items():
+        failures.sort(key=lambda item: item[0].max_allowed_ms)
+        race, hop = failures[0]
+        server = hop.server
+        if race.suggested_seconds is not None:
+            advice = f"set it to {race.suggested_seconds}s"
+        else:
+            advice = "no whole-second value satisfies the margin: raise the server's idle timeout"
+        message = (
+            f"{client.label} keeps idle connections {format_ms(race.client_ms)}, {server.label} closes them "
+            f"after {format_ms(race.server_ms)}: {advice}. "
+            f"Client: {client.idle.provenance.describe()}; server: {server.idle.provenance.describe()}; "
+            f"linked by {hop.evidence}."
+        )
+        setting = client.setting
+        where = Location(setting.path, setting.line) if setting is not None else client.location
+        related = [
+            Related(server.idle.provenance.location or server.location, f"{server.label} closes idle connections after {format_ms(race.server_ms)} ({server.idle.provenance.describe()})")
+            for race, hop in failures
+            for server in (hop.server,)
+        ]
+        if hop.evidence_location is not None:
+            related.append(Related(hop.evidence_location, f"linked by {hop.evidence}"))
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related, anchor=setting.key if setting else None)
+        finding.data = {
+            "client": client.label,
+            "nginx_timeout_ms": race.client_ms,
+            "backend_timeout_ms": race.server_ms,
+            "max_allowed_ms": race.max_allowed_ms,
+            "suggested_seconds": race.suggested_seconds,
+            "backend_label": server.label,
+        }
+        if setting is not None:
+            finding.data["client_setting"] = setting
+        yield finding
+
+
+def _upstream_findings(project) -> Iterable[Finding]:
     analysis = project.keepalive
     margin = project.settings.margin
     for upstream in analysis.all_upstreams():

@@ -1,7 +1,7 @@
 """Backends: anything behind nginx with an address and an idle keep-alive timeout.
 
-Tomcat is the first kind. A new kind (Jetty, gunicorn, Node) adds a BackendParser to
-BACKEND_PARSERS; checks only ever see the Backend shape below.
+Readers (`nglint.sources`) produce them, one reader per file kind; checks see them as
+server-side endpoints of the tier model (`idle_policy`), whatever the kind.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Protocol
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.records import field, record
+from nglint.tiers.model import IdlePolicy, Provenance
 
 
 @record(frozen=True)
@@ -34,10 +35,24 @@ class Backend:
     keepalive_disabled: bool = False
     timeout_known: bool = True
     attributes: dict = field(default_factory=dict, compare=False, hash=False)
+    # Where the idle timeout came from; readers set it, else it is the file and line above.
+    provenance: Provenance | None = field(default=None, compare=False, hash=False)
+    host: str | None = None
+    unit: str | None = None
 
     @property
     def speaks_http(self) -> bool:
         return self.protocol == "http"
+
+    @property
+    def idle_policy(self) -> IdlePolicy:
+        """The server side of the tier model's idle comparison."""
+        provenance = self.provenance or Provenance.from_file(
+            self.location.path, self.location.line, self.anchor or self.kind, self.idle_timeout_source
+        )
+        if not self.timeout_known:
+            return IdlePolicy(None, provenance, known=False)
+        return IdlePolicy(self.idle_timeout_ms, provenance, keepalive=not self.keepalive_disabled)
 
 
 @record
@@ -62,6 +77,7 @@ class BackendParser(Protocol):
 
 
 def backend_parsers() -> list[BackendParser]:
-    from nglint.tomcat import TomcatServerXml
+    """Every backend reader, built-in and plugin (see nglint.sources)."""
+    from nglint.sources import readers
 
-    return [TomcatServerXml()]
+    return list(readers())

@@ -35,11 +35,16 @@ _BACKEND_NAMES = ("server.xml", "catalina.properties")
 
 
 def is_hook_file(path: str) -> bool:
-    """True for a file the `nglint` hook's default `files` pattern selects."""
+    """True for a file the `nglint` hook's default `files` pattern selects, or one a
+    reader claims or is fed by."""
     name = os.path.basename(path)
     if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
         return True
-    return _in_nginx_dir(path)
+    if _in_nginx_dir(path):
+        return True
+    from nglint.sources import feeds_a_reader, reader_for
+
+    return reader_for(path) is not None or feeds_a_reader(path)
 
 
 def find_git_root(start: str) -> str | None:
@@ -82,20 +87,22 @@ class ChangedScope:
     _file_local: set[str] = field(default_factory=set)
 
     def learn(self, project, file_local: set[str]) -> None:
-        """Learn which files shape the levels around each directive, and that a changed
-        catalina.properties changes every server.xml that reads it."""
+        """Learn which files shape the levels around each directive, and which backend
+        files a changed file feeds (catalina.properties changes its server.xml)."""
         self._file_local = file_local
         for config in project.configs:
             # The main context (user, worker_processes, error_log) shapes no http level.
             self._walk(config.directives, (), main=True)
         if not self.properties:
             return
-        from nglint.tomcat import find_catalina_properties
+        from nglint.sources import readers
 
-        for backend_file in project.backend_files:
-            found = find_catalina_properties(backend_file.path, project.tree_roots)
-            if found and os.path.abspath(found) in self.properties:
-                self.files.add(os.path.abspath(backend_file.path))
+        loaded = [backend_file.path for backend_file in project.backend_files]
+        for path in self.properties:
+            for reader in readers():
+                affected = getattr(reader, "affected_by", None)
+                if affected is not None:
+                    self.files.update(os.path.abspath(p) for p in affected(path, loaded, project.tree_roots))
 
     def _walk(self, block: list, outer: tuple, main: bool = False) -> None:
         """Record, for each directive, the files that set something in its enclosing levels
@@ -195,11 +202,14 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
     base = settings.project_root or cwd
     changed = [p for p in changed if not _excluded(p, settings.exclude, base)]
     scope = ChangedScope(root=root, files=set(changed))
+    from nglint.sources import feeds_a_reader, reader_for
+
     for path in changed:
-        name = os.path.basename(path)
-        if name == "catalina.properties":
+        if reader_for(path) is not None:
+            continue  # a backend file: found again under the root
+        if feeds_a_reader(path):
             scope.properties.add(path)
-        elif name != "server.xml" and _is_nginx(path):
+        elif _is_nginx(path):
             scope.nginx_files.append(path)
     return scope.nginx_files + [root], scope
 

@@ -15,9 +15,8 @@ from typing import Any, Callable
 
 from nglint.findings import Severity
 from nglint.records import field, record
+from nglint.sources.nginx.defaults import POOLED_BY_DEFAULT_SINCE as NEW_DEFAULTS_VERSION
 from nglint.units import UnitError, parse_duration, parse_nginx_size
-
-NEW_DEFAULTS_VERSION = (1, 29, 7)  # nginx pools every upstream block by default from here on
 
 
 class ConfigError(Exception):

@@ -11,14 +11,16 @@ from functools import cached_property
 
 from nglint.backends import Backend
 from nglint.config import Settings
+from nglint.findings import Location
 from nglint.linking import Link
 from nglint.nginx_model import ProxySite, Upstream
 from nglint.nginx_tree import Directive
 from nglint.problems import Problem
 from nglint.records import field, record
+from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
+from nglint.tiers.invariant import IdleRace, client_closes_first
+from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance
 from nglint.units import UnitError, format_ms, parse_nginx_time
-
-NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS = 60_000
 
 
 @record
@@ -42,29 +44,47 @@ class Pool:
             return f"keepalive_timeout {self.timeout.arg(0)}"
         return "nginx's default keepalive_timeout"
 
+    def idle_policy(self) -> IdlePolicy:
+        """The client side of the hop to each backend: how long the pool keeps idle connections."""
+        if self.timeout is not None:
+            provenance = Provenance.from_file(self.timeout.path, self.timeout.line, "keepalive_timeout", self.timeout_text())
+        else:
+            provenance = Provenance.from_default(NGINX_DEFAULTS.get("upstream.keepalive_timeout"), self.timeout_text())
+        if self.timeout_ms is None:
+            return IdlePolicy(None, Provenance.unknown(f"{self.timeout_text()} cannot be read"), known=False, pools=self.pooled)
+        return IdlePolicy(self.timeout_ms, provenance, pools=self.pooled)
+
 
 @record
 class TimeoutVerdict:
-    """The comparison of one upstream's idle timeout with one linked backend."""
+    """The hop invariant applied to one upstream and one linked backend."""
 
     link: Link
-    nginx_ms: int
-    backend_ms: int
-    max_allowed_ms: int
+    race: IdleRace
 
     @property
     def backend(self) -> Backend:
         return self.link.backend
 
     @property
+    def nginx_ms(self) -> int:
+        return self.race.client_ms
+
+    @property
+    def backend_ms(self) -> int:
+        return self.race.server_ms
+
+    @property
+    def max_allowed_ms(self) -> int:
+        return self.race.max_allowed_ms
+
+    @property
     def ok(self) -> bool:
-        return self.nginx_ms <= self.max_allowed_ms
+        return self.race.ok
 
     @property
     def suggested_seconds(self) -> int | None:
-        """Largest whole number of seconds that satisfies the margin, or None when none does."""
-        seconds = self.max_allowed_ms // 1000
-        return seconds if seconds >= 1 else None
+        return self.race.suggested_seconds
 
 
 @record
@@ -109,7 +129,7 @@ class KeepaliveAnalysis:
             pooled, by_default = not disabled, False
         else:
             pooled = by_default = self.settings.new_nginx_defaults
-        timeout_ms: int | None = NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS
+        timeout_ms: int | None = NGINX_DEFAULTS.get("upstream.keepalive_timeout").value
         if timeout is not None:
             value = timeout.arg(0)
             try:
@@ -134,17 +154,41 @@ class KeepaliveAnalysis:
 
     def verdicts(self, upstream: Upstream) -> list[TimeoutVerdict]:
         """One verdict per linked backend with a known, finite idle timeout and keep-alive on."""
-        pool = self.pool(upstream)
-        if pool.timeout_ms is None:
-            return []
+        client = self.pool(upstream).idle_policy()
         verdicts = []
         for link in self.links(upstream).links:
-            backend = link.backend
-            if backend.idle_timeout_ms is None or not backend.timeout_known or backend.keepalive_disabled:
-                continue
-            gap = self.settings.margin.required_gap_ms(backend.idle_timeout_ms)
-            verdicts.append(TimeoutVerdict(link, pool.timeout_ms, backend.idle_timeout_ms, backend.idle_timeout_ms - gap))
+            race = client_closes_first(client, link.backend.idle_policy, self.settings.margin)
+            if race is not None:
+                verdicts.append(TimeoutVerdict(link, race))
         return verdicts
+
+    def hops(self, upstream: Upstream) -> list[Hop]:
+        """The upstream's pool as the client endpoint of a hop to each linked backend."""
+        pool = self.pool(upstream)
+        client = Endpoint(
+            "nginx",
+            f"nginx upstream {upstream.name!r}",
+            pool.idle_policy(),
+            Location(upstream.directive.path, upstream.directive.line),
+            subject=upstream,
+        )
+        hops = []
+        for link in self.links(upstream).links:
+            backend = link.backend
+            server = Endpoint(
+                backend.kind,
+                backend.label,
+                backend.idle_policy,
+                backend.location,
+                host=link.server.host if link.server is not None else backend.host,
+                port=backend.port,
+                protocol=backend.protocol,
+                unit=backend.unit,
+                subject=backend,
+            )
+            where = Location(link.server.directive.path, link.server.directive.line) if link.server is not None else None
+            hops.append(Hop(client, server, link.via, where))
+        return hops
 
     def violations(self, upstream: Upstream) -> list[TimeoutVerdict]:
         """Failing verdicts, strictest backend first."""

@@ -1,9 +1,8 @@
 """Link each nginx upstream to the backend(s) behind it.
 
-Order of trust: an explicit `[[tool.nglint.backend]]` entry wins; otherwise an upstream
-`server host:port` links to the HTTP Connector listening on that port among the
-server.xml files found. The host is ignored (container names rarely match anything in
-server.xml), so a port found in several server.xml files is ambiguous: reported, never
+Order of trust: an explicit `[[tool.nglint.backend]]` entry wins; otherwise each upstream
+`server` entry is offered to the linkers (nglint.tiers.linkers), most specific first.
+What no linker resolves, or resolves ambiguously, stays a link gap: reported, never
 guessed.
 """
 
@@ -37,10 +36,9 @@ class UpstreamLinks:
 
 def link_all(project) -> dict[Upstream, UpstreamLinks]:
     """Links for every upstream of every loaded config, keyed by the Upstream object."""
-    by_port: dict[int, list[Backend]] = {}
-    for backend in project.backends:
-        if backend.speaks_http and backend.port is not None:
-            by_port.setdefault(backend.port, []).append(backend)
+    from nglint.tiers.linkers import new_linkers
+
+    linkers = new_linkers(project.backends, project)
     specs: dict[str, BackendSpec] = {}
     for spec in project.settings.backends:
         specs.setdefault(spec.upstream.lower(), spec)
@@ -51,28 +49,24 @@ def link_all(project) -> dict[Upstream, UpstreamLinks]:
             if spec is not None:
                 result[upstream] = _link_explicit(project, upstream, spec)
             else:
-                result[upstream] = _link_by_port(upstream, by_port)
+                result[upstream] = _link_servers(upstream, linkers)
     return result
 
 
-def _link_by_port(upstream: Upstream, by_port: dict[int, list[Backend]]) -> UpstreamLinks:
+def _link_servers(upstream: Upstream, linkers: list) -> UpstreamLinks:
     links = UpstreamLinks(upstream)
     seen: set[Backend] = set()
     for server in upstream.servers:
-        if server.port is None:
+        resolution = next((r for r in (linker.resolve(upstream, server) for linker in linkers) if r is not None), None)
+        if resolution is None:
             links.unmatched.append(server)
-            continue
-        candidates = by_port.get(server.port, [])
-        files = {backend.location.path for backend in candidates}
-        if not candidates:
-            links.unmatched.append(server)
-        elif len(files) > 1:
-            links.ambiguous.append((server, candidates))
+        elif resolution.ambiguous:
+            links.ambiguous.append((server, resolution.ambiguous))
         else:
-            for backend in candidates:
+            for backend in resolution.backends:
                 if backend not in seen:
                     seen.add(backend)
-                    links.links.append(Link(backend, f"port {server.port}", server))
+                    links.links.append(Link(backend, resolution.via, server))
     return links
 
 

@@ -49,6 +49,13 @@ class Project:
         return link_all(self)
 
     @cached_property
+    def hops(self):
+        """Every client-to-server hop of the run (see nglint.tiers.hops)."""
+        from nglint.tiers.hops import all_hops
+
+        return all_hops(self)
+
+    @cached_property
     def keepalive(self):
         """Shared keepalive analysis (see keepalive.py)."""
         from nglint.keepalive import KeepaliveAnalysis

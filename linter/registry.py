@@ -64,12 +64,18 @@ def rule_by_code(code: str) -> Rule | None:
 
 
 def _plugin_checks() -> list:
-    if not _plugin_group_declared():
+    return load_plugins(ENTRY_POINT_GROUP)
+
+
+def load_plugins(group: str) -> list:
+    """Every object registered in the entry-point `group`, loaded; one door for checks,
+    readers and linkers alike."""
+    if not _plugin_group_declared(group):
         return []
     from importlib.metadata import entry_points
 
     loaded = []
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+    for entry_point in entry_points(group=group):
         try:
             loaded.append(entry_point.load())
         except Exception as exc:  # a broken plugin is a usage problem, not a crash
@@ -77,7 +83,7 @@ def _plugin_checks() -> list:
     return loaded
 
 
-def _plugin_group_declared() -> bool:
+def _plugin_group_declared(group: str = ENTRY_POINT_GROUP) -> bool:
     """Cheap pre-check: may any distribution on sys.path declare an nglint.checks entry point?
 
     Importing importlib.metadata and letting it read every distribution's metadata costs
@@ -97,7 +103,7 @@ def _plugin_group_declared() -> bool:
             if low.endswith((".dist-info", ".egg-info")) or low == "egg-info":
                 try:
                     with open(os.path.join(entry.path, "entry_points.txt"), "rb") as handle:
-                        if ENTRY_POINT_GROUP.encode() in handle.read():
+                        if group.encode() in handle.read():
                             return True
                 except OSError:
                     continue

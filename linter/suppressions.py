@@ -127,12 +127,14 @@ def block_ends(statements: list[dict]) -> dict[int, int]:
     return ends
 
 
-def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str],
+def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str], prefix: str = "#",
                        statements: list[dict] | None = None) -> FileSuppressions:
-    """Suppressions in one nginx file from crossplane's (line, text) comments."""
+    """Suppressions in one nginx file from crossplane's (line, text) comments (and in any
+    format whose comments run from `prefix` to the end of the line). With `statements`
+    (nginx), a suppression of a block's opening line covers the block."""
     ends = block_ends(statements or [])
     result = FileSuppressions()
-    comment_only = {line for line, _ in comments if _is_comment_only(lines, line)}
+    comment_only = {line for line, _ in comments if _is_comment_only(lines, line, prefix)}
     for line, text in comments:
         suppression = _suppression(path, line, text, result)
         if suppression is None:
@@ -151,9 +153,24 @@ def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[s
     return result
 
 
-def _is_comment_only(lines: list[str], line: int) -> bool:
+def _is_comment_only(lines: list[str], line: int, prefix: str = "#") -> bool:
     text = lines[line - 1] if 1 <= line <= len(lines) else ""
-    return text.lstrip().startswith("#")
+    return text.lstrip().startswith(prefix)
+
+
+def line_comment_suppressions(path: str, prefix: str, max_file_size: int) -> FileSuppressions:
+    """Suppressions in a format whose comments start with `prefix` (`#`, `//`, `;`)."""
+    lines = _lines(path, max_file_size)
+    comments = []
+    for number, text in enumerate(lines, 1):
+        start = text.find(prefix)
+        while start >= 0:
+            rest = text[start + len(prefix):]
+            if _MARKER.match(rest):
+                comments.append((number, rest))
+                break
+            start = text.find(prefix, start + len(prefix))
+    return nginx_suppressions(path, comments, lines, prefix)
 
 
 def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
@@ -216,12 +233,21 @@ def collect(project) -> list[FileSuppressions]:
             continue  # never read (refused, unreadable) or nothing parsed
         if not any(_MARKER.match(text) for _, text in parsed.comments):
             continue
-        found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size), parsed.statements))
+        found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size),
+                                        statements=parsed.statements))
+    from nglint.sources import LINE_COMMENT, XML_COMMENT, reader_for
+
     for backend_file in project.backend_files:
         if any(problem.code == "P003" for problem in backend_file.problems):
             continue  # refused or broken: read it no further (also not for comments)
-        if _may_hold_marker(backend_file.path, project.settings.max_file_size):
+        if not _may_hold_marker(backend_file.path, project.settings.max_file_size):
+            continue
+        reader = reader_for(backend_file.path)
+        comment = getattr(reader, "comment", XML_COMMENT)
+        if comment == XML_COMMENT:
             found.append(xml_suppressions(backend_file.path, project.settings.max_file_size))
+        elif comment == LINE_COMMENT:
+            found.append(line_comment_suppressions(backend_file.path, reader.comment_prefix, project.settings.max_file_size))
     project._nglint_suppressions = found
     return found
 

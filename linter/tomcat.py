@@ -17,38 +17,32 @@ from nglint.backends import Backend, BackendFile
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.properties import parse_properties, substitute
+from nglint.sources.tomcat.defaults import DEFAULTS
+from nglint.tiers.model import Provenance
 from nglint.units import UnitError, parse_tomcat_millis
 
-HTTP_DEFAULT_CONNECTION_TIMEOUT_MS = 60_000
 _DTD_MARKERS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class TomcatServerXml:
-    """Backend parser for Tomcat's conf/server.xml."""
-
-    kind = "tomcat"
-
-    def claims(self, path: str) -> bool:
-        return os.path.basename(path) == "server.xml"
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
-        result = BackendFile(path)
-        if not _inside(path, tree_roots):
-            real = os.path.realpath(path)
-            result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {real}, outside the checked tree"))
-            return result
-        parsed = read_xml(path, max_file_size, result)
-        if parsed is None:
-            return result
-        root, lines = parsed
-        if root.tag != "Server":
-            return result  # some other product's server.xml (M/Monit, Jetty): not ours
-        properties = load_catalina_properties(path, tree_roots)
-        for element in root.iter("Connector"):
-            backend = _connector(path, element, properties, result, _start_line(lines, element), lines)
-            if backend is not None:
-                result.backends.append(backend)
+def read_server_xml(path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
+    """Every Connector of one server.xml as a Backend; never raises (P003/P004 instead)."""
+    result = BackendFile(path)
+    if not _inside(path, tree_roots):
+        real = os.path.realpath(path)
+        result.problems.append(Problem("P003", path, 1, f"not read: a symlink to {real}, outside the checked tree"))
         return result
+    parsed = read_xml(path, max_file_size, result)
+    if parsed is None:
+        return result
+    root, lines = parsed
+    if root.tag != "Server":
+        return result  # some other product's server.xml (M/Monit, Jetty): not ours
+    properties = load_catalina_properties(path, tree_roots)
+    for element in root.iter("Connector"):
+        backend = _connector(path, element, properties, result, _start_line(lines, element), lines)
+        if backend is not None:
+            result.backends.append(backend)
+    return result
 
 
 def read_xml(path: str, max_file_size: int, result: BackendFile):
@@ -220,7 +214,7 @@ def _connector(path: str, element, properties: dict[str, str], result: BackendFi
     if port_known and port_raw is not None and re.fullmatch(r"[0-9]{1,9}", port_raw.strip()):
         port = int(port_raw)
     elif port_raw is None:
-        port = 8080 if kind == "http" else 8009  # Tomcat's attribute defaults
+        port = DEFAULTS.get(f"{kind}.port").value
 
     ct_raw, ct_known = _attribute(element, "connectionTimeout", properties, path, result, line, lines)
     ka_raw, ka_known = _attribute(element, "keepAliveTimeout", properties, path, result, line, lines)
@@ -235,19 +229,28 @@ def _connector(path: str, element, properties: dict[str, str], result: BackendFi
 
     if ka_raw is not None and not ka_known:
         timeout_known, idle_ms, source = False, None, f'keepAliveTimeout="{ka_raw}" (unresolved)'
+        provenance = Provenance.unknown(source)
     elif ka_valid:
         idle_ms, source = ka_ms, f'keepAliveTimeout="{ka_raw}"'
+        provenance = Provenance.from_file(path, _attribute_line(lines, line, "keepAliveTimeout"), "keepAliveTimeout", source)
     elif ct_raw is not None and not ct_known:
         timeout_known, idle_ms, source = False, None, f'connectionTimeout="{ct_raw}" (unresolved)'
+        provenance = Provenance.unknown(source)
     elif ct_valid:
         idle_ms, source = ct_ms, f'connectionTimeout="{ct_raw}" (keepAliveTimeout defaults to it)'
+        provenance = Provenance.from_file(path, _attribute_line(lines, line, "connectionTimeout"), "connectionTimeout", source)
     elif kind == "ajp":
-        idle_ms, source = None, "AJP connectionTimeout default (infinite)"
+        default = DEFAULTS.get("ajp.connectionTimeout")
+        idle_ms, source = default.value, "AJP connectionTimeout default (infinite)"
+        provenance = Provenance.from_default(default, source)
     else:
-        idle_ms = HTTP_DEFAULT_CONNECTION_TIMEOUT_MS
-        source = "Tomcat's default connectionTimeout of 60000 ms (keepAliveTimeout defaults to it)"
+        default = DEFAULTS.get("http.connectionTimeout")
+        idle_ms = default.value
+        source = f"Tomcat's default connectionTimeout of {idle_ms} ms (keepAliveTimeout defaults to it)"
+        provenance = Provenance.from_default(default, source)
     if notes:
         source += "; " + "; ".join(notes)
+        provenance = Provenance(provenance.origin, source, provenance.path, provenance.line, provenance.key, provenance.default)
 
     mkr_raw, mkr_known = _attribute(element, "maxKeepAliveRequests", properties, path, result, line, lines)
     keepalive_disabled = bool(mkr_known and mkr_raw is not None and mkr_raw.strip() == "1")
@@ -263,6 +266,7 @@ def _connector(path: str, element, properties: dict[str, str], result: BackendFi
         protocol=kind,
         keepalive_disabled=keepalive_disabled,
         timeout_known=timeout_known,
+        provenance=provenance,
         attributes={
             "implementation": impl,
             "protocol": protocol_raw or "HTTP/1.1",

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from conftest import write_tree
-from nglint.tomcat import TomcatServerXml
+from nglint.sources.tomcat.reader import TomcatServerXml
 
 SERVER = """<?xml version="1.0" encoding="UTF-8"?>
 <Server port="8005" shutdown="SHUTDOWN">

@@ -1,0 +1,1 @@
+"""nginx configuration files: the reader is nglint.nginx_parse/nginx_tree; defaults live here."""

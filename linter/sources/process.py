@@ -1,0 +1,69 @@
+"""What a container or service runs, as the files that start it describe it.
+
+Compose services, Dockerfiles, Procfiles and Kubernetes containers all say the same
+things about a server process: an image, a command line, environment variables, ports,
+and files placed inside it (a mounted ConfigMap holding server.xml, a COPY of
+gunicorn.conf.py). Their readers fill in a `Process`; `backends_for` asks every reader
+that knows a server kind (`from_process`) what listens there and with which idle policy,
+so the orchestration readers never learn server formats.
+"""
+
+from __future__ import annotations
+
+from nglint.findings import Location
+from nglint.records import field, record
+
+
+@record
+class Process:
+    """One server process as an orchestration file declares it.
+
+    `argv` is the effective command line (entrypoint + command, shell form split with
+    shlex; None when the image's own default command runs); `env` the environment with
+    where each variable was set (`env_locations`); `files` maps a path inside the
+    container to the checked-tree file that provides it; `ports` the container ports it
+    listens on; `location` where the process is declared (a compose service, a container).
+    """
+
+    name: str
+    location: Location
+    image: str | None = None
+    argv: list[str] | None = None
+    argv_location: Location | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    env_locations: dict[str, Location] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    ports: list[int] = field(default_factory=list)
+    unit: str | None = None
+
+
+def image_name(image: str | None) -> tuple[str, str | None]:
+    """(repository without registry or digest, tag or None): `docker.io/library/tomcat:9` -> ('tomcat', '9')."""
+    if not image:
+        return "", None
+    ref = image.split("@", 1)[0]
+    name, tag = ref, None
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        name, tag = ref[:colon], ref[colon + 1:]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]  # a registry host
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return "/".join(parts).lower(), tag
+
+
+def backends_for(process: Process, tree_roots: list[str], max_file_size: int) -> list:
+    """Backends the process serves, from the first reader that recognises it; [] when none does."""
+    from nglint.sources import readers
+
+    for reader in readers():
+        describe = getattr(reader, "from_process", None)
+        if describe is None:
+            continue
+        found = describe(process, tree_roots, max_file_size)
+        if found is not None:
+            return found
+    return []

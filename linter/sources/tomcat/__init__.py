@@ -1,0 +1,1 @@
+"""Tomcat's server.xml and catalina.properties."""

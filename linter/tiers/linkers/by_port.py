@@ -1,0 +1,39 @@
+"""Link an upstream `server host:PORT` to the backend listening on PORT.
+
+The host is not compared (container names rarely appear in a server's own config), so
+the port is all the evidence, and it is weak: only backends of the nginx file's own
+deployment unit (nglint.tiers.units) are candidates, so stacks side by side in a
+monorepo never link by a shared port. A port that several files of the unit listen on is
+ambiguous, never guessed: the nearest file is not evidence enough (in a folder of
+unmarked stacks, the nearest server.xml is another stack's).
+"""
+
+from __future__ import annotations
+
+from nglint.tiers.linkers import Resolution
+from nglint.tiers.units import UnitIndex
+
+
+class ByPort:
+    name = "port"
+    priority = 100
+
+    def prepare(self, backends, project) -> None:
+        self._units = UnitIndex(project.tree_roots)
+        self._by_unit_port: dict[tuple[str, int], list] = {}
+        for backend in backends:
+            if backend.speaks_http and backend.port is not None:
+                key = (self._units.unit_of(backend.location.path), backend.port)
+                self._by_unit_port.setdefault(key, []).append(backend)
+
+    def resolve(self, upstream, server) -> Resolution | None:
+        if server.port is None:
+            return None
+        candidates = self._by_unit_port.get((self._units.unit_of(server.directive.path), server.port))
+        if not candidates:
+            return None
+        via = f"port {server.port}"
+        files = {backend.location.path for backend in candidates}
+        if len(files) == 1:
+            return Resolution(via, backends=list(candidates))
+        return Resolution(via, ambiguous=list(candidates))
