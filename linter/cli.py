@@ -429,6 +429,7 @@ def _rule(code: str) -> int:
               file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(rule.render_text())
+    sys.stdout.write(f"\nDocumentation: {rule.help_uri}\n")
     return EXIT_OK
 
 

@@ -73,7 +73,15 @@ def _load(ignore_file: str, real_top: str):
             text = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return None
-    import pathspec
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return None  # comments only, like a fresh .git/info/exclude: nothing to import pathspec for
+    try:
+        import pathspec
+    except ImportError:
+        from nglint.discovery import UsageError
+
+        raise UsageError(f"{ignore_file}: reading it needs the pathspec package (pip install pathspec), "
+                         "or set respect-gitignore = false") from None
 
     try:
         return pathspec.GitIgnoreSpec.from_lines(text.splitlines())

@@ -163,3 +163,9 @@ def test_rule_urls_in_json_and_sarif() -> None:
     sarif = json.loads(run_cli("check", "samples/01-tomcat-race", "--format", "sarif", cwd=PROJECT_ROOT).stdout)
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert all(r["helpUri"] == f"https://github.com/nglint/nglint/blob/main/docs/rules/{r['id']}.md" for r in rules)
+
+
+def test_rule_command_names_its_page() -> None:
+    result = run_cli("rule", "ka002", cwd=PROJECT_ROOT)
+    assert result.returncode == 0
+    assert result.stdout.rstrip().endswith("Documentation: https://github.com/nglint/nglint/blob/main/docs/rules/KA002.md")
