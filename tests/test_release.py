@@ -144,3 +144,7 @@ def test_pipx_installs_the_wheel(wheels: list[Path], tmp_path: Path) -> None:
     checked = subprocess.run([str(tmp_path / "bin" / "nglint"), "check", str(PROJECT_ROOT / "samples" / "01-tomcat-race")],
                              capture_output=True, text=True, timeout=120)
     assert checked.returncode == 1 and "KA001" in checked.stdout
+    # `pipx run`: a throw-away environment, no install step
+    ran = subprocess.run([pipx, "run", "--spec", str(wheels[0]), "nglint", "--version"], capture_output=True, text=True,
+                         env=env, timeout=900)
+    assert ran.returncode == 0 and ran.stdout.strip() == f"nglint {__version__}", ran.stdout + ran.stderr
