@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Rule, Severity
+from nglint.api import Finding, Location, Related, Rule, Severity, display_path
 
 RULE = Rule(
     code="N001",
@@ -59,16 +59,24 @@ def check(project) -> Iterable[Finding]:
                 )
 
 
-def unused_finding(suppression, codes: tuple[str, ...]) -> Finding:
-    """N001 for the codes of a suppression that silenced no finding (of rules that ran)."""
+def unused_finding(suppression, codes: tuple[str, ...], nearest: Finding | None = None) -> Finding:
+    """N001 for the codes of a suppression that silenced no finding (of rules that ran).
+
+    When a finding of those codes exists elsewhere (`nearest`), the message says where:
+    a suppression one line off is the usual mistake, and the fix is to move it there."""
     where = "in this file" if suppression.file_wide else ("on the element it precedes" if suppression.path.endswith(".xml") else "on the line it covers")
     what = "Delete it" if len(codes) == len(suppression.codes) else f"Remove {', '.join(codes)} from it"
-    return _finding(
-        suppression.path,
-        suppression.line,
-        f"Suppression of {', '.join(codes)} suppresses nothing: no such finding {where}. "
-        f"{what}, so it cannot hide a future regression.",
-    )
+    message = f"Suppression of {', '.join(codes)} suppresses nothing: no such finding {where}. "
+    related = []
+    if nearest is not None:
+        place = f"{display_path(nearest.location.path)}:{nearest.location.line}"
+        message += f"The nearest {nearest.rule} finding is at {place}: move the comment there, or {what[0].lower()}{what[1:]}."
+        related = [Related(nearest.location, f"the nearest {nearest.rule} finding")]
+    else:
+        message += f"{what}, so it cannot hide a future regression."
+    finding = _finding(suppression.path, suppression.line, message)
+    finding.related = related
+    return finding
 
 
 def _finding(path: str, line: int, message: str) -> Finding:

@@ -4,4 +4,4 @@ Kept import-free on purpose: `nglint --version` and the pre-commit hook must sta
 fast, so heavy modules (crossplane, lxml, jinja2) are imported where they are used.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -113,7 +113,16 @@ def regular_file_size(path: str, max_size: int) -> int:
 
 def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
     """The bytes of a regular file of at most `max_size` bytes, read once; Refused otherwise.
-    With `head`, only that many first bytes (a sniff), the size limit still applied."""
+    With `head`, only that many first bytes (a sniff), the size limit still applied.
+    A buffer given on stdin for this path (nglint.overlay) is read instead of the disk,
+    so every reader sees the editor's unsaved text."""
+    from nglint import overlay
+
+    buffered = overlay.content(path)
+    if buffered is not None:
+        if len(buffered) > max_size:
+            raise Refused(f"file is over the max-file-size limit of {max_size} bytes")
+        return buffered if head is None else buffered[:head]
     regular_file_size(path, max_size)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))

@@ -14,13 +14,22 @@ from nglint import __version__
 from nglint.printable import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "rdjson")
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse without abbreviations (`--sel` is a typo, not `--select`), and with
+    a did-you-mean for a mistyped option, subcommand or choice."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # argparse exits 2 already; keep the message style
+        from nglint.cli_hints import suggest
+
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"nglint: error: {message}\n")
+        self.exit(EXIT_ERROR, f"nglint: error: {message}{suggest(self, message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="lint nginx configs and the backends behind them")
     check.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files or directories (default: .)")
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text",
+                       help="report format (--output-format is ruff's name for it)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", action="append", default=None, metavar="CODES", help="rule codes or prefixes, comma-separated")
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
@@ -54,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="print the number of findings per rule instead of the findings")
     check.add_argument("--show-settings", action="store_true", help="print the resolved configuration and where each value came from, then exit")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary line, nothing when clean")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour and hyperlinks in text output (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces)")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
+                       help="least severity that makes the run exit 1 (default: warning, or fail-on in config)")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with PATH `-`: lint standard input as the content of this file, with the project around it")
     # --- end pre-commit and CI ---
     # --- fixes (issue 4) ---
     fixing = check.add_mutually_exclusive_group()
@@ -70,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="parse files in N processes (default: number of CPUs); output is identical to --jobs 1",
     )
     # --- end parallel parsing ---
+
+    init = sub.add_parser("init", help="write a .nglint.toml from what nglint finds, and print the pre-commit snippet")
+    init.add_argument("path", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing .nglint.toml")
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
@@ -101,6 +121,8 @@ def _main(argv: list[str] | None) -> int:
             return _without_gc(_check, args)
         if args.command == "rules":
             return _rules()
+        if args.command == "init":
+            return _init(args.path, args.force)
         if args.command == "rule":
             return _rule(args.code)
         parser.print_help(sys.stderr)
@@ -152,6 +174,11 @@ def _check(args: argparse.Namespace) -> int:
     from nglint.fixer.lock import LockTimeout
     from nglint.runner import CheckCrashed, run
 
+    try:
+        _stdin_paths(args)
+    except UsageError as exc:
+        print(f"nglint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if not args.paths:  # issue 5: `--changed` with no files means nothing changed
         args.paths = [] if args.changed else ["."]
     try:
@@ -167,14 +194,19 @@ def _check(args: argparse.Namespace) -> int:
             if value is not None:
                 setattr(settings, name, value)
                 settings.origins[name] = f"--{name}"
+        if args.fail_on:
+            from nglint.findings import Severity
+
+            settings.fail_on = Severity(args.fail_on)
+            settings.origins["fail-on"] = "--fail-on"
         # --- pre-commit and CI (issue 5) ---
         if args.show_settings:
             from nglint.show_settings import render_settings
 
             sys.stdout.write(render_settings(settings, args.paths))
             return EXIT_OK
-        if args.statistics and args.format != "text":
-            raise UsageError("--statistics prints a text table; it cannot be combined with --format " + args.format)
+        if args.statistics and args.format not in ("text", "json"):
+            raise UsageError("--statistics prints a text or JSON table; it cannot be combined with --format " + args.format)
         # --- end pre-commit and CI ---
         # --- parallel parsing (issue 8) ---
         if args.jobs is None:
@@ -183,15 +215,18 @@ def _check(args: argparse.Namespace) -> int:
             args.jobs = default_jobs()
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
-        build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
+        build_fixes = args.fix or args.diff or args.format in ("json", "sarif", "rdjson")
+        if args.stdin_filename:
+            from nglint import overlay
+
+            overlay.install(args.stdin_filename, _read_stdin(settings.max_file_size))
+            args.jobs = 1  # worker processes would read the file from disk
         with _fix_lock(args, settings):
             report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
-            # --- fixes (issue 4) ---
             if args.diff:
                 return _print_diff(report, args)
             if args.fix:
                 report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
-            # --- end fixes ---
     except (ConfigError, UsageError, RegistryError, LockTimeout) as exc:
         print(f"nglint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -199,14 +234,18 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
-    if args.statistics:
+    if args.statistics and args.format == "json":
+        from nglint.statistics import render_json
+
+        output = render_json(report)
+    elif args.statistics:
         from nglint.show_settings import render_statistics
 
         output = render_statistics(report, quiet=args.quiet)
     elif args.format == "text":
         from nglint.reporters import text as reporter
 
-        output = reporter.render(report, colour=not args.output and _use_colour(sys.stdout))
+        output = reporter.render(report, colour=_use_colour(sys.stdout, args.color, to_file=bool(args.output)))
         if args.quiet:
             output = "".join(output.splitlines(keepends=True)[:-1])  # drop the summary line
     else:
@@ -222,6 +261,37 @@ def _check(args: argparse.Namespace) -> int:
     if not args.fix and args.format == "text" and not args.quiet and not args.statistics:
         _fix_hint(report, args.unsafe_fixes)  # after the report, as ruff prints it
     return EXIT_FINDINGS if report.failed and not args.exit_zero else EXIT_OK
+
+
+def _stdin_paths(args: argparse.Namespace) -> None:
+    """`--stdin-filename PATH -`: lint standard input as PATH's content, in its project.
+
+    Linted like a changed file (`--changed PATH`): the project around PATH is loaded and
+    the findings concerning PATH are reported under its name. PATH must exist, since its
+    place in the project (includes, nearest server.xml) is what gives it meaning."""
+    from nglint.discovery import UsageError
+
+    reads_stdin = "-" in (args.paths or [])
+    if not args.stdin_filename:
+        if reads_stdin:
+            raise UsageError("reading standard input (`-`) needs --stdin-filename PATH, the file it stands for")
+        return
+    if any(path != "-" for path in args.paths or []):
+        raise UsageError("--stdin-filename lints standard input only; give `-` (or no path), not other paths")
+    if args.fix or args.diff:
+        raise UsageError("--fix and --diff rewrite files; they cannot be combined with --stdin-filename")
+    if not os.path.isfile(args.stdin_filename):
+        raise UsageError(f"--stdin-filename {args.stdin_filename}: no such file (its content is replaced, so it must exist)")
+    args.paths = [args.stdin_filename]
+    args.changed = True
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Standard input as bytes, at most one byte over `limit` (the reader reports the excess)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return b""
+    return stream.read(limit + 1)
 
 
 # --- fixes (issue 4) ---
@@ -321,12 +391,58 @@ def _write_output(path: str, data: bytes) -> bool:
     return True
 
 
-def _use_colour(stream) -> bool:
-    if os.environ.get("NO_COLOR"):
+def _use_colour(stream, mode: str = "auto", to_file: bool = False) -> bool:
+    """`--color`: always/never win; auto honours NO_COLOR, then FORCE_COLOR, then a TTY."""
+    if mode != "auto":
+        return mode == "always"
+    if to_file or os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _init(directory: str, force: bool) -> int:
+    """`nglint init`: load the project as `check` would, write what was found as config."""
+    from nglint.config import ConfigError, apply_table, load_settings, Settings
+    from nglint.discovery import UsageError
+    from nglint.init import CONFIG_NAME, nginx_version, precommit_snippet, render_config
+    from nglint.project import load_project
+
+    target = os.path.join(directory, CONFIG_NAME)
+    if not os.path.isdir(directory):
+        print(f"nglint: error: {directory}: not a directory", file=sys.stderr)
+        return EXIT_ERROR
+    if os.path.lexists(target) and not force:
+        print(f"nglint: error: {target} exists; use --force to overwrite it", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        settings = load_settings(None, directory) if not os.path.lexists(target) else Settings()
+        project = load_project([directory], settings, os.getcwd())
+        text = render_config(project, os.path.abspath(directory), nginx_version(directory))
+        _check_generated(text, target, apply_table)
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except (ConfigError, UsageError) as exc:
+        print(f"nglint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"nglint: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Wrote {target}. Add nglint to pre-commit:\n", file=sys.stderr)
+    sys.stdout.write(precommit_snippet())
+    return EXIT_OK
+
+
+def _check_generated(text: str, target: str, apply_table) -> None:
+    """What init writes must load: parse it and validate it before it reaches disk."""
+    from nglint.config import Settings
+
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    apply_table(Settings(), tomllib.loads(text), os.path.abspath(target))
 
 
 def _rules() -> int:
@@ -343,9 +459,13 @@ def _rule(code: str) -> int:
 
     rule = rule_by_code(code)
     if rule is None:
-        print(f"nglint: error: unknown rule {code!r} (see `nglint rules`)", file=sys.stderr)
+        from nglint.codes import did_you_mean, known_codes
+
+        print(f"nglint: error: unknown rule {code!r}{did_you_mean(code.upper(), known_codes())} (see `nglint rules`)",
+              file=sys.stderr)
         return EXIT_ERROR
     sys.stdout.write(rule.render_text())
+    sys.stdout.write(f"\nDocumentation: {rule.help_uri}\n")
     return EXIT_OK
 
 

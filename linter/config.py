@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any, Callable
 
+from nglint.findings import Severity
 from nglint.records import field, record
 from nglint.sources.nginx.defaults import POOLED_BY_DEFAULT_SINCE as NEW_DEFAULTS_VERSION
 from nglint.units import UnitError, parse_duration, parse_nginx_size
@@ -47,6 +48,7 @@ class BackendSpec:
     idle_timeout_ms: int | None = None
     port: int | None = None
     origin: str = ""
+    entry: int = 1  # position in the config's array of backend tables, for messages
 
 
 @record
@@ -60,6 +62,10 @@ class Settings:
     nginx_prefix: dict[str, str] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    # `[severity]`: rule code or prefix -> the severity its findings are reported with
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.WARNING  # least severity that makes the run exit 1
+    respect_gitignore: bool = True  # skip what git ignores when walking directories
     max_file_size: int = 10 * 1024 * 1024
     max_include_depth: int = 32
     max_files: int = 10_000
@@ -104,6 +110,12 @@ def _str_list(value: Any) -> list[str]:
     return list(value)
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError("expected a positive integer")
@@ -130,20 +142,56 @@ def _str_table(value: Any) -> dict[str, str]:
 def _code_table(value: Any) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         raise ValueError("expected a table of glob = [codes]")
-    return {str(k): _str_list(v) for k, v in value.items()}
+    table = {}
+    for pattern, codes in value.items():
+        try:
+            table[str(pattern)] = _codes(codes)
+        except ValueError as exc:
+            raise ValueError(f"pattern {pattern!r}: {exc}") from None
+    return table
+
+
+def _codes(value: Any) -> list[str]:
+    """A list of rule codes or prefixes that each select at least one rule."""
+    from nglint.codes import check_selectors
+
+    return check_selectors(_str_list(value))
+
+
+def parse_severity(value: Any) -> Severity:
+    names = [severity.value for severity in Severity]
+    if not isinstance(value, str) or value.lower() not in names:
+        raise ValueError(f"expected one of {', '.join(repr(n) for n in names)}, got {value!r}")
+    return Severity(value.lower())
+
+
+def _severity_table(value: Any) -> dict[str, Severity]:
+    if not isinstance(value, dict):
+        raise ValueError('expected a table of CODE = "error" | "warning" | "info"')
+    table = {}
+    for code, severity in value.items():
+        _codes([code])
+        try:
+            table[str(code).upper()] = parse_severity(severity)
+        except ValueError as exc:
+            raise ValueError(f"{code}: {exc}") from None
+    return table
 
 
 # key -> (attribute, converter); converters raise ValueError with the reason.
 _SIMPLE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "nginx-version": ("nginx_version", lambda v: parse_version(str(v))),
-    "select": ("select", _str_list),
-    "ignore": ("ignore", _str_list),
+    "select": ("select", _codes),
+    "ignore": ("ignore", _codes),
     "margin": ("margin", parse_margin),
     "exclude": ("exclude", _str_list),
     "per-file-ignores": ("per_file_ignores", _code_table),
     "max-file-size": ("max_file_size", _size),
     "max-include-depth": ("max_include_depth", _positive_int),
     "max-files": ("max_files", _positive_int),
+    "severity": ("severity", _severity_table),
+    "fail-on": ("fail_on", parse_severity),
+    "respect-gitignore": ("respect_gitignore", _bool),
 }
 _PATH_KEYS = {"nginx-roots", "nginx-prefix", "backend"}
 KNOWN_KEYS = sorted(set(_SIMPLE_KEYS) | _PATH_KEYS)
@@ -297,6 +345,7 @@ def _backend_specs(value: Any, base: str, path: str) -> list[BackendSpec]:
                 idle_timeout_ms=idle_ms,
                 port=port,
                 origin=path,
+                entry=index + 1,
             )
         )
     return specs

@@ -43,8 +43,10 @@ class Inputs:
     unlisted: list[tuple[str, str]] = field(default_factory=list)
 
 
-def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int) -> Inputs:
-    """Collect inputs; nonexistent paths are a usage error."""
+def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int,
+             respect_gitignore: bool = True) -> Inputs:
+    """Collect inputs; nonexistent paths are a usage error. Walking a directory skips
+    what `exclude` names and, with `respect_gitignore`, what git ignores (nglint.gitignore)."""
     inputs = Inputs()
     seen: set[str] = set()
     for raw in paths:
@@ -54,7 +56,12 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
         if os.path.isdir(path):
             inputs.tree_roots.append(path)
             walked = boundary.Boundary([path])
-            for file_path in _walk(path, exclude, base, inputs.unlisted):
+            ignore = None
+            if respect_gitignore:
+                from nglint.gitignore import GitIgnore
+
+                ignore = GitIgnore(path)
+            for file_path in _walk(path, exclude, base, inputs.unlisted, ignore):
                 # Only files nglint would check count: a repository's other files do not.
                 if len(inputs.nginx_candidates) + len(inputs.backend_files) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
@@ -82,7 +89,7 @@ def _entry_order(path: str) -> tuple:
     return (os.path.basename(path) != "nginx.conf", path.count(os.sep), path)
 
 
-def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, str]]):
+def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, str]], ignore=None):
     """Files under `root`, top-down, sorted, symlinked directories not followed.
 
     An explicit stack, not recursion (os.walk recurses before Python 3.12): a tree a
@@ -103,9 +110,14 @@ def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, st
             if kind == "linked-dir":
                 continue  # like os.walk(followlinks=False): neither followed nor a file
             if kind == "dir":
-                if not name.startswith(".") and name not in _SKIP_DIRS and not _excluded(full, exclude, base):
+                if (
+                    not name.startswith(".")
+                    and name not in _SKIP_DIRS
+                    and not _excluded(full, exclude, base)
+                    and not (ignore is not None and ignore.ignored(full, is_dir=True))
+                ):
                     subdirs.append(full)
-            elif not _excluded(full, exclude, base):
+            elif not _excluded(full, exclude, base) and not (ignore is not None and ignore.ignored(full)):
                 yield full
         stack.extend(reversed(subdirs))
 

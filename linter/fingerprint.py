@@ -142,6 +142,11 @@ class FingerprintCache:
 
 
 def _read_file(path: str) -> bytes | None:
+    from nglint import overlay
+
+    data = overlay.content(path)
+    if data is not None:
+        return data
     try:
         with open(path, "rb") as handle:
             return handle.read()

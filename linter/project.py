@@ -72,7 +72,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     cwd = cwd or os.getcwd()
     parsers = backend_parsers()
     base = settings.project_root or cwd
-    inputs = discover(paths, parsers, settings.exclude, base, settings.max_files)
+    inputs = discover(paths, parsers, settings.exclude, base, settings.max_files, settings.respect_gitignore)
     tree_roots = _tree_roots(inputs, settings, cwd)
     project = Project(settings=settings, tree_roots=tree_roots)
     limits = LoadLimits(settings.max_file_size, settings.max_include_depth, settings.max_files)

@@ -118,10 +118,13 @@ def matches(code: str, selectors: list[str]) -> bool:
 
 def selected_checks(select: list[str], ignore: list[str]) -> list:
     """Checks whose code matches a select prefix (all when empty) and no ignore prefix."""
+    from nglint.codes import selector_problem
+
     codes = [check.RULE.code for check in all_checks()]
     for selector in list(select) + list(ignore):
-        if not any(code.startswith(selector.upper()) for code in codes):
-            raise RegistryError(f"unknown rule code or prefix {selector!r} (see `nglint rules`)")
+        problem = selector_problem(selector, codes)
+        if problem:
+            raise RegistryError(problem)
     return [
         check
         for check in all_checks()

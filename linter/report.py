@@ -25,6 +25,8 @@ class Report:
     files_checked: int = 0
     suppressed: list[Finding] = field(default_factory=list)
     sources: SourceCache = field(default_factory=SourceCache)
+    # The least severity that fails the run (`fail-on`): warning by default, so info never does.
+    fail_on: Severity = Severity.WARNING
 
     def display_path(self, path: str) -> str:
         """Path relative to the current directory with POSIX separators, printable (a
@@ -45,6 +47,13 @@ class Report:
             counts[finding.severity.value] += 1
         return counts
 
+    def fails(self, finding: Finding) -> bool:
+        """True when this finding alone makes the run fail (exit 1) under `fail_on`."""
+        return _RANK[Severity(finding.severity)] >= _RANK[Severity(self.fail_on)]
+
     @property
     def failed(self) -> bool:
-        return any(f.severity.fails_run for f in self.findings)
+        return any(self.fails(f) for f in self.findings)
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}

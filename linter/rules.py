@@ -10,6 +10,9 @@ from nglint.findings import Severity
 from nglint.records import field, record
 
 
+DOCS_BASE_URI = "https://github.com/nglint/nglint/blob/main/docs/rules/"
+
+
 @record(frozen=True)
 class Rule:
     """Everything a user needs to understand one rule code."""
@@ -24,10 +27,12 @@ class Rule:
     fix: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     fix_safety: str | None = None  # "safe", "unsafe", "display" or None when not fixable
+    since: str = "0.1.0"  # the nglint release that introduced the rule
 
     @property
     def help_uri(self) -> str:
-        return f"https://github.com/nglint/nglint/blob/main/README.md#{self.code.lower()}"
+        """The rule's page in the repository, generated from this metadata (nglint.docs)."""
+        return f"{DOCS_BASE_URI}{self.code}.md"
 
     def render_text(self) -> str:
         """Plain-text doc for `nglint rule CODE`."""

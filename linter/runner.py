@@ -30,14 +30,22 @@ def run(
     checks = selected_checks(settings.select, settings.ignore)
     paths, scope = _changed_scope(paths, settings, cwd, changed)
     project = load_project(paths, settings, cwd, jobs=jobs)
+    if not changed:  # --changed loads only part of the project: a missing upstream may be elsewhere
+        from nglint.severity import check_backend_upstreams
+
+        check_backend_upstreams(project, settings)
     findings = run_checks(project, checks)
-    report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files))
+    report = Report(findings=[], rules=all_rules(), cwd=cwd, files_checked=len(project.files), fail_on=settings.fail_on)
     # Reporters may quote only what the parsers were allowed to read (see SourceCache).
     declared = [settings.config_file] if settings.config_file else []
     declared += [spec.server_xml for spec in settings.backends if spec.server_xml]
     report.sources = SourceCache(project.tree_roots, settings.max_file_size, declared)
     report.findings = finalize(findings, project, report, settings)
     _suppress_and_scope(report, project, checks, settings, scope)
+    if settings.severity:
+        from nglint.severity import apply_severity
+
+        apply_severity(report.findings + report.suppressed, settings.severity)
     if fixes:
         _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
     return report
@@ -66,7 +74,8 @@ def _suppress_and_scope(report: Report, project: Project, checks: list, settings
     if applied.unused and any(rule.code == "N001" for rule in rules_run):
         from nglint.checks.n001_bad_suppression import unused_finding
 
-        active = finalize(active + [unused_finding(s, codes) for s, codes in applied.unused], project, report, settings)
+        unused = [unused_finding(s, codes, applied.nearest.get(id(s))) for s, codes in applied.unused]
+        active = finalize(active + unused, project, report, settings)
     suppressed = applied.suppressed
     if scope is not None:
         scope.learn(project, {rule.code for rule in report.rules if {"parse", "suppression"} & set(rule.tags)})

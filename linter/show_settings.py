@@ -27,6 +27,9 @@ _KEYS = (
     ("max-include-depth", "max_include_depth"),
     ("max-files", "max_files"),
     ("backend", "backends"),
+    ("severity", "severity"),
+    ("fail-on", "fail_on"),
+    ("respect-gitignore", "respect_gitignore"),
 )
 
 
@@ -47,6 +50,10 @@ def _value(key: str, value) -> str:
             target = display_path(spec.server_xml) if spec.server_xml else f"idle-timeout {spec.idle_timeout_ms}ms"
             parts.append(f"{spec.upstream} -> {target}" + (f" port {spec.port}" if spec.port else ""))
         return "[" + "; ".join(parts) + "]"
+    if key == "severity":
+        return "{" + ", ".join(f"{k} = {v.value}" for k, v in value.items()) + "}"
+    if key == "fail-on":
+        return value.value
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, dict):
@@ -72,21 +79,13 @@ def render_settings(settings: Settings, paths: list[str]) -> str:
 
 
 def render_statistics(report: Report, quiet: bool = False) -> str:
-    """One line per rule: count, code, severity, name; suppressed counts apart."""
-    rules = {rule.code: rule for rule in report.rules}
-    counts: dict[str, int] = {}
-    for finding in report.findings:
-        counts[finding.rule] = counts.get(finding.rule, 0) + 1
-    suppressed: dict[str, int] = {}
-    for finding in report.suppressed:
-        suppressed[finding.rule] = suppressed.get(finding.rule, 0) + 1
+    """One line per rule and severity: count, code, severity, name; suppressed counts apart."""
+    from nglint.statistics import rows
+
     lines = []
-    for code in sorted(set(counts) | set(suppressed), key=lambda c: (-counts.get(c, 0), c)):
-        rule = rules.get(code)
-        name = rule.name if rule else ""
-        severity = rule.severity.value if rule else ""
-        extra = f"  ({suppressed[code]} suppressed)" if suppressed.get(code) else ""
-        lines.append(f"{counts.get(code, 0):>5}  {code:<6} {severity:<8} {name}{extra}")
+    for row in rows(report):
+        extra = f"  ({row.suppressed} suppressed)" if row.suppressed else ""
+        lines.append(f"{row.count:>5}  {row.code:<6} {row.severity:<8} {row.name}{extra}")
     if not quiet:
         from nglint.reporters.text import summary_line
 

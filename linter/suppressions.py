@@ -12,6 +12,11 @@ nginx forms (the comment text is what crossplane collected with comments=True):
 server.xml form, just before the element (only other comments may sit in between):
   <!-- nglint: disable=KA001 reason -->
   <Connector port="8080" .../>
+
+Scope: when the line a suppression covers opens a block (`upstream app {`, `location / {`)
+the suppression covers the whole block, down to its last directive, as `# noqa` on a
+multi-line construct does in other linters; in server.xml the comment before an element
+covers the element and everything inside it (before `<Service>`: all its Connectors).
 """
 
 from __future__ import annotations
@@ -102,9 +107,32 @@ def _suppression(path: str, line: int, text: str, result: FileSuppressions) -> S
     return Suppression(path, line, codes, reason, file_wide=kind == "disable-file")
 
 
-def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str], prefix: str = "#") -> FileSuppressions:
+def block_ends(statements: list[dict]) -> dict[int, int]:
+    """Line of a block-opening statement -> last line inside its block (crossplane gives
+    no line for the closing brace; findings sit on directive lines, all covered)."""
+    ends: dict[int, int] = {}
+
+    def walk(items: list[dict]) -> int:
+        last = 0
+        for statement in items:
+            line = int(statement.get("line") or 0)
+            end = line
+            if statement.get("block") is not None:
+                end = max(line, walk(statement["block"]))
+                ends[line] = max(ends.get(line, line), end)
+            last = max(last, end)
+        return last
+
+    walk(statements)
+    return ends
+
+
+def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[str], prefix: str = "#",
+                       statements: list[dict] | None = None) -> FileSuppressions:
     """Suppressions in one nginx file from crossplane's (line, text) comments (and in any
-    format whose comments run from `prefix` to the end of the line)."""
+    format whose comments run from `prefix` to the end of the line). With `statements`
+    (nginx), a suppression of a block's opening line covers the block."""
+    ends = block_ends(statements or [])
     result = FileSuppressions()
     comment_only = {line for line, _ in comments if _is_comment_only(lines, line, prefix)}
     for line, text in comments:
@@ -119,7 +147,8 @@ def nginx_suppressions(path: str, comments: list[tuple[int, str]], lines: list[s
                 target = line + 1
                 while target in comment_only:
                     target += 1
-            suppression.first_line = suppression.last_line = target
+            suppression.first_line = target
+            suppression.last_line = ends.get(target, target)
         result.suppressions.append(suppression)
     return result
 
@@ -171,7 +200,8 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
                 target = target.getnext()  # skip other comments and processing instructions
             if target is not None:
                 suppression.first_line = _start_line(lines, target)
-                suppression.last_line = max(suppression.first_line, target.sourceline or suppression.first_line)
+                inside = max((node.sourceline or 0 for node in target.iter()), default=0)
+                suppression.last_line = max(suppression.first_line, target.sourceline or suppression.first_line, inside)
             else:
                 suppression.first_line = suppression.last_line = -1  # before nothing: covers nothing
         result.suppressions.append(suppression)
@@ -197,7 +227,8 @@ def collect(project) -> list[FileSuppressions]:
             continue  # never read (refused, unreadable) or nothing parsed
         if not any(_MARKER.match(text) for _, text in parsed.comments):
             continue
-        found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size)))
+        found.append(nginx_suppressions(path, parsed.comments, _lines(path, project.settings.max_file_size),
+                                        statements=parsed.statements))
     from nglint.sources import LINE_COMMENT, XML_COMMENT, reader_for
 
     for backend_file in project.backend_files:
@@ -228,6 +259,7 @@ class Applied:
     active: list[Finding]
     suppressed: list[Finding]
     unused: list[tuple[Suppression, tuple[str, ...]]]  # each with the codes that silenced nothing
+    nearest: dict = field(default_factory=dict)  # id(suppression) -> closest active finding of its codes
 
 
 def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
@@ -255,7 +287,17 @@ def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
         idle = tuple(code for code in suppression.codes if code in rules_run and code not in suppression.used_codes)
         if idle:
             unused.append((suppression, idle))
-    return Applied(active, suppressed, unused)
+    return Applied(active, suppressed, unused, nearest={id(s): nearest_finding(s, codes, active) for s, codes in unused})
+
+
+def nearest_finding(suppression: Suppression, codes: tuple[str, ...], findings: list[Finding]) -> Finding | None:
+    """The active finding of one of `codes` closest to an unused suppression: in its file
+    by line distance, else the first one elsewhere. Usually the comment sits one line off."""
+    candidates = [f for f in findings if f.rule in codes]
+    same_file = [f for f in candidates if f.location.path == suppression.path]
+    if same_file:
+        return min(same_file, key=lambda f: (abs(f.location.line - suppression.line), f.location.line))
+    return min(candidates, key=lambda f: (f.location.path, f.location.line), default=None)
 
 
 def _matching(finding: Finding, suppressions: list[Suppression]) -> list[Suppression]:

@@ -283,7 +283,11 @@ def test_statistics_counts_per_rule(tmp_path):
     assert lines[0].split() == ["1", "KA001", "error", "idle-timeout-outlives-backend"]
     assert lines[1].split() == ["1", "N001", "warning", "bad-suppression"]
     assert lines[-1].startswith("Found 2 problems")
-    assert run_cli("check", ".", "--statistics", "--format", "json", cwd=tmp_path).returncode == 2
+    as_json = run_cli("check", ".", "--statistics", "--format", "json", cwd=tmp_path)
+    assert as_json.returncode == 1
+    assert [(r["count"], r["code"], r["severity"]) for r in json.loads(as_json.stdout)["statistics"]] == [
+        (1, "KA001", "error"), (1, "N001", "warning")]
+    assert run_cli("check", ".", "--statistics", "--format", "sarif", cwd=tmp_path).returncode == 2
 
 
 def test_quiet_prints_findings_only(tmp_path):

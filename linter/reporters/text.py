@@ -1,7 +1,11 @@
-"""Human output: `path:line:col: CODE message`, then a summary. Colour only on a TTY.
+"""Human output: `path:line:col: CODE message`, then a summary.
 
 Names and messages are printed through `printable`: one finding is one line, and no
-byte of a checked file reaches the terminal as a control character."""
+byte of a checked file reaches the terminal as a control character. With colour (a
+terminal, or `--color always`) each rule code is also an OSC 8 hyperlink to the rule's
+page (docs/rules/CODE.md), which terminals that support OSC 8 make clickable and others
+print as the plain code. Without colour the text is plain.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,14 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def render(report: Report, colour: bool = False) -> str:
+    urls = {rule.code: rule.help_uri for rule in report.rules}
     lines = []
     for finding in report.findings:
         where = f"{report.display_path(finding.path)}:{finding.line}:{finding.location.column}:"
         code = finding.rule
         if colour:
             where = f"{_BOLD}{where}{_RESET}"
-            code = f"{_COLOURS.get(finding.severity.value, '')}{code}{_RESET}"
+            code = f"{_COLOURS.get(finding.severity.value, '')}{hyperlink(code, urls.get(code))}{_RESET}"
         lines.append(f"{where} {code} {printable(finding.message)}")
         for related in finding.related:
             lines.append(
@@ -27,6 +32,13 @@ def render(report: Report, colour: bool = False) -> str:
             )
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def hyperlink(text: str, url: str | None) -> str:
+    """OSC 8 hyperlink: `ESC ] 8 ;; URL ST text ESC ] 8 ;; ST` (ST = `ESC \\`)."""
+    if not url:
+        return text
+    return f"\033]8;;{url}\033\\{text}\033]8;;\033\\"
 
 
 def summary_line(report: Report) -> str:
