@@ -36,9 +36,9 @@ def xml_text(text: str) -> str:
 
 def path_text(report: Report, path: str) -> str:
     """Path relative to the current directory, POSIX separators, valid Unicode."""
-    return unicode_text(report.display_path(path))
+    return unicode_text(report.relative_path(path))
 
 
 def path_bytes(report: Report, path: str) -> bytes:
     """The relative path as the bytes the file system knows it by (for fingerprints)."""
-    return os.fsencode(report.display_path(path))
+    return os.fsencode(report.relative_path(path))
