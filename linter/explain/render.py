@@ -41,8 +41,12 @@ def _config_line(summary: dict) -> str:
 
 
 def _where(cause: dict) -> str:
-    tops = [f"{row['upstream'] or row['address']} ({row['lines']})" for row in cause["upstreams"][:2]]
-    tops += [f"server {row['name']} ({row['lines']})" for row in cause["servers"][:1]]
+    merged: dict[str, int] = {}
+    for row in cause["upstreams"]:
+        name = row["upstream"] or row["address"]
+        merged[name] = merged.get(name, 0) + row["lines"]
+    tops = [f"{name} ({lines})" for name, lines in sorted(merged.items(), key=lambda kv: -kv[1])[:2]]
+    tops += [f"server {row['name']} ({row['lines']})" for row in cause["servers"][:1] if row["name"]]
     return ", ".join(tops) or "-"
 
 

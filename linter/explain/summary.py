@@ -21,7 +21,7 @@ def build(aggregator: Aggregator, inputs: list[dict], correlator=None, config_no
           window: dict | None = None) -> dict:
     parsed = aggregator.parsed
     causes = [_cause(entry, parsed, correlator, config_note) for entry in aggregator.ordered()]
-    config_problem = any(c["config_problem"] or c["findings"] for c in causes)
+    config_problem = any(c["config_problem"] for c in causes)
     return {
         "inputs": inputs,
         "lines": aggregator.lines,
@@ -62,9 +62,11 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) 
     upstreams = _upstreams(entry, correlator)
     findings: dict[str, dict] = {}
     explanations: list[str] = []
+    refuted = 0  # lines the configuration shows cannot be this cause
     for group in _by_upstream(upstreams):
-        sentence, used = _explain(cause, entry, group, correlator)
+        sentence, used, ruled_out = _explain(cause, entry, group, correlator)
         explanations.append(sentence)
+        refuted += sum(row["lines"] for row in group) if ruled_out else 0
         for finding in used:
             findings.setdefault(finding["id"], finding)
     if cause.id == "health-check-probe" and correlator is not None:
@@ -77,7 +79,7 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) 
                         explanations.append(f"{entry.count} lines: health checks of upstream `{upstream.name}` are TCP probes: "
                                             f"this is HC001 at {data['path']}:{data['line']}: use type=http")
     unexplained = None
-    if not findings and cause.id != "other":
+    if not findings and cause.id != "other" and (correlator is None or not explanations):
         unexplained = _unexplained(cause, correlator, config_note)
     ambiguous = None
     if entry.ambiguous:
@@ -90,7 +92,7 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) 
         "share": round(entry.count / parsed, 4) if parsed else 0.0,
         "first": decode(entry.first) if entry.first else None,
         "last": decode(entry.last) if entry.last else None,
-        "config_problem": cause.config_problem,
+        "config_problem": bool(findings) or (cause.config_problem and refuted < entry.count),
         "meaning": cause.meaning,
         "confidence": cause.confidence,
         "action": cause.action,
@@ -145,8 +147,9 @@ def _by_upstream(rows: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> tuple[str, list[dict]]:
-    """One sentence for the lines of one upstream, and the findings it names."""
+def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> tuple[str, list[dict], bool]:
+    """One sentence for the lines of one upstream, the findings it names, and whether the
+    configuration rules this cause out for them (a race needs a pool)."""
     lines = sum(row["lines"] for row in group)
     post = sum(row["methods"].get("POST", 0) for row in group)
     share = "all" if lines == entry.count else f"{lines} of {entry.count}"
@@ -155,7 +158,7 @@ def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> 
     for row in group:
         row.pop("_upstream", None)
     if correlator is None:
-        return f"{head} to {group[0]['address']}", []
+        return f"{head} to {group[0]['address']}", [], False
     if upstream is None:
         row = group[0]
         if row["at"]:
@@ -163,29 +166,30 @@ def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> 
             if cause.id == "upstream-keepalive-race":
                 return (f"{head} to {row['address']}: {target} keeps no idle connections, so nginx never reuses one: "
                         "not a keep-alive race; the backend closed the connection before answering "
-                        "(see upstream-died-mid-response)"), []
-            return f"{head} to {row['address']}: {target}", []
+                        "(see upstream-died-mid-response)"), [], True
+            return f"{head} to {row['address']}: {target}", [], False
         if row["candidates"]:
-            return f"{head} to {row['address']}: {row['how']} between {', '.join(row['candidates'])}", []
-        return f"{head} to {row['address']}: nglint could not match it to the configuration ({row['how']})", []
+            return f"{head} to {row['address']}: {row['how']} between {', '.join(row['candidates'])}", [], False
+        return f"{head} to {row['address']}: nglint could not match it to the configuration ({row['how']})", [], False
     head = f"{head} on upstream `{upstream.name}` at {correlator.where(upstream)} (matched by {group[0]['how']})"
     related = [f for f in correlator.findings.get(upstream, []) if f.rule in cause.related_rules]
     if related:
         parts = [_finding_clause(f, correlator) for f in related]
-        return f"{head}: " + "; ".join(parts), [_finding(f, correlator) for f in related]
+        only_unused_pool = all(f.rule == "KA003" for f in related)  # no reuse: no reuse race
+        return f"{head}: " + "; ".join(parts), [_finding(f, correlator) for f in related], only_unused_pool
     if cause.id == "upstream-keepalive-race":
         if not correlator.pooled(upstream):
             return (f"{head}: this upstream keeps no idle connections, so nginx never reuses one: not a keep-alive "
-                    "race; the backend closed the connection before answering (see upstream-died-mid-response)"), []
+                    "race; the backend closed the connection before answering (see upstream-died-mid-response)"), [], True
         backends = correlator.backends(upstream)
         if backends:
             seen = ", ".join(f"{b.label} {format_ms(b.idle_timeout_ms)}" for b in backends)
             return (f"{head}: nginx's pool closes idle connections before the linked backend ({seen}), so nglint "
-                    f"sees no keep-alive mismatch; it cannot see {cause.unseen}"), []
-        return f"{head}: no backend is linked to this upstream, so its idle timeout is unknown (see P005)", []
+                    f"sees no keep-alive mismatch; it cannot see {cause.unseen}"), [], False
+        return f"{head}: no backend is linked to this upstream, so its idle timeout is unknown (see P005)", [], False
     if cause.unseen:
-        return f"{head}: no finding explains it; nglint cannot see {cause.unseen}", []
-    return head, []
+        return f"{head}: no finding explains it; nglint cannot see {cause.unseen}", [], False
+    return head, [], False
 
 
 def _finding_clause(finding, correlator) -> str:
