@@ -61,6 +61,13 @@ class AccessEvidence:
             self.responses[key] = self.responses.get(key, 0) + 1
         return True
 
+    def merge(self, other: "AccessEvidence") -> None:
+        self.lines += other.lines
+        self.with_upstream += other.with_upstream
+        for key, count in other.responses.items():
+            if key in self.responses or len(self.responses) < MAX_KEYS:
+                self.responses[key] = self.responses.get(key, 0) + count
+
     def summary(self) -> dict:
         """Per status: total, by method, by upstream address (plain str for the reporters)."""
         out: dict[str, dict] = {}

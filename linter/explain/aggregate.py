@@ -9,6 +9,8 @@ would otherwise grow it with the log).
 
 from __future__ import annotations
 
+import re
+
 from nglint.explain.access import AccessEvidence, looks_like_access
 from nglint.explain.causes import BY_ID, CAUSES, Verdict, classify
 from nglint.explain.lines import LEVELS, context, parse_line, request_method, upstream_address
@@ -18,6 +20,17 @@ MAX_VERDICTS = 20000
 MAX_SIGNATURES = 50000
 SAMPLES = 5
 OVERFLOW = b"(other values)"
+
+
+_QUOTED = re.compile(rb'"[^"]*"')
+
+
+def message_shape(message: bytes) -> bytes:
+    """A message with its quoted parts (paths, names) elided, so `open() "/a.js" failed`
+    and `open() "/b.js" failed` count as one kind of message."""
+    if b'"' in message:
+        message = _QUOTED.sub(b'"..."', message)
+    return message[:160]
 
 
 def bump(counter: dict, key, amount: int = 1) -> None:
@@ -34,7 +47,7 @@ class CauseStats:
     """What was seen of one cause: counts, time range, where, and sample lines."""
 
     __slots__ = ("cause", "count", "first", "last", "methods", "upstreams", "upstream_methods", "servers", "hosts",
-                 "evidence", "messages", "ambiguous", "samples", "no_request")
+                 "evidence", "messages", "ambiguous", "samples", "sample_keys", "no_request")
 
     def __init__(self, cause: str) -> None:
         self.cause = cause
@@ -50,6 +63,9 @@ class CauseStats:
         self.messages: dict[bytes, int] = {}
         self.ambiguous: dict[str, int] = {}
         self.samples: list[bytes] = []
+        # The signature of each sample: one sample per kind of line, the first seen in file
+        # order, whatever the flush or --jobs boundaries were.
+        self.sample_keys: list[tuple] = []
         self.no_request = 0
 
     def merge(self, other: "CauseStats") -> None:
@@ -65,8 +81,14 @@ class CauseStats:
             if stamp is not None:
                 self.first = stamp if self.first is None or stamp < self.first else self.first
                 self.last = stamp if self.last is None or stamp > self.last else self.last
-        self.samples = (self.samples + other.samples)[:SAMPLES]
+        for key, raw in zip(other.sample_keys, other.samples):
+            self.add_sample(key, raw)
         self.no_request += other.no_request
+
+    def add_sample(self, key: tuple, raw: bytes) -> None:
+        if len(self.samples) < SAMPLES and key not in self.sample_keys:
+            self.sample_keys.append(key)
+            self.samples.append(raw)
 
 
 class Aggregator:
@@ -180,7 +202,8 @@ class Aggregator:
     def _flush(self) -> None:
         """Classify the distinct signatures seen so far and fold them into per-cause stats."""
         verdicts = self._verdicts
-        for (level, message, server, method, address, host, has_request), (count, first, last, raw) in self._signatures.items():
+        for signature, (count, first, last, raw) in self._signatures.items():
+            level, message, server, method, address, host, has_request = signature
             fastcgi = address is not None and address.startswith(b"fastcgi://")
             vkey = (message, has_request, fastcgi)
             verdict = verdicts.get(vkey)
@@ -218,9 +241,8 @@ class Aggregator:
             if verdict.ambiguous_with:
                 bump(entry.ambiguous, verdict.ambiguous_with, count)
             if verdict.cause == "other":
-                bump(entry.messages, message[:120], count)
-            if len(entry.samples) < SAMPLES:
-                entry.samples.append(raw)
+                bump(entry.messages, message_shape(message), count)
+            entry.add_sample(signature, raw)
         self._signatures = {}
 
     def _unparsed(self, raw: bytes) -> None:
@@ -232,6 +254,27 @@ class Aggregator:
         self.unparsed += 1
         if len(self.unparsed_samples) < SAMPLES:
             self.unparsed_samples.append(raw[:4096])
+
+    def flush(self) -> None:
+        """Fold the pending signatures into the per-cause counters (before pickling)."""
+        self._flush()
+        self._verdicts = {}
+
+    def merge(self, other: "Aggregator") -> None:
+        """Add what another aggregator counted on a later part of the same input."""
+        self._flush()
+        other._flush()
+        for name in ("lines", "blank", "unparsed", "outside_window", "check_lines", "overlong"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unparsed_samples = (self.unparsed_samples + other.unparsed_samples)[:SAMPLES]
+        for cause, entry in other.stats.items():
+            mine = self.stats.get(cause)
+            if mine is None:
+                self.stats[cause] = entry
+            else:
+                mine.merge(entry)
+        self._deferred.merge(other._deferred)
+        self.access.merge(other.access)
 
     def finish(self) -> None:
         """Flush, then settle deferred verdicts: resets without request context are

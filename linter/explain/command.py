@@ -29,6 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--since", metavar="T", help="only lines at or after T (2025-10-09, 2025-10-09T20:26[:23], nginx's 2025/10/09 20:26:23)")
     parser.add_argument("--until", metavar="T", help="only lines at or before T (same forms as --since)")
+    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                        help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid job count {text!r}: expected a positive integer")
+    return int(text)
 
 
 class UsageError(Exception):
@@ -59,6 +67,7 @@ def parse_time(text: str, end: bool) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     from nglint.explain.aggregate import Aggregator
+    from nglint.explain.parallel import count_in_parallel, default_jobs, worth_it
     from nglint.explain.reading import InputError, Source
     from nglint.explain.render import render
     from nglint.explain.summary import build
@@ -76,10 +85,14 @@ def run(args: argparse.Namespace) -> int:
         aggregator = Aggregator(since, until)
         inputs = []
         progress = _Progress(sum(s.size or 0 for s in sources))
+        jobs = args.jobs or default_jobs()
         for source in sources:
             before = aggregator.lines
-            for lines in source.blocks(progress.update if progress.enabled else None):
-                aggregator.feed(lines)
+            if worth_it(source, jobs):
+                count_in_parallel(source, aggregator, jobs, progress.update if progress.enabled else None)
+            else:
+                for lines in source.blocks(progress.update if progress.enabled else None):
+                    aggregator.feed(lines)
             progress.next_file()
             aggregator.overlong += source.overlong
             inputs.append({"name": source.display, "lines": aggregator.lines - before})

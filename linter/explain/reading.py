@@ -49,6 +49,12 @@ class Source:
         except OSError as exc:
             raise InputError(f"{self.name}: {exc.strerror or exc}") from None
 
+    def is_gzip(self) -> bool:
+        if self.name == "-":
+            return False
+        with open(self.name, "rb") as handle:
+            return handle.read(2) == _GZIP_MAGIC
+
     def open(self) -> BinaryIO:
         if self.name == "-":
             return sys.stdin.buffer
@@ -74,6 +80,13 @@ class Source:
                 handle.close()
                 if raw is not handle:
                     raw.close()
+
+    def range_blocks(self, start: int, end: int) -> Iterator[list[bytes]]:
+        """The lines of bytes [start, end) of a plain file; `start` is a line start (see
+        nglint.explain.parallel, which cuts a large file into such ranges)."""
+        with open(self.name, "rb") as handle:
+            handle.seek(start)
+            yield from self._split(_Limited(handle, end - start), handle, None)
 
     def _split(self, handle: BinaryIO, raw, progress) -> Iterator[list[bytes]]:
         carry = b""
@@ -104,6 +117,19 @@ class Source:
             yield lines
         if carry and not skipping:
             yield strip_cr([carry])
+
+
+class _Limited:
+    """A reader that stops after `remaining` bytes."""
+
+    def __init__(self, handle: BinaryIO, remaining: int) -> None:
+        self.handle = handle
+        self.remaining = remaining
+
+    def read(self, size: int) -> bytes:
+        data = self.handle.read(min(size, self.remaining)) if self.remaining > 0 else b""
+        self.remaining -= len(data)
+        return data
 
 
 def _is_readable_kind(handle) -> bool:
