@@ -59,3 +59,26 @@ def test_parallel_equals_one_pass(tmp_path: Path) -> None:
     assert many == one
     window = {"since": b"2026/11/30 00:10:00", "until": b"2026/11/30 00:30:00"}
     assert _parallel(log, **window) == _sequential(log, **window)
+
+
+def test_counters_stay_bounded_on_endless_variety(tmp_path: Path) -> None:
+    """Thousands of upstream addresses, servers and methods: counters stop at MAX_KEYS and
+    the report still renders (an overflow bucket, not a crash or unbounded memory)."""
+    from nglint.explain.aggregate import MAX_KEYS
+    from nglint.explain.render import FORMATS, render
+
+    lines = [
+        b'2026/11/30 10:00:01 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, '
+        b'client: 10.0.0.9, server: s%d, request: "M%s / HTTP/1.1", upstream: "http://10.%d.%d.1:%d/", host: "h%d"'
+        % (i, bytes([65 + i % 26]) * (1 + i % 9), i // 250, i % 250, 1000 + i, i)
+        for i in range(3 * MAX_KEYS)
+    ]
+    aggregator = Aggregator()
+    aggregator.feed(lines)
+    aggregator.finish()
+    entry = aggregator.stats["upstream-refused"]
+    for counter in (entry.upstreams, entry.servers, entry.hosts, entry.upstream_methods, entry.names_by_upstream):
+        assert len(counter) <= MAX_KEYS + 1
+    summary = build(aggregator, [])
+    for fmt in FORMATS:
+        assert render(summary, fmt)

@@ -40,14 +40,15 @@ def bump(counter: dict, key, amount: int = 1) -> None:
     elif len(counter) < MAX_KEYS:
         counter[key] = amount
     else:
-        counter[OVERFLOW] = counter.get(OVERFLOW, 0) + amount
+        overflow = (OVERFLOW, OVERFLOW) if isinstance(key, tuple) else OVERFLOW
+        counter[overflow] = counter.get(overflow, 0) + amount
 
 
 class CauseStats:
     """What was seen of one cause: counts, time range, where, and sample lines."""
 
     __slots__ = ("cause", "count", "first", "last", "methods", "upstreams", "upstream_methods", "servers", "hosts",
-                 "evidence", "messages", "ambiguous", "samples", "sample_keys", "no_request")
+                 "evidence", "messages", "ambiguous", "samples", "sample_keys", "no_request", "names_by_upstream")
 
     def __init__(self, cause: str) -> None:
         self.cause = cause
@@ -59,6 +60,8 @@ class CauseStats:
         self.upstream_methods: dict[tuple[bytes, bytes], int] = {}
         self.servers: dict[bytes, int] = {}
         self.hosts: dict[bytes, int] = {}
+        # (upstream address, server or host name) -> lines: the names that narrow a match
+        self.names_by_upstream: dict[tuple[bytes, bytes], int] = {}
         self.evidence: dict[str, int] = {}
         self.messages: dict[bytes, int] = {}
         self.ambiguous: dict[str, int] = {}
@@ -74,6 +77,7 @@ class CauseStats:
         for mine, theirs in ((self.methods, other.methods), (self.upstreams, other.upstreams),
                              (self.upstream_methods, other.upstream_methods), (self.servers, other.servers),
                              (self.hosts, other.hosts), (self.evidence, other.evidence),
+                             (self.names_by_upstream, other.names_by_upstream),
                              (self.messages, other.messages), (self.ambiguous, other.ambiguous)):
             for key, value in theirs.items():
                 bump(mine, key, value)
@@ -233,6 +237,9 @@ class Aggregator:
                 bump(entry.upstreams, address, count)
                 if method is not None:
                     bump(entry.upstream_methods, (address, method), count)
+                for name in (server, host):
+                    if name:
+                        bump(entry.names_by_upstream, (address, name), count)
             if server is not None:
                 bump(entry.servers, server, count)
             if host is not None:

@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("stdin (-) given more than once")
         for source in sources:
             source.check()
+        for path in args.config_path or ():
+            if not os.path.exists(path):  # before reading a log that may take minutes
+                raise UsageError(f"--config-path {path}: no such file or directory")
         aggregator = Aggregator(since, until)
         inputs = []
         progress = _Progress(sum(s.size or 0 for s in sources))
@@ -122,13 +125,7 @@ def _correlate(args: argparse.Namespace):
     from nglint.runner import CheckCrashed
 
     cwd = os.getcwd()
-    paths = args.config_path
-    if paths:
-        for path in paths:
-            if not os.path.exists(path):
-                raise UsageError(f"--config-path {path}: no such file or directory")
-    else:
-        paths = ["."]
+    paths = args.config_path or ["."]
     try:
         correlator, reason = load(paths, cwd)
     except (ConfigError, DiscoveryError, RegistryError, CheckCrashed) as exc:

@@ -64,7 +64,7 @@ def text(summary: dict) -> str:
             f"{cause['first'] or '-':<19}  {cause['last'] or '-':<19}  {_where(cause)}"
         )
     for cause in causes:
-        out += ["", f"{cause['id']}: {cause['title']} ({cause['count']} lines)"]
+        out += ["", f"{cause['id']}: {cause['title']} ({cause['count']} line{'' if cause['count'] == 1 else 's'})"]
         methods = ", ".join(f"{m} {n}" for m, n in cause["methods"].items())
         if methods:
             out.append(f"  requests: {methods}" + (f"; {cause['without_request']} without a request" if cause["without_request"] else ""))

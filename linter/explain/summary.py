@@ -76,7 +76,7 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) 
                     data = _finding(finding, correlator)
                     if data["id"] not in findings:
                         findings[data["id"]] = data
-                        explanations.append(f"{entry.count} lines: health checks of upstream `{upstream.name}` are TCP probes: "
+                        explanations.append(f"{_lines(entry.count)}: health checks of upstream `{upstream.name}` are TCP probes: "
                                             f"this is HC001 at {data['path']}:{data['line']}: use type=http")
     unexplained = None
     if not findings and cause.id != "other" and (correlator is None or not explanations):
@@ -122,8 +122,9 @@ def _upstreams(entry: CauseStats, correlator) -> list[dict]:
         row = {"address": decode(address), "lines": count, "methods": methods.get(address, {}),
                "upstream": None, "at": None, "how": None, "candidates": [], "pooled": None}
         if correlator is not None and address != OVERFLOW:
-            servers = [decode(name) for name in list(entry.servers)[:20] + list(entry.hosts)[:20] if name != OVERFLOW]
-            match = correlator.match(decode(address), servers)
+            names = [decode(name) for (used, name), _ in sorted(entry.names_by_upstream.items(), key=lambda kv: -kv[1])
+                     if used == address][:20]
+            match = correlator.match(decode(address), names)
             row["how"] = match.how
             row["candidates"] = [f"{u.name} ({correlator.where(u)})" for u in match.candidates]
             if match.upstream is not None:
@@ -153,7 +154,7 @@ def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> 
     lines = sum(row["lines"] for row in group)
     post = sum(row["methods"].get("POST", 0) for row in group)
     share = "all" if lines == entry.count else f"{lines} of {entry.count}"
-    head = f"{lines} lines, {post} on POST, {share}"
+    head = f"{_lines(lines)}, {post} on POST, {share}"
     upstream = group[0].get("_upstream")
     for row in group:
         row.pop("_upstream", None)
@@ -190,6 +191,10 @@ def _explain(cause: Cause, entry: CauseStats, group: list[dict], correlator) -> 
     if cause.unseen:
         return f"{head}: no finding explains it; nglint cannot see {cause.unseen}", [], False
     return head, [], False
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
 
 
 def _finding_clause(finding, correlator) -> str:
