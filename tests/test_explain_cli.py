@@ -211,3 +211,20 @@ def test_importing_the_cli_does_not_import_explain() -> None:
     done = subprocess.run([sys.executable, "-c", "import sys, nglint.cli; print(any(m.startswith('nglint.explain') for m in sys.modules))"],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False"
+
+
+def test_access_log_lines_add_evidence(tmp_path: Path) -> None:
+    """kubectl logs of ingress-nginx interleave access and error lines; the access format's
+    $upstream_addr and $upstream_status are read by position."""
+    access = (
+        b'10.0.0.1 - - [30/Nov/2026:10:00:01 +0000] "POST /pong.txt HTTP/1.1" 502 157 "-" "curl/8.5" 312 0.002 '
+        b"[default-tomcat-8087] [] 10.77.7.2:8087 0 0.002 502 4f9c2c7d2f0b4e8a9a1b2c3d4e5f6a7b\n"
+    )
+    ok = access.replace(b'" 502 157', b'" 200 5').replace(b" 502 4f9c", b" 200 4f9c")
+    (tmp_path / "mixed.log").write_bytes(access * 2 + ok + RACE_POST)
+    report = as_json(explain("mixed.log", "--no-config", "--format", "json", cwd=tmp_path))
+    evidence = report["access_log"]
+    assert evidence["lines"] == 3 and evidence["with_upstream_addr"] == 3
+    assert evidence["statuses"] == {"502": {"count": 2, "methods": {"POST": 2}, "upstreams": {"10.77.7.2:8087": 2},
+                                            "upstream_statuses": {"502": 2}}}
+    assert causes(report) == {"upstream-keepalive-race": 1} and report["unparsed"] == 0
