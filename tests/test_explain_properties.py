@@ -24,12 +24,17 @@ FRAGMENTS = [
     b", subrequest: ", b"upstream prematurely closed connection", b"enable check peer: ", b"nginx: [emerg] ",
     b"(111: ", b"connect() failed ", b"fastcgi://", b"://", b"/", b" ", b",", b"\r", b"\xff", b"\x00", b"[", b"]",
     b'10.0.0.1 - - [30/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 502 ', b"10.0.0.1:8080 ",
+    b', client: 10.0.0.9, server: shop, request: "POST /a HTTP/1.1", upstream: "http://10.0.0.7:8080/a", host: "shop"',
+    b', server: , request: "GET / HTTP/1.1", subrequest: "/auth", upstream: "fastcgi://unix:/x.sock:", host: "h", referrer: "r"',
 ]
 lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=12)), max_size=30).map(b"".join)
+# Lines that start like nginx's, so the context fields are reached every time.
+HEADS = [b"2026/11/30 10:00:01 [error] 31#31: *4711 ", b"2026/11/30 10:00:01 [info] 1#1: ", b"x | 2026/11/30 10:00:01 [warn] 2#2: *9 "]
+error_lines = st.tuples(st.sampled_from(HEADS), lines, st.sampled_from([b", client: ", b""]), lines).map(b"".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(lines, max_size=20))
+@given(st.lists(st.one_of(lines, error_lines), max_size=20))
 def test_random_lines_never_crash_and_are_all_accounted_for(batch: list[bytes]) -> None:
     for raw in batch:
         line = parse_line(raw)
@@ -94,3 +99,17 @@ def test_feeding_k_copies_costs_k_times_one() -> None:
     one, many = _python_lines(feed, 100), _python_lines(feed, 1000)
     assert many <= 10 * one + 50  # linear: ten times the lines, at most ten times the steps
     assert many >= 9 * one  # and the per-line work is really counted (not a vacuous trace)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(error_lines)
+def test_the_hot_loop_cuts_a_line_as_parse_line_does(raw: bytes) -> None:
+    """aggregate.py's loop uses lines.where_to instead of building an ErrorLine; both
+    must agree on every field of the signature a line is counted under."""
+    from nglint.explain.lines import split_head, where_to
+
+    line, head = parse_line(raw), split_head(raw)
+    if line is None or head is None or line.client is None:
+        return
+    cut = raw.find(b", client: ", head[5])
+    assert where_to(raw, cut, {}) == (line.server, line.method, line.upstream_address, line.host)

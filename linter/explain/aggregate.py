@@ -13,7 +13,7 @@ import re
 
 from nglint.explain.access import AccessEvidence, looks_like_access
 from nglint.explain.causes import BY_ID, CAUSES, Verdict, classify
-from nglint.explain.lines import LEVELS, context, parse_line, request_method, upstream_address
+from nglint.explain.lines import LEVELS, parse_line, where_to
 
 MAX_KEYS = 1000
 MAX_VERDICTS = 20000
@@ -119,7 +119,7 @@ class Aggregator:
         self.access = AccessEvidence()
         self._signatures: dict[tuple, list] = {}
         self._verdicts: dict[tuple, Verdict] = {}
-        self._methods: dict[bytes, bytes] = {}  # request methods seen, validated once (lines.request_method)
+        self._methods: dict[bytes, bytes | None] = {}  # request method tokens, validated once (lines.where_to)
         self._deferred = CauseStats("other")
 
     def feed(self, lines: list[bytes]) -> None:
@@ -141,34 +141,17 @@ class Aggregator:
                 continue
             body = close + 2
             colon = raw.find(b": ", body, body + 48)
-            if colon > 0:
-                hash_at = raw.find(b"#", body, colon)
-                if hash_at > 0 and raw[body:hash_at].isdigit() and raw[hash_at + 1:colon].isdigit():
-                    body = colon + 2
-                    if raw.startswith(b"*", body):
-                        space = raw.find(b" ", body, body + 24)
-                        if space > 0 and raw[body + 1:space].isdigit():
-                            body = space + 1
+            if colon > 0 and raw.find(b"#", body, colon) > 0:
+                body = colon + 2
+                if raw.startswith(b"*", body):
+                    space = raw.find(b" ", body, body + 24)
+                    if space > 0:
+                        body = space + 1
             cut = raw.find(b", client: ", body)
             if cut < 0:
                 key = (level, raw[body:], None, None, None, None, False)
             else:
-                _, server, request, upstream, host = context(raw, cut)
-                method = None
-                if request is not None:
-                    space = request.find(b" ", 0, 17)
-                    method = methods.get(request[:space]) if space > 0 else None
-                    if method is None and space > 0:
-                        method = request_method(request)
-                        if method is not None and len(methods) < 64:
-                            methods[method] = method
-                if upstream is not None:
-                    scheme = upstream.find(b"://")
-                    if scheme >= 0:
-                        slash = upstream.find(b"/", scheme + 3)
-                        if slash >= 0:
-                            upstream = upstream[:slash]
-                key = (level, raw[body:cut], server, method, upstream, host, True)
+                key = (level, raw[body:cut], *where_to(raw, cut, methods), True)
             entry = signatures.get(key)
             if entry is None:
                 signatures[key] = [1, time, time, raw]

@@ -119,18 +119,24 @@ def split_head(raw: bytes) -> tuple | None:
         return None
     body = close + 2
     pid = tid = connection = None
+    # "pid#tid: " then "*connection " when there is one; the hot loop in aggregate.py
+    # cuts the same way, without converting the numbers.
     colon = raw.find(b": ", body, body + 48)
     if colon > 0:
         hash_at = raw.find(b"#", body, colon)
-        if hash_at > 0 and raw[body:hash_at].isdigit() and raw[hash_at + 1:colon].isdigit():
-            pid, tid = int(raw[body:hash_at]), int(raw[hash_at + 1:colon])
+        if hash_at > 0:
+            pid, tid = _number(raw[body:hash_at]), _number(raw[hash_at + 1:colon])
             body = colon + 2
-            if raw[body:body + 1] == b"*":
+            if raw.startswith(b"*", body):
                 space = raw.find(b" ", body, body + 24)
-                if space > 0 and raw[body + 1:space].isdigit():
-                    connection = int(raw[body + 1:space])
+                if space > 0:
+                    connection = _number(raw[body + 1:space])
                     body = space + 1
     return raw[start:start + 19], level, pid, tid, connection, body
+
+
+def _number(text: bytes) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 20 else None
 
 
 def context(raw: bytes, cut: int) -> tuple:
@@ -173,6 +179,59 @@ def context(raw: bytes, cut: int) -> tuple:
         server = raw[server_at + 10:stop]
         stop = server_at
     return raw[at:stop], server, request, upstream, host
+
+
+def where_to(raw: bytes, cut: int, methods: dict[bytes, bytes | None]) -> tuple:
+    """(server, method, upstream address, host) of the context at `cut`: the fields that
+    say where a line went, as `context()` followed by `request_method()` and
+    `upstream_address()` give them (a property test holds the two to each other), in
+    one call for the hot loop. `methods` caches validated method tokens."""
+    at = cut + 10
+    server_at = raw.find(b", server: ", at)
+    after = server_at + 10 if server_at >= 0 else at
+    request_at = raw.find(b', request: "', after)
+    if request_at >= 0:
+        after = request_at + 12
+    sub_at = raw.find(b', subrequest: "', after)
+    if sub_at >= 0:
+        after = sub_at + 15
+    upstream_at = raw.find(b', upstream: "', after)
+    if upstream_at >= 0:
+        after = upstream_at + 13
+    host_at = raw.find(b', host: "', after)
+    if host_at >= 0:
+        after = host_at + 9
+    stop = raw.find(b', referrer: "', after)
+    if stop < 0:
+        stop = len(raw)
+    server = method = address = host = None
+    if host_at >= 0:
+        host = raw[host_at + 9:stop - 1 if raw[stop - 1:stop] == b'"' else stop]
+        stop = host_at
+    if upstream_at >= 0:
+        begin = upstream_at + 13
+        end = stop - 1 if raw[stop - 1:stop] == b'"' else stop
+        scheme = raw.find(b"://", begin, end)
+        slash = raw.find(b"/", scheme + 3, end) if scheme >= 0 else -1
+        address = raw[begin:slash if slash >= 0 else end] or None
+        stop = upstream_at
+    if sub_at >= 0:
+        stop = sub_at
+    if request_at >= 0:
+        begin = request_at + 12
+        end = stop - 1 if raw[stop - 1:stop] == b'"' else stop
+        space = raw.find(b" ", begin, min(end, begin + 17))
+        if space > begin:
+            token = raw[begin:space]
+            method = methods.get(token, False)
+            if method is False:
+                method = request_method(token + b" ")
+                if len(methods) < 64:
+                    methods[token] = method
+        stop = request_at
+    if server_at >= 0:
+        server = raw[server_at + 10:stop]
+    return server, method, address, host
 
 
 def split_action(message: bytes) -> tuple[bytes, bytes | None]:
