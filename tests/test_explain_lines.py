@@ -163,3 +163,12 @@ def test_corpus_more_logs(corpus: Path) -> None:
     assert aggregator.unparsed == 2  # the FastCGI message's continuation lines
     limit = _explain(corpus / "logs/more/fail2ban__fail2ban/fail2ban/tests/files/logs/nginx-limit-req")
     assert set(limit) == {"other"}
+
+
+def test_same_message_with_and_without_a_time() -> None:
+    """nginx's stderr line and the logged line share a signature; times compare only where there are times."""
+    aggregator = Aggregator()
+    aggregator.feed([b"nginx: [emerg] foo", b"2026/11/30 10:00:01 [emerg] 1#1: foo", b"nginx: [emerg] foo"])
+    aggregator.finish()
+    (entry,) = aggregator.stats.values()
+    assert (entry.count, entry.first, entry.last) == (3, b"2026/11/30 10:00:01", b"2026/11/30 10:00:01")

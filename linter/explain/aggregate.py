@@ -118,6 +118,7 @@ class Aggregator:
         self.overlong = 0
         self.access = AccessEvidence()
         self._signatures: dict[tuple, list] = {}
+        self._timeless: dict[tuple, list] = {}
         self._verdicts: dict[tuple, Verdict] = {}
         self._methods: dict[bytes, bytes | None] = {}  # request method tokens, validated once (lines.where_to)
         self._deferred = CauseStats("other")
@@ -177,19 +178,22 @@ class Aggregator:
             return
         key = (line.level, line.message, line.server, line.method, line.upstream_address, line.host,
                line.client is not None)
-        entry = self._signatures.get(key)
+        # Lines without a time (nginx's stderr) are kept apart: the hot loop compares times
+        # of the signatures it finds without checking for None.
+        signatures = self._signatures if time is not None else self._timeless
+        entry = signatures.get(key)
         if entry is None:
-            self._signatures[key] = [1, time, time, raw]
+            signatures[key] = [1, time, time, raw]
         else:
             entry[0] += 1
             if time is not None:
-                entry[1] = time if entry[1] is None or time < entry[1] else entry[1]
-                entry[2] = time if entry[2] is None or time > entry[2] else entry[2]
+                entry[1] = min(entry[1], time)
+                entry[2] = max(entry[2], time)
 
     def _flush(self) -> None:
         """Classify the distinct signatures seen so far and fold them into per-cause stats."""
         verdicts = self._verdicts
-        for signature, (count, first, last, raw) in self._signatures.items():
+        for signature, (count, first, last, raw) in [*self._signatures.items(), *self._timeless.items()]:
             level, message, server, method, address, host, has_request = signature
             fastcgi = address is not None and address.startswith(b"fastcgi://")
             vkey = (message, has_request, fastcgi)
@@ -234,6 +238,7 @@ class Aggregator:
                 bump(entry.messages, message_shape(message), count)
             entry.add_sample(signature, raw)
         self._signatures = {}
+        self._timeless = {}
 
     def _unparsed(self, raw: bytes) -> None:
         if not raw.strip():
