@@ -228,3 +228,37 @@ def test_access_log_lines_add_evidence(tmp_path: Path) -> None:
     assert evidence["statuses"] == {"502": {"count": 2, "methods": {"POST": 2}, "upstreams": {"10.77.7.2:8087": 2},
                                             "upstream_statuses": {"502": 2}}}
     assert causes(report) == {"upstream-keepalive-race": 1} and report["unparsed"] == 0
+
+
+def test_progress_only_on_a_terminal_for_large_inputs(tmp_path: Path) -> None:
+    """A 70 MB input (sparse: one line, then NUL bytes without a line break) shows progress on a
+    terminal's stderr, and nothing when stderr is a pipe."""
+    import pty
+
+    big = tmp_path / "big.log"
+    with open(big, "wb") as handle:
+        handle.truncate(70 * 1024 * 1024)
+        handle.seek(0)
+        handle.write(RACE_POST)
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "nglint", "explain", str(big), "--no-config", "--format", "json"],
+                              stdout=subprocess.PIPE, stderr=slave, timeout=300)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert done.returncode == 1  # the race line
+    assert b"MB read" in seen
+    report = json.loads(done.stdout)
+    assert causes(report) == {"upstream-keepalive-race": 1} and report["overlong"] == 1  # one 70 MB line, cut
+    piped = explain(str(big), "--no-config", cwd=tmp_path)
+    assert b"MB read" not in piped.stderr
