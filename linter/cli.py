@@ -14,6 +14,7 @@ from nglint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+EXPLAIN_FORMATS = ("text", "json", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,10 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # --- end parallel parsing ---
 
+    # --- explain (nglint.explain.command; kept here so `check` imports none of it) ---
     explain = sub.add_parser("explain", help="explain nginx error-log lines: cause, where, which finding, what to change")
-    from nglint.explain.command import add_arguments
-
-    add_arguments(explain)
+    explain.add_argument("logs", nargs="*", metavar="LOG", help="nginx error logs (plain, rotated, .gz); - for stdin")
+    explain.add_argument("--config-path", action="append", default=None, metavar="PATH",
+                         help="configuration to match the lines to (repeatable; default: the project around .)")
+    explain.add_argument("--no-config", action="store_true", help="do not look for a configuration")
+    explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text")
+    explain.add_argument("--since", metavar="T", help="only lines at or after T (2025-10-09, 2025-10-09T20:26[:23], 'YYYY/MM/DD HH:MM:SS')")
+    explain.add_argument("--until", metavar="T", help="only lines at or before T (same forms as --since)")
+    explain.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                         help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
+    # --- end explain ---
 
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")

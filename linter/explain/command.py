@@ -19,26 +19,6 @@ PROGRESS_MIN_BYTES = 64 * 1024 * 1024
 _TIME = re.compile(r"(\d{4})[-/](\d\d)[-/](\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?)?")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from nglint.explain.render import FORMATS
-
-    parser.add_argument("logs", nargs="*", metavar="LOG", help="nginx error logs (plain, rotated, .gz); - for stdin (default: -)")
-    parser.add_argument("--config-path", action="append", default=None, metavar="PATH",
-                        help="nginx/backend configuration to match the lines to (repeatable; default: the project around .)")
-    parser.add_argument("--no-config", action="store_true", help="do not look for a configuration")
-    parser.add_argument("--format", choices=FORMATS, default="text")
-    parser.add_argument("--since", metavar="T", help="only lines at or after T (2025-10-09, 2025-10-09T20:26[:23], nginx's 2025/10/09 20:26:23)")
-    parser.add_argument("--until", metavar="T", help="only lines at or before T (same forms as --since)")
-    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
-                        help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
-
-
-def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"invalid job count {text!r}: expected a positive integer")
-    return int(text)
-
-
 class UsageError(Exception):
     """Unusable input: exit 2."""
 
