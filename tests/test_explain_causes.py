@@ -80,6 +80,10 @@ CASES = [
                           "SSL alert number 40) while SSL handshaking to upstream", upstream="https://10.4.36.207:8443")),
     ("upstream-tls", line("upstream SSL certificate verify error: (20:unable to get local issuer certificate) while SSL "
                           "handshaking to upstream", upstream="https://10.4.36.207:8443")),
+    ("upstream-timeout", line("upstream timed out (110: Connection timed out) while SSL handshaking to upstream",
+                              upstream="https://10.4.36.207:8443")),
+    ("upstream-tls", line("peer closed connection in SSL handshake (104: Connection reset by peer) while SSL "
+                          "handshaking to upstream", upstream="https://10.4.36.207:8443")),
     # no-route
     ("no-route", line("connect() failed (113: Host is unreachable) while connecting to upstream")),
     ("no-route", line("connect() failed (113: No route to host) while connecting to upstream")),
@@ -92,6 +96,7 @@ CASES = [
     # other
     ("other", line('open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory)', upstream=None)),
     ("other", f"{T} [notice] 1#1: signal process started".encode()),
+    ("other", line("upstream prematurely closed connection while sending to client")),  # not the client's doing
     ("other", line("an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 "
                    "while reading upstream", level="warn")),
 ]

@@ -341,8 +341,13 @@ def classify(message: bytes, has_request: bool, fastcgi: bool = False) -> Verdic
     if (b"SSL" in what or b"certificate" in what) and (b"upstream" in action or b"upstream" in what):
         return Verdict("upstream-tls", "TLS error with an upstream")
     errno = message_errno(what)
+    if action.startswith(b"SSL handshaking to upstream"):
+        if errno in TIMED_OUT or what.startswith(b"upstream timed out"):
+            return Verdict("upstream-timeout", "timed out while SSL handshaking to upstream")
+        return Verdict("upstream-tls", "while SSL handshaking to upstream")
     if action.startswith(_CLIENT_ACTIONS):
-        if errno in RESET or errno in BROKEN_PIPE or errno in TIMED_OUT or b"closed" in what:
+        client_closed = b"closed" in what and not what.startswith(b"upstream")
+        if errno in RESET or errno in BROKEN_PIPE or errno in TIMED_OUT or client_closed:
             return Verdict("client-aborted", f"({errno}) while {action.decode('ascii', 'replace')}")
         return Verdict("other", "client-side action")
     timed_out = errno in TIMED_OUT or what.startswith(b"upstream timed out")
@@ -373,6 +378,8 @@ def classify(message: bytes, has_request: bool, fastcgi: bool = False) -> Verdic
                 return Verdict("fastcgi-died", "closed while reading upstream on a fastcgi:// upstream")
             return Verdict("upstream-died-mid-response", "closed while reading upstream")
         return Verdict("other", "while reading upstream")
+    if timed_out and b"upstream" in action:
+        return Verdict("upstream-timeout", f"timed out while {action.decode('ascii', 'replace')}")
     if not has_request and not action and (errno in RESET or errno in BROKEN_PIPE):
         return Verdict("other", f"({errno}) without request context", ambiguous_with="health-check-probe", needs_check_lines=True)
     return Verdict("other", "no cause pattern")
