@@ -97,6 +97,10 @@ CASES = [
     ("other", line('open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory)', upstream=None)),
     ("other", f"{T} [notice] 1#1: signal process started".encode()),
     ("other", line("upstream prematurely closed connection while sending to client")),  # not the client's doing
+    # quoted data is not nginx's words: paths and application output cannot fake a cause
+    ("other", line('open() "/srv/recv() failed (104: x) while reading upstream" failed (2: No such file or directory)', upstream=None)),
+    ("other", line('FastCGI sent in stderr: "upstream prematurely closed FastCGI stdout; connect() failed (111: refused)" '
+                   "while reading response header from upstream", upstream="fastcgi://127.0.0.1:9000")),
     ("other", line("an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 "
                    "while reading upstream", level="warn")),
 ]

@@ -28,9 +28,7 @@ _QUOTED = re.compile(rb'"[^"]*"')
 def message_shape(message: bytes) -> bytes:
     """A message with its quoted parts (paths, names) elided, so `open() "/a.js" failed`
     and `open() "/b.js" failed` count as one kind of message."""
-    if b'"' in message:
-        message = _QUOTED.sub(b'"..."', message)
-    return message[:160]
+    return _QUOTED.sub(b'"..."', message) if b'"' in message else message
 
 
 def bump(counter: dict, key, amount: int = 1) -> None:
@@ -119,7 +117,7 @@ class Aggregator:
         self.access = AccessEvidence()
         self._signatures: dict[tuple, list] = {}
         self._timeless: dict[tuple, list] = {}
-        self._verdicts: dict[tuple, Verdict] = {}
+        self._verdicts: dict[tuple, tuple[Verdict, bytes]] = {}  # -> (verdict, message shape)
         self._methods: dict[bytes, bytes | None] = {}  # request method tokens, validated once (lines.where_to)
         self._deferred = CauseStats("other")
 
@@ -197,11 +195,19 @@ class Aggregator:
             level, message, server, method, address, host, has_request = signature
             fastcgi = address is not None and address.startswith(b"fastcgi://")
             vkey = (message, has_request, fastcgi)
-            verdict = verdicts.get(vkey)
-            if verdict is None:
+            cached = verdicts.get(vkey)
+            if cached is None:
+                # Messages that differ only inside quotes (paths, names) share one verdict:
+                # the classifier reads nginx's words, never the quoted data.
                 if len(verdicts) >= MAX_VERDICTS:
                     verdicts.clear()
-                verdict = verdicts[vkey] = classify(message, has_request, fastcgi)
+                shape = message_shape(message)
+                skey = (shape, has_request, fastcgi)
+                cached = verdicts.get(skey)
+                if cached is None:
+                    cached = verdicts[skey] = (classify(shape, has_request, fastcgi), shape)
+                verdicts[vkey] = cached
+            verdict, shape = cached
             if verdict.needs_check_lines:
                 entry = self._deferred
             else:
@@ -235,7 +241,7 @@ class Aggregator:
             if verdict.ambiguous_with:
                 bump(entry.ambiguous, verdict.ambiguous_with, count)
             if verdict.cause == "other":
-                bump(entry.messages, message_shape(message), count)
+                bump(entry.messages, shape[:160], count)
             entry.add_sample(signature, raw)
         self._signatures = {}
         self._timeless = {}

@@ -4,10 +4,11 @@ A Cause is documentation (what it means, how sure nglint is, what to do, which r
 relate, what else it can be and which evidence decides) next to the logic that picks it
 (`classify`). The ids are part of nglint's interface (JSON output, docs): never rename.
 
-`classify` sees a message (what nginx said, without connection id and request context),
-its level and two facts about the line's context, and returns a Verdict. The same
-message always gets the same verdict, so callers cache verdicts by message: a log of a
-million `recv() failed (104...)` lines classifies the message once.
+`classify` sees a message (what nginx said, without connection id and request context,
+with quoted parts such as paths elided: aggregate.message_shape) and two facts about the
+line's context, and returns a Verdict. The same message always gets the same verdict, so
+callers cache verdicts by message: a log of a million `recv() failed (104...)` lines
+classifies the message once, and a million `open() "/x/N.js" failed` lines too.
 """
 
 from __future__ import annotations
