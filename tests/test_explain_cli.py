@@ -271,3 +271,19 @@ def test_cli_formats_are_the_reporters() -> None:
     from nglint.explain.render import FORMATS
 
     assert EXPLAIN_FORMATS == FORMATS
+
+
+def test_race_ambiguity_reads_the_access_log(tmp_path: Path) -> None:
+    """Race lines for GET and POST, and an access log where only the POST became a 502:
+    what a race looks like (nginx retried the GET)."""
+    access = (b'127.0.0.1 - - [30/Nov/2026:10:00:01 +0000] "POST /pong.txt HTTP/1.1" 502 157 "-" "curl" '
+              b"upstream_addr=10.77.7.2:8087 upstream_status=502\n")
+    ok = access.replace(b"POST", b"GET").replace(b" 502 157", b" 200 5").replace(b"upstream_status=502", b"upstream_status=502, 200")
+    (tmp_path / "error.log").write_bytes(RACE_POST + RACE_GET)
+    (tmp_path / "access.log").write_bytes(access + ok)
+    alone = as_json(explain("error.log", "--no-config", "--format", "json", cwd=tmp_path))
+    assert "add the access log" in alone["causes"][0]["ambiguous"]["observed"]
+    both = as_json(explain("error.log", "access.log", "--no-config", "--format", "json", cwd=tmp_path))
+    observed = both["causes"][0]["ambiguous"]["observed"]
+    assert "1 non-idempotent (POST, PATCH...) and 1 idempotent" in observed
+    assert "the access log has 1 non-idempotent and 0 idempotent 502(s): consistent with a race" in observed

@@ -77,6 +77,8 @@ def text(summary: dict) -> str:
         if cause["ambiguous"]:
             amb = cause["ambiguous"]
             out.append(f"  ambiguous: {amb['lines']} line(s) could also be {amb['with']}. {amb['deciding_evidence']}".rstrip())
+            if amb["observed"]:
+                out.append(f"  {amb['observed']}")
         if cause["id"] != "other":
             out.append(f"  how sure: {cause['confidence']}")
             out.append(f"  what to do: {cause['action']}")
@@ -135,6 +137,8 @@ def markdown(summary: dict) -> str:
         if cause["ambiguous"]:
             amb = cause["ambiguous"]
             out.append(f"- **Ambiguous**: {amb['lines']} line(s) could also be `{amb['with']}`. {amb['deciding_evidence']}")
+            if amb["observed"]:
+                out.append(f"- {_cell(amb['observed'])}")
         if cause["findings"]:
             out += ["", "| finding | where | fingerprint |", "|---|---|---|"]
             out += [f"| {f['rule']} | `{f['path']}:{f['line']}` | `{f['fingerprint'] or '-'}` |" for f in cause["findings"]]

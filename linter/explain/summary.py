@@ -20,7 +20,8 @@ EXIT_CLEAN, EXIT_CONFIG_PROBLEM = 0, 1
 def build(aggregator: Aggregator, inputs: list[dict], correlator=None, config_note: str | None = None,
           window: dict | None = None) -> dict:
     parsed = aggregator.parsed
-    causes = [_cause(entry, parsed, correlator, config_note) for entry in aggregator.ordered()]
+    access = _access(aggregator)
+    causes = [_cause(entry, parsed, correlator, config_note, access) for entry in aggregator.ordered()]
     config_problem = any(c["config_problem"] for c in causes)
     return {
         "inputs": inputs,
@@ -34,7 +35,7 @@ def build(aggregator: Aggregator, inputs: list[dict], correlator=None, config_no
         "unparsed_samples": [decode(raw) for raw in aggregator.unparsed_samples],
         "config": _config(correlator, config_note),
         "causes": causes,
-        "access_log": _access(aggregator),
+        "access_log": access,
         "exit_code": EXIT_CONFIG_PROBLEM if config_problem else EXIT_CLEAN,
     }
 
@@ -57,7 +58,28 @@ def _top(counter: dict, limit: int = TOP) -> list[tuple[str, int]]:
     return [(decode(key) if isinstance(key, bytes) else str(key), value) for key, value in items[:limit]]
 
 
-def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) -> dict:
+IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"))
+
+
+def _race_observed(entry: CauseStats, access: dict | None) -> str:
+    """What this log itself says about race vs crash: which methods hit it, and (with an
+    access log) which of them became 502s. nginx retries idempotent requests on a new
+    connection, so in a race they log the line but succeed."""
+    methods = {decode(m): n for m, n in entry.methods.items() if isinstance(m, bytes)}
+    idempotent = sum(n for m, n in methods.items() if m in IDEMPOTENT)
+    other = sum(methods.values()) - idempotent
+    seen = f"observed: {other} non-idempotent (POST, PATCH...) and {idempotent} idempotent (GET, HEAD...) request(s) in these lines"
+    if not access or "502" not in access["statuses"]:
+        return seen + "; add the access log (with $upstream_status) to see which of them became 502s"
+    by_method = access["statuses"]["502"]["methods"]
+    bad_idempotent = sum(n for m, n in by_method.items() if m in IDEMPOTENT)
+    bad_other = sum(by_method.values()) - bad_idempotent
+    verdict = ("consistent with a race: the idempotent requests were retried" if idempotent and not bad_idempotent
+               else "idempotent requests failed too: look for a crash or a tier that resets connections")
+    return f"{seen}; the access log has {bad_other} non-idempotent and {bad_idempotent} idempotent 502(s): {verdict}"
+
+
+def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None, access: dict | None = None) -> dict:
     cause = BY_ID[entry.cause]
     upstreams = _upstreams(entry, correlator)
     findings: dict[str, dict] = {}
@@ -84,7 +106,9 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None) 
     ambiguous = None
     if entry.ambiguous:
         other, count = max(entry.ambiguous.items(), key=lambda kv: kv[1])
-        ambiguous = {"with": other, "lines": count, "deciding_evidence": cause.deciding_evidence}
+        ambiguous = {"with": other, "lines": count, "deciding_evidence": cause.deciding_evidence, "observed": None}
+        if cause.id == "upstream-keepalive-race":
+            ambiguous["observed"] = _race_observed(entry, access)
     return {
         "id": cause.id,
         "title": cause.title,
