@@ -168,6 +168,7 @@ def test_every_cause_is_documented_like_a_rule() -> None:
         assert cause.id == cause.id.lower() and " " not in cause.id
         assert cause.title and cause.meaning and cause.confidence and cause.action
         assert cause.examples, cause.id
+        assert cause.reference.startswith("https://"), cause.id
         for rule in cause.related_rules:
             from nglint.registry import rule_by_code
 

@@ -34,6 +34,8 @@ class Cause:
     config_problem: bool = False
     # What the configuration cannot show about this cause: said when no finding explains it.
     unseen: str = ""
+    # The documentation of the setting or mechanism involved (defaults quoted above come from it).
+    reference: str = ""
     examples: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -65,6 +67,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         config_problem=True,
         unseen="a tier between nginx and the backend (load balancer, service mesh, NAT) with a shorter idle timeout, or a backend that resets connections for another reason",
+        reference="https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout",
         examples=(
             "recv() failed (104: Connection reset by peer) while reading response header from upstream",
             "upstream prematurely closed connection while reading response header from upstream",
@@ -88,6 +91,7 @@ CAUSES: tuple[Cause, ...] = (
         related_rules=(),
         ambiguous_with=(),
         unseen="the backend's own log: crashes, killed workers, limits on response time or size",
+        reference="https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream",
         examples=(
             "upstream prematurely closed connection while reading upstream",
             "recv() failed (104: Connection reset by peer) while reading upstream",
@@ -108,6 +112,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         related_rules=(),
         unseen="the clients and any load balancer in front of nginx, whose timeouts are not in the checked files",
+        reference="https://nginx.org/en/docs/http/ngx_http_core_module.html#keepalive_timeout",
         examples=(
             "writev() failed (32: Broken pipe) while sending to client",
             "client prematurely closed connection while reading upstream",
@@ -128,6 +133,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         related_rules=(),
         unseen="how often the application sends pings on its WebSockets",
+        reference="https://nginx.org/en/docs/http/websocket.html",
         examples=("upstream timed out (110: Connection timed out) while proxying upgraded connection",),
     ),
     Cause(
@@ -151,6 +157,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         config_problem=True,
         unseen="which module sent the probes when no `check` directive is in the checked files",
+        reference="https://github.com/yaoweibin/nginx_upstream_check_module",
         examples=("enable check peer: 10.0.0.7:8080", "recv() failed (104: Connection reset by peer)"),
     ),
     Cause(
@@ -165,6 +172,7 @@ CAUSES: tuple[Cause, ...] = (
         action="Check that the backend runs and listens on the address and port of the upstream's server line.",
         related_rules=("P005",),
         unseen="whether the backend process was running and listening at that time",
+        reference="https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server",
         examples=("connect() failed (111: Connection refused) while connecting to upstream",),
     ),
     Cause(
@@ -182,6 +190,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         related_rules=(),
         unseen="the backend's response times and the network path to it",
+        reference="https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
         examples=("upstream timed out (110: Connection timed out) while reading response header from upstream",),
     ),
     Cause(
@@ -196,6 +205,7 @@ CAUSES: tuple[Cause, ...] = (
         action="Fix the failures logged before these lines; max_fails/fail_timeout only decide how fast nginx gives up.",
         related_rules=(),
         unseen="the failures before these lines; they are counted under their own causes",
+        reference="https://nginx.org/en/docs/http/ngx_http_upstream_module.html#max_fails",
         examples=("no live upstreams while connecting to upstream",),
     ),
     Cause(
@@ -210,6 +220,7 @@ CAUSES: tuple[Cause, ...] = (
         related_rules=(),
         config_problem=True,
         unseen="the size of the backend's response headers",
+        reference="https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffer_size",
         examples=("upstream sent too big header while reading response header from upstream",),
     ),
     Cause(
@@ -220,6 +231,7 @@ CAUSES: tuple[Cause, ...] = (
         action="Raise client_max_body_size where uploads are expected, or tell the client the limit.",
         related_rules=(),
         unseen="the size of the bodies clients meant to send",
+        reference="https://nginx.org/en/docs/http/ngx_http_core_module.html#client_max_body_size",
         examples=("client intended to send too large body: 1048577 bytes",),
     ),
     Cause(
@@ -236,6 +248,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         related_rules=(),
         unseen="the backend's certificate and TLS settings",
+        reference="https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_server_name",
         examples=("SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::sslv3 alert handshake failure) "
                   "while SSL handshaking to upstream",),
     ),
@@ -253,6 +266,7 @@ CAUSES: tuple[Cause, ...] = (
         ),
         related_rules=(),
         unseen="the network: routes, container addresses at that time",
+        reference="https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver",
         examples=("connect() failed (113: Host is unreachable) while connecting to upstream",),
     ),
     Cause(
@@ -266,6 +280,7 @@ CAUSES: tuple[Cause, ...] = (
         action="Read php-fpm's log at that time (`WARNING: [pool www] child N exited on signal`); fix the script or the limit.",
         related_rules=(),
         unseen="php-fpm's pool settings and log, unless they are in the checked files",
+        reference="https://www.php.net/manual/en/install.fpm.configuration.php",
         examples=("upstream prematurely closed FastCGI stdout while reading response header from upstream",),
     ),
     Cause(
@@ -276,6 +291,7 @@ CAUSES: tuple[Cause, ...] = (
         action="Read the most frequent messages in the report.",
         related_rules=(),
         unseen="",
+        reference="https://nginx.org/en/docs/ngx_core_module.html#error_log",
         examples=('open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory)',),
     ),
 )

@@ -29,6 +29,8 @@ def causes_markdown() -> str:
             parts += [f"**Can also be** {others}: {cause.deciding_evidence}", ""]
         if cause.unseen:
             parts += [f"**What nglint cannot see**: {cause.unseen}.", ""]
+        if cause.reference:
+            parts += [f"**Reference**: <{cause.reference}>", ""]
         parts += ["**Lines like**:", "", "```text", *cause.examples, "```"]
     return "\n".join(parts)
 
