@@ -9,6 +9,7 @@ a reader decodes back to the same bytes.
 from __future__ import annotations
 
 FORMATS = ("text", "json", "markdown")  # nglint.cli.EXPLAIN_FORMATS names the same
+SHOWN = 5  # explanations per cause in text and Markdown; JSON has them all
 
 
 def render(summary: dict, fmt: str) -> str:
@@ -68,8 +69,10 @@ def text(summary: dict) -> str:
         methods = ", ".join(f"{m} {n}" for m, n in cause["methods"].items())
         if methods:
             out.append(f"  requests: {methods}" + (f"; {cause['without_request']} without a request" if cause["without_request"] else ""))
-        for sentence in cause["explanations"]:
+        for sentence in cause["explanations"][:SHOWN]:
             out.append(f"  - {sentence}")
+        if len(cause["explanations"]) > SHOWN:
+            out.append(f"  - ... {len(cause['explanations']) - SHOWN} more upstream(s) in --format json")
         if cause["unexplained"]:
             out.append(f"  - {cause['unexplained']}")
         for message in cause["messages"][:5]:
@@ -128,8 +131,10 @@ def markdown(summary: dict) -> str:
                    f"{cause['last'] or '-'} | {_cell(_where(cause))} |")
     for cause in causes:
         out += ["", f"## `{cause['id']}`: {cause['title']}", ""]
-        for sentence in cause["explanations"]:
+        for sentence in cause["explanations"][:SHOWN]:
             out.append(f"- {_cell(sentence)}")
+        if len(cause["explanations"]) > SHOWN:
+            out.append(f"- ... {len(cause['explanations']) - SHOWN} more upstream(s) in `--format json`")
         if cause["unexplained"]:
             out.append(f"- {_cell(cause['unexplained'])}")
         for message in cause["messages"][:5]:
