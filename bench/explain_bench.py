@@ -19,7 +19,6 @@ import datetime as _dt
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 

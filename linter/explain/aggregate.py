@@ -286,7 +286,8 @@ class Aggregator:
             target = "health-check-probe" if self.check_lines else "other"
             entry = self.stats.setdefault(target, CauseStats(target))
             if target == "health-check-probe":
-                deferred.evidence = {f"reset without request context, {self.check_lines} check-module line(s) in the log": deferred.count}
+                why = f"reset without request context, {self.check_lines} check-module line(s) in the log"
+                deferred.evidence = {why: deferred.count}
                 deferred.ambiguous = {"other": deferred.count}
             entry.merge(deferred)
             self._deferred = CauseStats("other")

@@ -66,7 +66,10 @@ CAUSES: tuple[Cause, ...] = (
             "an idle gap."
         ),
         config_problem=True,
-        unseen="a tier between nginx and the backend (load balancer, service mesh, NAT) with a shorter idle timeout, or a backend that resets connections for another reason",
+        unseen=(
+            "a tier between nginx and the backend (load balancer, service mesh, NAT) with a shorter idle timeout, "
+            "or a backend that resets connections for another reason"
+        ),
         reference="https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout",
         examples=(
             "recv() failed (104: Connection reset by peer) while reading response header from upstream",

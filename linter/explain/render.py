@@ -68,7 +68,8 @@ def text(summary: dict) -> str:
         out += ["", f"{cause['id']}: {cause['title']} ({cause['count']} line{'' if cause['count'] == 1 else 's'})"]
         methods = ", ".join(f"{m} {n}" for m, n in cause["methods"].items())
         if methods:
-            out.append(f"  requests: {methods}" + (f"; {cause['without_request']} without a request" if cause["without_request"] else ""))
+            without = f"; {cause['without_request']} without a request" if cause["without_request"] else ""
+            out.append(f"  requests: {methods}{without}")
         for sentence in cause["explanations"][:SHOWN]:
             out.append(f"  - {sentence}")
         if len(cause["explanations"]) > SHOWN:

@@ -68,7 +68,8 @@ def _race_observed(entry: CauseStats, access: dict | None) -> str:
     methods = {decode(m): n for m, n in entry.methods.items() if isinstance(m, bytes)}
     idempotent = sum(n for m, n in methods.items() if m in IDEMPOTENT)
     other = sum(methods.values()) - idempotent
-    seen = f"observed: {other} non-idempotent (POST, PATCH...) and {idempotent} idempotent (GET, HEAD...) request(s) in these lines"
+    seen = (f"observed: {other} non-idempotent (POST, PATCH...) and {idempotent} idempotent (GET, HEAD...) "
+            "request(s) in these lines")
     if not access or "502" not in access["statuses"]:
         return seen + "; add the access log (with $upstream_status) to see which of them became 502s"
     by_method = access["statuses"]["502"]["methods"]
