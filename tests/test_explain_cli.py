@@ -154,6 +154,8 @@ def test_stdin_gzip_and_rotated_files(tmp_path: Path) -> None:
     assert causes(report) == {"upstream-keepalive-race": 3, "client-aborted": 1}
     assert [i["name"] for i in report["inputs"]] == ["error.log.1", "error.log.2.gz", "<stdin>"]
     assert [i["lines"] for i in report["inputs"]] == [1, 2, 1]
+    piped = as_json(explain("-", "--no-config", "--format", "json", cwd=tmp_path, stdin=gzip.compress(RACE_GET * 3)))
+    assert causes(piped) == {"upstream-keepalive-race": 3}  # `cat error.log.2.gz | nglint explain -`
 
 
 def test_since_and_until(tmp_path: Path) -> None:

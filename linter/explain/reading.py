@@ -56,9 +56,7 @@ class Source:
             return handle.read(2) == _GZIP_MAGIC
 
     def open(self) -> BinaryIO:
-        if self.name == "-":
-            return sys.stdin.buffer
-        handle = open(self.name, "rb")
+        handle = sys.stdin.buffer if self.name == "-" else open(self.name, "rb")
         try:
             magic = handle.peek(2)[:2] if hasattr(handle, "peek") else b""
         except OSError:
@@ -76,7 +74,7 @@ class Source:
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise InputError(f"{self.display}: read failed: {exc}") from None
         finally:
-            if handle is not sys.stdin.buffer:
+            if raw is not sys.stdin.buffer:
                 handle.close()
                 if raw is not handle:
                     raw.close()
@@ -96,8 +94,8 @@ class Source:
             block = read(BLOCK)
             if not block:
                 break
-            if progress is not None:
-                progress(raw.tell() if hasattr(raw, "tell") and raw is not sys.stdin.buffer else len(block))
+            if progress is not None and raw is not sys.stdin.buffer:
+                progress(raw.tell())
             if skipping:
                 newline = block.find(b"\n")
                 if newline < 0:
