@@ -35,7 +35,7 @@ _CTX = b', client: 10.1.%d.%d, server: shop.example.com, request: "%s /api/v1/or
 _CTX_NO_UP = b', client: 10.1.%d.%d, server: shop.example.com, request: "%s /static/%d.js HTTP/1.1", host: "shop.example.com", referrer: "https://shop.example.com/"'
 # (weight, level, message, context template)
 MIX = (
-    (22, b"info", b"client closed keepalive connection", None),
+    (22, b"info", b"client 10.1.%d.7 closed keepalive connection", None),
     (10, b"info", b"writev() failed (32: Broken pipe) while sending to client", _CTX),
     (8, b"info", b"client prematurely closed connection while reading upstream", _CTX),
     (14, b"error", b"recv() failed (104: Connection reset by peer) while reading response header from upstream", _CTX),
@@ -65,7 +65,7 @@ def generate_block(lines: int, seed: int = 7) -> bytes:
         seconds = index * 86400 // lines
         stamp = b"2026/11/01 %02d:%02d:%02d" % (seconds // 3600, seconds // 60 % 60, seconds % 60)
         if b"%d" in message:
-            message = message % rng.randrange(100000)
+            message = message % rng.randrange(256 if message.startswith(b"client ") else 100000)
         text = b"%s [%s] %d#%d: *%d %s" % (stamp, level, 17 + index % 4, 17 + index % 4, rng.randrange(1, 10**7), message)
         if context is not None:
             number = rng.randrange(100000)

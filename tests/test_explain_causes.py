@@ -47,7 +47,10 @@ CASES = [
     ("client-aborted", line("client prematurely closed connection while sending request to upstream", level="info")),
     ("client-aborted", line("epoll_wait() reported that client prematurely closed connection, so upstream connection is "
                             "closed too while sending request to upstream", level="info")),
-    ("client-aborted", line("client closed keepalive connection", level="info", upstream=None, method="")),
+    ("client-aborted", line("client 10.0.0.9 closed keepalive connection", level="info", upstream=None, method="")),
+    ("client-aborted", line("client 10.0.0.9 closed keepalive connection (104: Connection reset by peer)", level="info",
+                            upstream=None, method="")),
+    ("other", line("client sent invalid request while reading client request line", level="info", upstream=None)),
     ("client-aborted", line("recv() failed (104: Connection reset by peer) while reading client request line", level="info", upstream=None)),
     ("client-aborted", line("client timed out (110: Connection timed out) while waiting for request", level="info", upstream=None)),
     # websocket-closed
@@ -194,7 +197,7 @@ def test_documented_examples_classify_as_their_cause(cause) -> None:
             continue  # a probe only next to check lines (tested above)
         upstream = "fastcgi://127.0.0.1:9000" if cause.id == "fastcgi-died" else "http://10.4.36.207:8080"
         level = "info" if cause.id == "client-aborted" else "error"
-        raw = line(example, level=level, upstream=None if "client closed" in example else upstream)
+        raw = line(example, level=level, upstream=None if "closed keepalive" in example else upstream)
         if cause.id == "health-check-probe":
             raw = f"{T} [error] 31#31: {example}".encode()
         assert cause_of(raw) == cause.id, example

@@ -25,7 +25,7 @@ RACE_GET = (
     b'header from upstream, client: 127.0.0.1, server: , request: "GET /pong.txt HTTP/1.1", '
     b'upstream: "http://10.77.7.2:8087/pong.txt", host: "127.0.0.1:8088"\n'
 )
-CLIENT_GONE = b"2026/11/30 10:00:05 [info] 812#812: *104 client closed keepalive connection\n"
+CLIENT_GONE = b"2026/11/30 10:00:05 [info] 812#812: *104 client 127.0.0.1 closed keepalive connection\n"
 
 
 def explain(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:

@@ -87,7 +87,7 @@ def test_feeding_k_copies_costs_k_times_one() -> None:
     log = [
         b'2026/11/30 10:00:01 [error] 1#1: *1 recv() failed (104: Connection reset by peer) while reading response header '
         b'from upstream, client: 10.0.0.9, server: shop, request: "POST /a HTTP/1.1", upstream: "http://10.0.0.7:8080/a", host: "shop"',
-        b"2026/11/30 10:00:02 [info] 1#1: *2 client closed keepalive connection",
+        b"2026/11/30 10:00:02 [info] 1#1: *2 client 10.0.0.9 closed keepalive connection",
         b"junk line",
         b'10.0.0.1 - - [30/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 502 5 "-" "-" 10.0.0.7:8080 502',
     ]

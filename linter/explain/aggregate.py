@@ -23,12 +23,18 @@ OVERFLOW = b"(other values)"
 
 
 _QUOTED = re.compile(rb'"[^"]*"')
+_ADDRESS = re.compile(rb"(?<![\w.:])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.:])")
 
 
 def message_shape(message: bytes) -> bytes:
-    """A message with its quoted parts (paths, names) elided, so `open() "/a.js" failed`
-    and `open() "/b.js" failed` count as one kind of message."""
-    return _QUOTED.sub(b'"..."', message) if b'"' in message else message
+    """A message with its quoted parts (paths, names) and IPv4 addresses elided, so
+    `open() "/a.js" failed` and `open() "/b.js" failed`, or `client 10.0.0.9 closed
+    keepalive connection` for every client, count as one kind of message."""
+    if b'"' in message:
+        message = _QUOTED.sub(b'"..."', message)
+    if b"." in message:
+        message = _ADDRESS.sub(b"ADDR", message)
+    return message
 
 
 def bump(counter: dict, key, amount: int = 1) -> None:

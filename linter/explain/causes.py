@@ -119,7 +119,7 @@ CAUSES: tuple[Cause, ...] = (
         examples=(
             "writev() failed (32: Broken pipe) while sending to client",
             "client prematurely closed connection while reading upstream",
-            "client closed keepalive connection",
+            "client 10.0.0.9 closed keepalive connection",
         ),
     ),
     Cause(
@@ -354,7 +354,11 @@ def classify(message: bytes, has_request: bool, fastcgi: bool = False) -> Verdic
         return Verdict("upstream-header-too-big", "upstream sent too big header")
     if what.startswith(b"client intended to send too large"):
         return Verdict("client-body-too-large", "client intended to send too large body")
-    if b"client prematurely closed" in what or what.startswith((b"client closed", b"client timed out")):
+    # "client 10.0.0.9 closed keepalive connection" names the client's address in the message.
+    client_went = what.startswith(b"client ") and b" closed " in what
+    if client_went:
+        return Verdict("client-aborted", "client closed the connection")
+    if b"client prematurely closed" in what or what.startswith(b"client timed out"):
         return Verdict("client-aborted", what.split(b" (", 1)[0].decode("ascii", "replace")[:60])
     if b"FastCGI" in what and (b"prematurely closed" in what or b"upstream" in what and b"failed" in what):
         return Verdict("fastcgi-died", "upstream prematurely closed FastCGI stdout")
