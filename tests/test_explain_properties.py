@@ -8,6 +8,7 @@ regex searches); and feeding k copies of a log must execute k times the lines of
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from hypothesis import given, settings
@@ -113,3 +114,24 @@ def test_the_hot_loop_cuts_a_line_as_parse_line_does(raw: bytes) -> None:
         return
     cut = raw.find(b", client: ", head[5])
     assert where_to(raw, cut, {}) == (line.server, line.method, line.upstream_address, line.host)
+
+
+@functools.lru_cache(maxsize=1)
+def _race_correlator():
+    """samples/e2e-race loaded once for all examples (nginx + Tomcat, upstream `tomcat`)."""
+    from conftest import PROJECT_ROOT
+    from nglint.explain.correlate import load
+
+    correlator, _ = load([str(PROJECT_ROOT / "samples" / "e2e-race")], str(PROJECT_ROOT))
+    return correlator
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.sampled_from(["http://[::1", "http://a:99999", "fastcgi://unix:/x.sock:",
+                                                         "http://[::1]:8087", "http://tomcat", "https://10.77.7.2"])),
+       st.lists(st.text(max_size=10), max_size=3))
+def test_any_logged_upstream_address_matches_or_says_why(address: str, names: list[str]) -> None:
+    match = _race_correlator().match(address, names)
+    assert match.upstream is not None or match.site is not None or match.how
+    if address == "http://tomcat":
+        assert match.upstream.name == "tomcat"
