@@ -34,7 +34,7 @@ HEADS = [b"2026/11/30 10:00:01 [error] 31#31: *4711 ", b"2026/11/30 10:00:01 [in
 error_lines = st.tuples(st.sampled_from(HEADS), lines, st.sampled_from([b", client: ", b""]), lines).map(b"".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(lines, error_lines), max_size=20))
 def test_random_lines_never_crash_and_are_all_accounted_for(batch: list[bytes]) -> None:
     for raw in batch:
@@ -102,7 +102,7 @@ def test_feeding_k_copies_costs_k_times_one() -> None:
     assert many >= 9 * one  # and the per-line work is really counted (not a vacuous trace)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(error_lines)
 def test_the_hot_loop_cuts_a_line_as_parse_line_does(raw: bytes) -> None:
     """aggregate.py's loop uses lines.where_to instead of building an ErrorLine; both
