@@ -16,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml", "fastparse"):
-        sys.exit("usage: python fuzz/run.py {nginx|server_xml|fastparse} [libFuzzer flags and corpus dirs]")
+    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml", "fastparse", "error_log"):
+        sys.exit("usage: python fuzz/run.py {nginx|server_xml|fastparse|error_log} [libFuzzer flags and corpus dirs]")
     target = sys.argv[1]
     flags = sys.argv[2:]
     import atheris  # only needed to fuzz; the targets themselves do not need it

@@ -1,4 +1,4 @@
-"""Fuzz targets for nglint's two untrusted inputs, usable with or without atheris.
+"""Fuzz targets for nglint's untrusted inputs (configs and logs), usable with or without atheris.
 
 `fastparse` is a differential target: it checks the fast nginx reader against
 crossplane and against nginx's tokenizer (nginx_syntax) on the same bytes, and any
@@ -12,7 +12,7 @@ saved inputs in fuzz/regressions/ on every test run.
 
 Input layout: the bytes are split on b"\\x00\\x00" into up to three files, so a single
 input can describe an include relationship (nginx.conf, a.conf, conf.d/b.conf) or a
-server.xml with its catalina.properties.
+server.xml with its catalina.properties. `error_log` takes the bytes as one log.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def warm() -> None:
     import nglint.reporters.json  # noqa: F401
     import nglint.reporters.sarif  # noqa: F401
     import nglint.reporters.text  # noqa: F401
+    import nglint.explain.aggregate  # noqa: F401
+    import nglint.explain.render  # noqa: F401
+    import nglint.explain.summary  # noqa: F401
     import nglint.runner  # noqa: F401
     from nglint.registry import selected_checks
 
@@ -157,4 +160,38 @@ def _crlf_as_lf(statements: list[dict]) -> list[dict]:
     return out
 
 
-TARGETS = {"nginx": nginx_one_input, "server_xml": server_xml_one_input, "fastparse": fastparse_matches_crossplane}
+def error_log_one_input(data: bytes) -> None:
+    """The bytes as an error log (lines on b"\\n"): the line parser, the classifier and
+    counters, the summary and every `nglint explain` reporter. Every line is accounted
+    for exactly once, and a sample line round-trips to its bytes."""
+    from nglint.explain.aggregate import Aggregator
+    from nglint.explain.lines import encode_original, parse_line
+    from nglint.explain.render import FORMATS, render
+    from nglint.explain.summary import build
+
+    lines = data.split(b"\n")
+    for raw in lines:
+        line = parse_line(raw)
+        if line is not None and line.raw != raw:
+            raise AssertionError("parse_line lost the original line")
+    aggregator = Aggregator(since=b"2000/01/01 00:00:00")
+    aggregator.feed(lines)
+    aggregator.finish()
+    seen = aggregator.parsed + aggregator.unparsed + aggregator.blank + aggregator.access.lines + aggregator.outside_window
+    if seen != aggregator.lines:
+        raise AssertionError(f"{aggregator.lines} lines read, {seen} accounted for")
+    summary = build(aggregator, [{"name": "fuzz", "lines": aggregator.lines}])
+    for cause in summary["causes"]:
+        for sample in cause["samples"]:
+            if encode_original(sample) not in lines:
+                raise AssertionError("a sample line is not byte-for-byte a line of the input")
+    for fmt in FORMATS:
+        render(summary, fmt)
+
+
+TARGETS = {
+    "nginx": nginx_one_input,
+    "server_xml": server_xml_one_input,
+    "fastparse": fastparse_matches_crossplane,
+    "error_log": error_log_one_input,
+}

@@ -1,4 +1,4 @@
-"""Command line: `nglint check`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
+"""Command line: `nglint check`, `nglint explain`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
 
 Exit codes (fixed; CI and pre-commit depend on them): 0 no error or warning findings,
 1 findings, 2 usage error or internal failure.
@@ -15,6 +15,7 @@ from nglint.printable import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "rdjson")
+EXPLAIN_FORMATS = ("text", "json", "markdown")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing .nglint.toml")
 
+    # --- explain (nglint.explain.command; kept here so `check` imports none of it) ---
+    explain = sub.add_parser("explain", help="explain nginx error-log lines: cause, where, which finding, what to change")
+    explain.add_argument("logs", nargs="*", metavar="LOG", help="nginx error logs (plain, rotated, .gz); - for stdin")
+    explain.add_argument("--config-path", action="append", default=None, metavar="PATH",
+                         help="configuration to match the lines to (repeatable; default: the project around .)")
+    explain.add_argument("--no-config", action="store_true", help="do not look for a configuration")
+    explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text")
+    explain.add_argument("--since", metavar="T", help="only lines at or after T (2025-10-09, 2025-10-09T20:26[:23], 'YYYY/MM/DD HH:MM:SS')")
+    explain.add_argument("--until", metavar="T", help="only lines at or before T (same forms as --since)")
+    explain.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                         help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
+    # --- end explain ---
+
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
@@ -119,6 +133,10 @@ def _main(argv: list[str] | None) -> int:
     try:
         if args.command == "check":
             return _without_gc(_check, args)
+        if args.command == "explain":
+            from nglint.explain.command import run as explain
+
+            return explain(args)
         if args.command == "rules":
             return _rules()
         if args.command == "init":

@@ -26,6 +26,14 @@ def run(
     `jobs` > 1 parses files in that many processes (see nglint.parallel); same report.
     `fixes=False` skips building fixes (re-lexing files, rendering templates) when the
     output cannot show them: that work is most of a pre-commit run's start-up."""
+    return run_with_project(paths, settings, cwd, changed, jobs, fixes)[0]
+
+
+def run_with_project(
+    paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1, fixes: bool = True
+) -> tuple[Report, Project]:
+    """run(), and the loaded Project with it, for callers that map findings back onto
+    the model (`nglint explain` matches log lines to upstreams)."""
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
     paths, scope = _changed_scope(paths, settings, cwd, changed)
@@ -48,7 +56,7 @@ def run(
         apply_severity(report.findings + report.suppressed, settings.severity)
     if fixes:
         _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
-    return report
+    return report, project
 
 
 # --- suppressions and changed files (issue 5) ---
