@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", default=None, metavar="CODES", help="rule codes or prefixes to skip")
     check.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
     check.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
+    check.add_argument(
+        "--isolated",
+        action="store_true",
+        help="lint PATHs on their own; by default they are linted in the context of the project "
+        "around them (nglint config directory, else git work tree) and select where findings are reported",
+    )
     # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
@@ -161,12 +167,12 @@ def _check(args: argparse.Namespace) -> int:
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
-        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
+        report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes, isolated=args.isolated)
         # --- fixes (issue 4) ---
         if args.diff:
             return _print_diff(report, args)
         if args.fix:
-            report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
+            report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs, isolated=args.isolated))
         # --- end fixes ---
     except (ConfigError, UsageError, RegistryError) as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
@@ -175,6 +181,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
+    if not report.nginx_files and report.named_paths and not args.quiet:
+        # As ruff warns when it finds no Python file: a clean run that checked nothing says so.
+        from nglint.reporters.text import nothing_found
+
+        print(f"nglint: warning: {nothing_found(report)}", file=sys.stderr)
     if args.statistics:
         from nglint.show_settings import render_statistics
 

@@ -17,6 +17,7 @@ from nglint.nginx_parse import ParsedFile
 from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
 from nglint.records import field, record
+from nglint.templates import template_problems
 
 
 @record
@@ -84,6 +85,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
             project.fragments.add(config.path)
             config.problems[:] = [fragment_problem(problem) for problem in config.problems]
         project.problems.extend(config.problems)
+    project.problems[:] = template_problems(project.problems, settings.max_file_size)
 
     seen_files: set[str] = set()
     for config in project.configs:

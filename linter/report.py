@@ -24,6 +24,10 @@ class Report:
     files_checked: int = 0
     suppressed: list[Finding] = field(default_factory=list)
     sources: SourceCache = field(default_factory=SourceCache)
+    # nginx files read in the reported scope, and the paths named: "nothing checked" is
+    # said as such, not as "All checks passed".
+    nginx_files: int = 0
+    named_paths: list[str] = field(default_factory=list)
 
     def display_path(self, path: str) -> str:
         """Path relative to the current directory with POSIX separators."""

@@ -237,10 +237,10 @@ def test_fragments_no_entry_includes_are_linted_without_context_dependent_checks
     assert ok, out
     direct = run_cli("check", "--changed", "sites-available/app.conf", "snippets/headers.conf", "--format", "json", cwd=r.path)
     findings = json.loads(direct.stdout)["findings"]
-    # `include proxy_params;` is Debian's /etc/nginx/proxy_params: unknown here, so info;
+    # `include proxy_params;` is Debian's /etc/nginx/proxy_params: a stock file, so info;
     # KA003 (HTTP/1.0 to the pool) depends on the http level nginx.conf would give: off.
     assert [(f["rule"], f["severity"]) for f in findings] == [("P002", "info")]
-    assert "fragment" in findings[0]["message"]
+    assert "stock nginx file" in findings[0]["message"]
     # The same file under an entry file that leaves proxy_http_version at 1.0: KA003.
     r.write({"nginx.conf": "events {}\nhttp {\n    include sites-available/*.conf;\n}\n", "proxy_params": "proxy_set_header Host $host;\n"})
     run = r.pre_commit("run", "nglint", "--files", "sites-available/app.conf")
