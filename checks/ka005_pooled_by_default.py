@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint.messages import margin_source, nginx_timeout_source, short_label
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -66,17 +67,19 @@ def check(project) -> Iterable[Finding]:
         if not violations:
             continue
         worst = violations[0]
-        suggestion = (
-            f"{worst.suggested_seconds}s or less satisfies the margin"
-            if worst.suggested_seconds is not None
-            else "no whole-second value satisfies the margin"
-        )
+        if worst.suggested_seconds is not None:
+            advice = f"set keepalive_timeout {worst.suggested_seconds}s or pin nginx-version"
+        else:
+            advice = "no whole-second keepalive_timeout fits the margin: pin nginx-version or use keepalive 0"
         message = (
-            f"Upstream {upstream.name!r} is pooled by default since nginx 1.29.7; set keepalive_timeout below "
-            f"{format_ms(worst.backend_ms)} or pin nginx-version. Its idle timeout would be "
-            f"{format_ms(worst.nginx_ms)} while {worst.backend.label} closes idle connections after "
-            f"{format_ms(worst.backend_ms)} ({suggestion})."
+            f"Upstream {upstream.name!r} would keep idle connections {format_ms(worst.nginx_ms)} once nginx 1.29.7 "
+            f"pools it by default, {short_label(worst.backend)} closes them after {format_ms(worst.backend_ms)}: {advice}"
         )
+        sources = [
+            nginx_timeout_source(pool, worst.nginx_ms),
+            "pool: no keepalive directive; nginx pools upstream blocks by default since 1.29.7, and nginx-version is not set",
+            margin_source(project.settings, worst.backend_ms),
+        ]
         finding = at_directive(
             RULE,
             upstream.directive,
@@ -87,6 +90,7 @@ def check(project) -> Iterable[Finding]:
                     f"{worst.backend.label}: {worst.backend.idle_timeout_source}",
                 )
             ],
+            sources=sources,
         )
         finding.data = {
             "upstream": upstream.name,

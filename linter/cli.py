@@ -167,6 +167,8 @@ def _check(args: argparse.Namespace) -> int:
         # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
+        if not build_fixes and args.format == "text" and not args.quiet and not args.statistics:
+            build_fixes = "if-fixable"  # the hint counts only fixes --fix would really apply
         report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes, isolated=args.isolated)
         # --- fixes (issue 4) ---
         if args.diff:
@@ -268,16 +270,10 @@ def _report_fix_failures(report, failures) -> None:
 def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     """Like ruff's "[*] N fixable with --fix", on stderr so reports stay parseable.
 
-    When fixes were not built (plain text output), the count comes from the rules' fix
-    safety, so it says "may be": a finding whose fix cannot be computed still counts."""
-    if not any(f.fix is not None for f in report.findings):
-        # Rule.fix_safety is plain text, so the fixer package stays unimported here.
-        safety = {rule.code: rule.fix_safety for rule in report.rules}
-        likely = [safety.get(f.rule) for f in report.findings]
-        safe, unsafe = likely.count("safe"), likely.count("unsafe")
-        if safe or (unsafe and not unsafe_fixes):
-            print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"
-                  f"{' (add --unsafe-fixes for the rest)' if unsafe else ''}.", file=sys.stderr)
+    Counts the fixes that were built with the findings, so only what `--fix` (or
+    `--fix --unsafe-fixes`) would apply: a display-only fix or a finding whose fix
+    cannot be computed is not counted."""
+    if not report.fixes_built and not any(f.fix is not None for f in report.findings):
         return
     from nglint.fixer import SAFE, UNSAFE, Fix
 

@@ -281,6 +281,8 @@ class NginxLoader:
             mapped = self._map_absolute(pattern, state)
             if mapped is None and self._stock(directive, pattern):
                 return []
+            if mapped is None and glob.has_magic(pattern) and any(pattern.startswith(p + "/") for p in WELL_KNOWN_PREFIXES):
+                return []  # `include /etc/nginx/conf.d/*.conf;` with no such files here: nginx too includes nothing
             if mapped is None:
                 state.config.problems.append(
                     Problem(

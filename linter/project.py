@@ -154,7 +154,6 @@ def fragment_problem(problem: Problem) -> Problem:
         return replace(
             problem,
             severity=Severity.INFO,
-            message=problem.message + " in the repository; this file is a fragment no entry file includes, "
-            "so nginx's prefix is unknown (set nginx-roots or nginx-prefix to check it)",
+            message=problem.message + " here, and this fragment's nginx prefix is unknown: set nginx-roots or nginx-prefix to check it",
         )
     return problem

@@ -23,14 +23,15 @@ def run(
     cwd: str | None = None,
     changed: bool = False,
     jobs: int = 1,
-    fixes: bool = True,
+    fixes: bool | str = True,
     isolated: bool = False,
 ) -> Report:
     """Lint `paths`. With `changed`, the paths are changed files: the project around them is
     loaded and only findings concerning them are reported (see nglint.changed_files).
     `jobs` > 1 parses files in that many processes (see nglint.parallel); same report.
     `fixes=False` skips building fixes (re-lexing files, rendering templates) when the
-    output cannot show them: that work is most of a pre-commit run's start-up.
+    output cannot show them: that work is most of a pre-commit run's start-up;
+    `fixes="if-fixable"` builds them only when a finding's rule has a fix (to count them).
     Paths inside a project (config file directory, else git work tree) are linted in the
     context of that whole project and select where findings are reported; `isolated`
     makes the paths their own context (see docs/paths.md)."""
@@ -50,9 +51,17 @@ def run(
     report.findings = finalize(findings, project, report, settings)
     _suppress_and_scope(report, project, checks, settings, scope)
     _count_checked(report, project, scope, [] if changed else [os.path.join(cwd, p) for p in named])
-    if fixes:
+    if fixes is True or fixes == "if-fixable" and _maybe_fixable(report):
         _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
+        report.fixes_built = True
     return report
+
+
+def _maybe_fixable(report: Report) -> bool:
+    """True when some finding's rule has a fix --fix could apply: only then is the work
+    of building fixes worth it for a report that shows just the count of them."""
+    safety = {rule.code: rule.fix_safety for rule in report.rules}
+    return any(safety.get(finding.rule) in ("safe", "unsafe") for finding in report.findings)
 
 
 # --- suppressions and changed files (issue 5) ---

@@ -55,8 +55,10 @@ def stock_name(pattern: str) -> str | None:
 
 
 def stock_message(pattern: str, name: str) -> str:
-    """One sentence that says nothing is wrong and how to have the file checked."""
-    return (
-        f"include {pattern!r} names {name}, a stock nginx file ({STOCK_INCLUDES[name].split(' (')[0]}) "
-        "not in the repository: not checked; map nginx-prefix to a copy to check it"
-    )
+    """One sentence: nothing is wrong, and how to have the file checked anyway."""
+    return f"include {pattern!r} is a stock nginx file not in the repository, not read (map it with nginx-prefix to check it)"
+
+
+def stock_source(name: str) -> str:
+    """Where a stock file comes from, for the finding's sources."""
+    return f"{name} ships with {STOCK_INCLUDES[name]}"

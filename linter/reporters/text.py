@@ -17,6 +17,8 @@ def render(report: Report, colour: bool = False) -> str:
             where = f"{_BOLD}{where}{_RESET}"
             code = f"{_COLOURS.get(finding.severity.value, '')}{code}{_RESET}"
         lines.append(f"{where} {code} {finding.message}")
+        for source in finding.sources:
+            lines.append(f"    source: {source}")
         for related in finding.related:
             lines.append(
                 f"    related: {report.display_path(related.location.path)}:{related.location.line}: {related.message}"
