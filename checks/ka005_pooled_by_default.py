@@ -72,8 +72,8 @@ def check(project) -> Iterable[Finding]:
         else:
             advice = "no whole-second keepalive_timeout fits the margin: pin nginx-version or use keepalive 0"
         message = (
-            f"Upstream {upstream.name!r} would keep idle connections {format_ms(worst.nginx_ms)} once nginx 1.29.7 "
-            f"pools it by default, {short_label(worst.backend)} closes them after {format_ms(worst.backend_ms)}: {advice}"
+            f"Pooled by default since nginx 1.29.7, upstream {upstream.name!r} would outlive "
+            f"{short_label(worst.backend)}'s {format_ms(worst.backend_ms)} idle timeout: {advice}"
         )
         sources = [
             nginx_timeout_source(pool, worst.nginx_ms),

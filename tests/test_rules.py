@@ -200,7 +200,7 @@ def test_ka004_good_twin_repeats_connection(lint):
 def test_ka005_unpinned_unpooled_upstream_with_short_backend(lint):
     report = lint({"nginx/nginx.conf": nginx("server app:8080;"), "tomcat/conf/server.xml": TOMCAT_20S})
     assert found(report) == [("KA005", "nginx/nginx.conf", 3)]
-    assert "once nginx 1.29.7 pools it by default" in report.findings[0].message
+    assert report.findings[0].message.startswith("Pooled by default since nginx 1.29.7, upstream 'app' would outlive Tomcat's 20s")
     assert report.findings[0].message.endswith("set keepalive_timeout 18s or pin nginx-version")
 
 
