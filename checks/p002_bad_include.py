@@ -34,7 +34,8 @@ def check(project) -> Iterable[Finding]:
     blocks is one thing to fix, reported at its first line with the others as sources."""
     first: dict[tuple[str, str], Finding] = {}
     for problem in problems_with_code(project, RULE.code):
-        key = (problem.path, problem.message)
+        # Only messages that quote the include's pattern say it is the same include.
+        key = (problem.path, problem.message) if problem.message.startswith("include '") else (problem.path, problem.line, problem.message)
         finding = first.get(key)
         if finding is None:
             first[key] = from_problem(RULE, problem)

@@ -43,8 +43,9 @@ def check(project) -> Iterable[Finding]:
         pool = analysis.pool(upstream)
         if not pool.pooled:
             continue
-        if not any(analysis.reuses_connections(site) for site in analysis.sites(upstream)):
-            continue  # the idle timeout matters only where the pool is used (KA003 says why it is not)
+        sites = analysis.sites(upstream)
+        if sites and not any(analysis.reuses_connections(site) for site in sites):
+            continue  # every proxy_pass leaves the pool unused (KA003 says why): its timeout does not matter
         links = analysis.links(upstream)
         if links.links:
             continue

@@ -145,7 +145,7 @@ def test_commit_introducing_ka001_is_rejected_with_the_finding_and_the_fix_passe
     ok, out = r.commit("raise the idle timeout")
     assert not ok
     assert "nglint" in out and "Failed" in out
-    assert "nginx/conf.d/upstreams.conf:4:5: KA001 Upstream 'shop' keeps idle connections longer" in out
+    assert "nginx/conf.d/upstreams.conf:4:5: KA001 Upstream 'shop' keeps idle connections 45s, Tomcat closes them after 30s" in out
     assert "related: tomcat/conf/server.xml:3:" in out
     assert r.commits() == 1
     r.write({"nginx/conf.d/upstreams.conf": UPSTREAMS.format(timeout="27s", comment="")})
