@@ -29,7 +29,7 @@ from nglint.findings import Finding
 from nglint.records import field, record
 
 # Where nginx configs live by convention; mirrors the `files` pattern of the hook.
-_NGINX_DIRS = ("conf.d", "snippets")
+_NGINX_DIRS = ("conf.d", "snippets", "nginx")
 _BACKEND_NAMES = ("server.xml", "catalina.properties")
 # Rules whose verdict depends on the enclosing levels a fragment does not have.
 
@@ -37,7 +37,7 @@ _BACKEND_NAMES = ("server.xml", "catalina.properties")
 def is_hook_file(path: str) -> bool:
     """True for a file the `nglint` hook's default `files` pattern selects."""
     name = os.path.basename(path)
-    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
+    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx", ".vhost", ".conf.template")):
         return True
     return _in_nginx_dir(path)
 

@@ -165,7 +165,7 @@ def _check(args: argparse.Namespace) -> int:
 
             args.jobs = default_jobs()
         # --- end parallel parsing ---
-        # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
+        # Fixes are built only where they are shown or applied, or counted for text's hint.
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif")
         if not build_fixes and args.format == "text" and not args.quiet and not args.statistics:
             build_fixes = "if-fixable"  # the hint counts only fixes --fix would really apply

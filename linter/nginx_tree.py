@@ -339,7 +339,7 @@ class NginxLoader:
         key = (directive.path, name)
         if key not in self._stock_reported:
             self._stock_reported.add(key)
-            self._problem(Problem("P002", directive.path, directive.line, stock_message(pattern, name), "include", Severity.INFO))
+            self._problem(Problem("P002", directive.path, directive.line, stock_message(pattern), "include", Severity.INFO))
         return True
 
     def _first_match(self, candidates: list[str], has_magic: bool) -> list[str]:

@@ -51,7 +51,7 @@ def run(
     report.findings = finalize(findings, project, report, settings)
     _suppress_and_scope(report, project, checks, settings, scope)
     _count_checked(report, project, scope, [] if changed else [os.path.join(cwd, p) for p in named])
-    if fixes is True or fixes == "if-fixable" and _maybe_fixable(report):
+    if fixes is True or (fixes == "if-fixable" and _maybe_fixable(report)):
         _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
         report.fixes_built = True
     return report

@@ -54,11 +54,6 @@ def stock_name(pattern: str) -> str | None:
     return None
 
 
-def stock_message(pattern: str, name: str) -> str:
+def stock_message(pattern: str) -> str:
     """One sentence: nothing is wrong, and how to have the file checked anyway."""
     return f"include {pattern!r} is a stock nginx file not in the repository, not read (map it with nginx-prefix to check it)"
-
-
-def stock_source(name: str) -> str:
-    """Where a stock file comes from, for the finding's sources."""
-    return f"{name} ships with {STOCK_INCLUDES[name]}"

@@ -375,7 +375,8 @@ def test_manifest_declares_both_hooks_and_the_documented_files():
     assert all(hook["require_serial"] is True and hook["language"] == "python" for hook in hooks.values())
     pattern = re.compile(hooks["nglint"]["files"])
     taken = ["nginx.conf", "deploy/nginx/nginx.conf", "app.conf", "site.nginx", "conf.d/app", "sites-enabled/default",
-             "etc/sites-available/x", "snippets/proxy_params", "tomcat/conf/server.xml", "conf/catalina.properties"]
+             "etc/sites-available/x", "snippets/proxy_params", "tomcat/conf/server.xml", "conf/catalina.properties",
+             "deploy/shop.vhost", "templates/default.conf.template", "deploy/nginx/shop"]
     left = ["README.md", "conf.d.md", "server.xml.bak", "myserver.xml", "app.conf.orig", "confd/x"]
     assert [p for p in taken if not pattern.search(p)] == []
     assert [p for p in left if pattern.search(p)] == []
