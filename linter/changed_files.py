@@ -229,13 +229,14 @@ class PathScope:
     files: set[str] = field(default_factory=set)  # named files and what they include
 
     def learn(self, project, file_local: set[str]) -> None:
-        """Add the files each named nginx file includes, transitively: `nglint check
-        nginx.conf` checks the configuration it loads, not one file of it."""
+        """Add the files the named nginx files (or those under a named directory) include,
+        transitively: `nglint check nginx.conf` checks the configuration it loads, not one
+        file of it."""
         includes: dict[str, list[str]] = {}
         for config in project.configs:
             for parent, targets in config.includes.items():
                 includes.setdefault(os.path.abspath(parent), []).extend(targets)
-        pending = [p for p in self.selected if p in includes]
+        pending = [parent for parent in includes if self._named(parent)]
         while pending:
             parent = pending.pop()
             for target in includes.get(parent, ()):
@@ -246,7 +247,10 @@ class PathScope:
 
     def contains(self, path: str) -> bool:
         path = os.path.abspath(path)
-        return path in self.files or any(_inside(path, selected) for selected in self.selected)
+        return path in self.files or self._named(path)
+
+    def _named(self, path: str) -> bool:
+        return any(_inside(path, selected) for selected in self.selected)
 
     def covers(self, finding: Finding) -> bool:
         return self.contains(finding.path)

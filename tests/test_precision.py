@@ -347,3 +347,21 @@ def test_every_finding_on_the_corpus_reads_in_one_short_sentence(corpus):
     findings, _ = check_json(corpus, ".")
     assert len(findings) > 100
     _assert_headlines_short(findings)
+
+
+def test_a_named_directory_also_reports_in_the_files_its_configs_include(tmp_path):
+    root = tmp_path / "project"
+    write_tree(root, {
+        ".nglint.toml": "",
+        "nginx/nginx.conf": "events {}\nhttp {\n    include ../shared/upstreams.conf;\n}\n",
+        "shared/upstreams.conf": "upstream app {\n    server tomcat:8080;\n    keepalive 32;\n}\n"
+                                 "server {\n    listen 80;\n    location / {\n        proxy_pass http://app;\n"
+                                 "        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n    }\n}\n",
+        "tomcat/conf/server.xml": TOMCAT.format(timeout=20000),
+        "other/nginx.conf": "events {}\nhttp {\n    include /etc/nginx/conf.d/missing.conf;\n}\n",
+    })
+    whole, _ = check_json(root, ".")
+    assert {f["path"] for f in whole} == {"shared/upstreams.conf", "other/nginx.conf"}
+    for path in ("nginx", "nginx/nginx.conf"):
+        scoped, _ = check_json(root, path)
+        assert rules_at(scoped) == [("KA001", "error", "shared/upstreams.conf", 3)], path
