@@ -7,7 +7,6 @@ from typing import Iterable
 from nglint.api import Finding, Rule, Severity, at_directive
 from nglint.keepalive import NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS
 from nglint.messages import nginx_timeout_source, timeout_advice, timeout_settable
-from nglint.units import format_ms
 
 RULE = Rule(
     code="KA002",

@@ -105,7 +105,8 @@ def check(project) -> Iterable[Finding]:
                 variable = connection.header.arg(1).strip()
                 what = f"{variable} is {connection.mapped_value!r} without an Upgrade header: map '' to \"\" instead"
             else:
-                what = f"{'set' if needs_version and version_directive is not None else 'add'} {' and '.join(todo)}"
+                changes = (needs_version and version_directive is not None) or (needs_connection and connection.header is not None)
+                what = f"{'set' if changes else 'add'} {' and '.join(todo)}"
             message = f"Upstream {upstream.name!r}'s keepalive pool is never used here: {what}"
             finding = at_directive(RULE, site.directive, message, sources=sources)
             finding.data = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
 from nglint.messages import margin_source, nginx_timeout_source, short_label
 from nglint.units import format_ms
 
