@@ -19,7 +19,7 @@ from nglint.nginx_parse import ParsedFile, parse_nginx_file
 from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.records import field, record
-from nglint.stock_includes import stock_message, stock_name
+from nglint.stock_includes import stock_glob, stock_message, stock_name
 
 # Where distributions install nginx's configuration; an absolute include under one of
 # these is looked up relative to the checked tree before being given up on.
@@ -281,7 +281,7 @@ class NginxLoader:
             mapped = self._map_absolute(pattern, state)
             if mapped is None and self._stock(directive, pattern):
                 return []
-            if mapped is None and glob.has_magic(pattern) and any(pattern.startswith(p + "/") for p in WELL_KNOWN_PREFIXES):
+            if mapped is None and stock_glob(pattern):
                 return []  # `include /etc/nginx/conf.d/*.conf;` with no such files here: nginx too includes nothing
             if mapped is None:
                 state.config.problems.append(

@@ -35,6 +35,19 @@ STOCK_INCLUDES: dict[str, str] = {
 _PREFIXES = ("/etc/nginx", "/usr/local/nginx/conf", "/usr/local/etc/nginx", "/opt/homebrew/etc/nginx", "/usr/local/openresty/nginx/conf")
 
 
+# Directories whose globbed includes a packaged nginx.conf writes: an absolute glob there
+# that matches nothing in the repository includes nothing in nginx either (a glob never
+# fails), so it is not worth a finding. Fedora/RHEL load dynamic modules from the last.
+_GLOB_DIRS = _PREFIXES + ("/usr/share/nginx/modules",)
+
+
+def stock_glob(pattern: str) -> bool:
+    """True for an absolute glob under a packaged nginx's directories (`/etc/nginx/conf.d/*.conf`)."""
+    import glob
+
+    return glob.has_magic(pattern) and any(pattern.startswith(prefix + "/") for prefix in _GLOB_DIRS)
+
+
 def stock_name(pattern: str) -> str | None:
     """The stock file an include names (`mime.types`, `/etc/nginx/mime.types`,
     `snippets/fastcgi-php.conf`), or None. Relative and absolute spellings give one answer."""

@@ -73,9 +73,16 @@ def test_a_missing_include_that_is_not_stock_stays_an_error_once_per_file(tmp_pa
     assert result.returncode == 1
 
 
-def test_an_absolute_glob_under_the_install_prefix_with_nothing_here_is_silent(tmp_path):
-    write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n"})
+@pytest.mark.parametrize("pattern", ["/etc/nginx/conf.d/*.conf", "/etc/nginx/sites-enabled/*", "/usr/share/nginx/modules/*.conf"])
+def test_an_absolute_glob_under_the_install_prefix_with_nothing_here_is_silent(tmp_path, pattern):
+    write_tree(tmp_path, {"nginx.conf": f"events {{}}\nhttp {{\n    include {pattern};\n}}\n"})
     assert check_json(tmp_path, ".")[0] == []
+
+
+def test_an_absolute_include_outside_any_install_prefix_is_still_reported(tmp_path):
+    write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {\n    include /data/nginx/proxy_host/*.conf;\n}\n"})
+    (finding,), _ = check_json(tmp_path, ".")
+    assert (finding["rule"], finding["severity"]) == ("P002", "info") and "nginx-prefix" in finding["message"]
 
 
 # -- files that are not nginx ----------------------------------------------------------------
