@@ -86,7 +86,8 @@ def check(project) -> Iterable[Finding]:
         for site in analysis.sites(upstream):
             version, version_directive = analysis.http_version(site)
             connection = analysis.connection(site)
-            needs_version = not pools(version)
+            # A template's `${VAR}` is filled in at start-up: unknown, not HTTP/1.0.
+            needs_version = not pools(version) and "$" not in version
             # KA004 reports a Connection header dropped by an inner proxy_set_header.
             needs_connection = not connection.cleared and connection.dropped is None
             if not needs_version and not needs_connection:

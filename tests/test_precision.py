@@ -372,3 +372,8 @@ def test_a_named_directory_also_reports_in_the_files_its_configs_include(tmp_pat
     for path in ("nginx", "nginx/nginx.conf"):
         scoped, _ = check_json(root, path)
         assert rules_at(scoped) == [("KA001", "error", "shared/upstreams.conf", 3)], path
+
+
+def test_a_template_placeholder_for_the_http_version_is_unknown_not_http_1_0(tmp_path):
+    write_tree(tmp_path, {"nginx.conf.template": _pool("            proxy_http_version ${HTTP_VERSION};\n            proxy_set_header Connection \"\";\n")})
+    assert "KA003" not in {f["rule"] for f in check_json(tmp_path, ".")[0]}
