@@ -63,12 +63,13 @@ def check(project) -> Iterable[Finding]:
             probe = types[-1] if types else "tcp"
             if probe != "tcp":
                 continue
-            how = "type=tcp" if types else "no type= (tcp is the default)"
-            message = (
-                f"Health check of upstream {upstream.name!r} uses {how}. The probe connection is left open for the "
-                "backend to close, and backends that reset idle connections flood error.log with recv() failed (104). "
-                "Use type=http with check_keepalive_requests 1."
-            )
-            finding = at_directive(RULE, directive, message)
+            how = "type=tcp" if types else "TCP probes (the default)"
+            message = f"Health check of upstream {upstream.name!r} uses {how}: use type=http with check_keepalive_requests 1"
+            sources = [
+                "type: " + ("type=tcp on this line" if types else "no type=, and nginx_upstream_check_module defaults to tcp"),
+                "a TCP probe leaves its connection for the backend to close; backends that reset idle "
+                "connections flood error.log with recv() failed (104)",
+            ]
+            finding = at_directive(RULE, directive, message, sources=sources)
             finding.data = {"upstream": upstream.name}
             yield finding

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint.messages import margin_source, nginx_timeout_source, short_label, timeout_advice
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -87,15 +88,19 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
         if race.suggested_seconds is not None and client.setting is None:
             advice = f"its idle timeout must be {race.suggested_seconds}s or less"
         elif race.suggested_seconds is not None:
-            advice = f"set it to {race.suggested_seconds}s"
+            advice = f"set {client.setting.key} to {race.suggested_seconds}s"
         else:
             advice = "no whole-second value satisfies the margin: raise the server's idle timeout"
         message = (
-            f"{client.label} keeps idle connections {format_ms(race.client_ms)}, {server.label} closes them "
-            f"after {format_ms(race.server_ms)}: {advice}. "
-            f"Client: {client.idle.provenance.describe()}; server: {server.idle.provenance.describe()}; "
-            f"linked by {hop.evidence}."
+            f"{client.tier} keeps idle connections {format_ms(race.client_ms)}, {server.tier} closes them "
+            f"after {format_ms(race.server_ms)}: {advice}"
         )
+        sources = [
+            f"{client.label}: {format_ms(race.client_ms)} from {client.idle.provenance.describe()}",
+            f"{server.label}: {format_ms(race.server_ms)} from {server.idle.provenance.describe()}",
+            margin_source(project.settings, race.server_ms),
+            f"linked by {hop.evidence}",
+        ]
         setting = client.setting
         where = Location(setting.path, setting.line) if setting is not None else client.location
         related = [
@@ -105,7 +110,9 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
         ]
         if hop.evidence_location is not None:
             related.append(Related(hop.evidence_location, f"linked by {hop.evidence}"))
-        finding = Finding(RULE.code, RULE.severity, message, where, related=related, anchor=setting.key if setting else None)
+        finding = Finding(
+            RULE.code, RULE.severity, message, where, related=related, anchor=setting.key if setting else None, sources=sources
+        )
         finding.data = {
             "client": client.label,
             "nginx_timeout_ms": race.client_ms,
@@ -121,7 +128,6 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
 
 def _upstream_findings(project) -> Iterable[Finding]:
     analysis = project.keepalive
-    margin = project.settings.margin
     for upstream in analysis.all_upstreams():
         pool = analysis.pool(upstream)
         if not pool.pooled:
@@ -131,24 +137,16 @@ def _upstream_findings(project) -> Iterable[Finding]:
             continue
         worst = violations[0]
         backend = worst.backend
-        nginx_source = pool.timeout_text()
-        if pool.by_default:
-            nginx_source += ", pooled by default since nginx 1.29.7 (see KA005)"
         where = f"{display_path(backend.location.path)}:{backend.location.line}"
-        if worst.suggested_seconds is not None:
-            advice = f"set keepalive_timeout {worst.suggested_seconds}s; in the upstream block"
-        else:
-            advice = (
-                f"no whole-second keepalive_timeout satisfies the margin for a {format_ms(worst.backend_ms)} backend: "
-                "raise the backend's idle timeout or disable the pool (keepalive 0)"
-            )
+        advice = timeout_advice(project.settings, worst.suggested_seconds)
         message = (
-            f"Upstream {upstream.name!r} keeps idle connections longer than its backend closes them. "
-            f"nginx: {format_ms(worst.nginx_ms)} ({nginx_source}); "
-            f"{backend.label}: {format_ms(worst.backend_ms)} ({backend.idle_timeout_source}, {where}). "
-            f"nginx must close first, by at least {format_ms(margin.required_gap_ms(worst.backend_ms))} "
-            f"(margin {margin.describe()}, minimum 1s): {advice}."
+            f"Upstream {upstream.name!r} keeps idle connections {format_ms(worst.nginx_ms)}, "
+            f"{short_label(backend)} closes them after {format_ms(worst.backend_ms)}: {advice}"
         )
+        # The backend's value and its source are the related location below.
+        sources = [nginx_timeout_source(pool, worst.nginx_ms), margin_source(project.settings, worst.backend_ms)]
+        if pool.by_default:
+            sources.append("pool: none declared; nginx pools upstream blocks by default since 1.29.7 (see KA005)")
         related = [
             Related(
                 Location(v.backend.location.path, v.backend.location.line),
@@ -157,7 +155,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
             for v in violations
         ]
         anchor_directive = pool.report_directive or upstream.directive
-        finding = at_directive(RULE, anchor_directive, message, related=related)
+        finding = at_directive(RULE, anchor_directive, message, related=related, sources=sources)
         finding.data = {
             "upstream": upstream.name,
             "nginx_timeout_ms": worst.nginx_ms,

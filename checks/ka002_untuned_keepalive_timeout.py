@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Rule, Severity, at_directive
-from nglint.units import format_ms
+from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
+from nglint.messages import nginx_timeout_source, timeout_advice, timeout_settable
 
 RULE = Rule(
     code="KA002",
@@ -17,7 +18,9 @@ The pool is really used (HTTP/1.1 and the Connection header cleared), yet its id
 timeout is nginx's implicit 60s. That is only safe while every backend keeps idle
 connections longer than 60s plus a margin, which nobody decided: most application
 servers close sooner (Tomcat 20s, Node.js 5s, gunicorn 2s). Write the timeout down,
-chosen against the backend.
+chosen against the backend. Silent when every linked backend is known to keep idle
+connections longer than nginx by the margin, or never to close them (KA001 reports
+the opposite).
 """,
     bad_example="""
 upstream api {
@@ -37,28 +40,19 @@ upstream api {
     keepalive_timeout 4s;   # Node.js keepAliveTimeout is 5s
 }
 """,
-    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (without a linked backend the fix only shows nginx's 60s made explicit).",
+    fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (the fix only shows nginx's 60s made explicit: the backend's timeout is unknown).",
     tags=("keepalive", "reliability"),
-    fix_safety="safe",
+    fix_safety="display",
 )
 
 
 def fix(finding: Finding, project):
-    """With a linked backend: the largest whole seconds within the margin (safe). Without
-    one: nginx's implicit 60s written down, with a comment to check it (display only)."""
-    from nglint.fixer.builder import upstream_for
+    """nginx's implicit 60s written down, with a comment to check it (display only): KA002
+    fires only where no linked backend's idle timeout is known, so no value can be chosen
+    for the user (with a known backend, KA001 or nothing applies)."""
     from nglint.fixer.recipes import set_upstream_timeout
 
-    links = project.keepalive.links(upstream_for(project, finding)).links
-    backend = links[0].backend if links else None
-    if backend is not None and backend.idle_timeout_ms is not None and backend.timeout_known:
-        allowed = backend.idle_timeout_ms - project.settings.margin.required_gap_ms(backend.idle_timeout_ms)
-        if allowed >= 1000:
-            return set_upstream_timeout(
-                RULE, finding, project, "ka002.j2", allowed // 1000, linked=True,
-                backend_label=backend.label, backend_timeout=format_ms(backend.idle_timeout_ms),
-            )
-    return set_upstream_timeout(RULE, finding, project, "ka002.j2", 60, safety="display", linked=False)
+    return set_upstream_timeout(RULE, finding, project, "ka002.j2", 60, safety="display")
 
 
 def check(project) -> Iterable[Finding]:
@@ -72,19 +66,32 @@ def check(project) -> Iterable[Finding]:
         if not any(analysis.reuses_connections(site) for site in analysis.sites(upstream)):
             continue
         links = analysis.links(upstream).links
+        compared = [v.backend for v in analysis.verdicts(upstream) if v.ok]
+        if links and all(_outlasts_nginx(link.backend, compared) for link in links):
+            continue  # every backend is known to keep connections longer (or forever): nothing to tune
         if links:
             backend = links[0].backend
-            context = f"linked backend {backend.label} keeps idle connections for {backend.idle_timeout_source}"
+            context = f"linked backend {backend.label}: idle timeout unknown ({backend.idle_timeout_source})"
         else:
             context = "no backend is linked, so nglint cannot tell whether 60s is safe"
-        message = (
-            f"Upstream {upstream.name!r} is proxied with HTTP/1.1 keepalive but keeps nginx's implicit 60s idle timeout. "
-            f"Set keepalive_timeout explicitly, below the backend's idle timeout ({context})."
-        )
-        finding = at_directive(RULE, pool.keepalive or upstream.directive, message)
+        advice = "set keepalive_timeout below the backend's"
+        if not timeout_settable(project.settings):
+            advice = timeout_advice(project.settings, None)
+        message = f"Upstream {upstream.name!r} pools connections with nginx's implicit 60s idle timeout: {advice}"
+        sources = [nginx_timeout_source(pool, NGINX_DEFAULTS.get("upstream.keepalive_timeout").value), context]
+        finding = at_directive(RULE, pool.keepalive or upstream.directive, message, sources=sources)
         finding.data = {
             "upstream": upstream.name,
             "linked": bool(links),
             "backend_timeout_ms": links[0].backend.idle_timeout_ms if links else None,
         }
         yield finding
+
+
+def _outlasts_nginx(backend, compared: list) -> bool:
+    """A linked backend whose idle timeout is known and leaves nginx's default safe: it
+    never closes idle connections, closes after every response, or keeps them longer than
+    nginx's timeout by the margin (an ok verdict)."""
+    if not backend.timeout_known:
+        return False
+    return backend.idle_timeout_ms is None or backend.keepalive_disabled or any(b is backend for b in compared)

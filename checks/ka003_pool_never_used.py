@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Rule, Severity, at_directive
+from nglint.api import Finding, Rule, Severity, at_directive, display_path
+from nglint.keepalive import pools
+from nglint.messages import NGINX_PROXY_HTTP_VERSION_DOC
 
 RULE = Rule(
     code="KA003",
@@ -54,10 +56,12 @@ def fix(finding: Finding, project):
     site = site_for(project, finding)
     index = header_level_index(site)
     level = site.levels[index]
-    fix = FixBuilder(RULE, finding, project, reveals=("KA002",))  # a used pool needs a chosen timeout
+    fix = FixBuilder(RULE, finding, project, reveals=("KA002", "P005"))  # a used pool needs a chosen timeout, checked against its backend
     add = {"http_version": False, "connection": False, "inherited_headers": []}
     if finding.data.get("needs_http_version"):
         own = level.own("proxy_http_version")
+        if own and own[-1].arg(0).strip() != "1.0":
+            raise NoFix(f"proxy_http_version {own[-1].arg(0)} is not one nglint rewrites (it never changes a version but 1.0)")
         if own:
             fix.replace(own[-1], "ka003.j2", http_version=True, connection=False, inherited_headers=[])
         else:
@@ -113,26 +117,49 @@ def _upstream_findings(project) -> Iterable[Finding]:
         for site in analysis.sites(upstream):
             version, version_directive = analysis.http_version(site)
             connection = analysis.connection(site)
-            missing = []
-            if version != "1.1":
-                where = "set to 1.0" if version_directive is not None else "nginx's default is 1.0"
-                missing.append(f"proxy_http_version 1.1 ({where})")
+            # A template's `${VAR}` is filled in at start-up: unknown, not HTTP/1.0.
+            needs_version = not pools(version) and "$" not in version
             # KA004 reports a Connection header dropped by an inner proxy_set_header.
-            if not connection.cleared and connection.dropped is None:
-                if connection.header is not None:
-                    missing.append(f'proxy_set_header Connection "" (it is set to "{connection.header.arg(1)}")')
-                else:
-                    missing.append('proxy_set_header Connection "" (nginx sends "Connection: close" by default)')
-            if not missing:
+            needs_connection = not connection.cleared and connection.dropped is None
+            if not needs_version and not needs_connection:
                 continue
-            message = (
-                f"The keepalive pool of upstream {upstream.name!r} is never used here. "
-                f"Missing: {' and '.join(missing)}."
-            )
-            finding = at_directive(RULE, site.directive, message)
+            todo, sources = [], []
+            if needs_version:
+                todo.append("proxy_http_version 1.1")
+                if version_directive is not None:
+                    sources.append(f"proxy_http_version {version} at {_at(version_directive)}")
+                else:
+                    sources.append(f"proxy_http_version: 1.0, nginx's default before 1.29.7 ({NGINX_PROXY_HTTP_VERSION_DOC})")
+            if needs_connection:
+                todo.append('proxy_set_header Connection ""')
+                sources.append(_connection_source(connection))
+            if connection.via_map is not None and needs_connection and not needs_version:
+                variable = connection.header.arg(1).strip()
+                what = f"{variable} is {connection.mapped_value!r} without an Upgrade header: map '' to \"\" instead"
+            else:
+                changes = (needs_version and version_directive is not None) or (needs_connection and connection.header is not None)
+                what = f"{'set' if changes else 'add'} {' and '.join(todo)}"
+            message = f"Upstream {upstream.name!r}'s keepalive pool is never used here: {what}"
+            finding = at_directive(RULE, site.directive, message, sources=sources)
             finding.data = {
                 "upstream": upstream.name,
-                "needs_http_version": version != "1.1",
-                "needs_connection": bool(not connection.cleared and connection.dropped is None),
+                "needs_http_version": needs_version,
+                "needs_connection": needs_connection,
             }
             yield finding
+
+
+def _at(directive) -> str:
+    return f"{display_path(directive.path)}:{directive.line}"
+
+
+def _connection_source(connection) -> str:
+    """Why this site's requests carry `Connection: close`."""
+    if connection.via_map is not None:
+        return (
+            f"map {connection.via_map.arg(0)} {connection.via_map.arg(1)} at {_at(connection.via_map)} gives "
+            f"{connection.mapped_value!r} to every request without an Upgrade header, and nginx passes it on"
+        )
+    if connection.header is not None:
+        return f'proxy_set_header Connection "{connection.header.arg(1)}" at {_at(connection.header)}'
+    return 'Connection: nginx sends "close" upstream unless the header is cleared (before 1.29.7)'

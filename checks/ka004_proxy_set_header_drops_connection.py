@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Related, Location, Rule, Severity, at_directive
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
 
 RULE = Rule(
     code="KA004",
@@ -61,7 +61,7 @@ def fix(finding: Finding, project):
         _, index = site.effective_array("proxy_set_header")
         level = site.levels[index]
         same_file = [d for d in connection.own_headers if level.directive and d.path == level.directive.path]
-        fix = FixBuilder(RULE, finding, project, reveals=("KA002",))  # a used pool needs a chosen timeout
+        fix = FixBuilder(RULE, finding, project, reveals=("KA002", "P005"))  # a used pool needs a chosen timeout, checked against its backend
         add_to_level(fix, level, same_file[-1] if same_file else None, "ka004.j2", value=connection.dropped.arg(1))
         return fix.build(f'Repeat proxy_set_header Connection "{connection.dropped.arg(1)}" in this block')
     raise NoFix("the block's proxy_set_header directives were not found")
@@ -85,15 +85,19 @@ def check(project) -> Iterable[Finding]:
             reported.add(id(first))
             dropped = connection.dropped
             message = (
-                f"This block's own proxy_set_header directives discard the inherited "
-                f'proxy_set_header Connection "{dropped.arg(1)}", so the keepalive pool of upstream '
-                f"{upstream.name!r} is unused here. Repeat the Connection header in this block."
+                f'This block\'s proxy_set_header list drops the inherited Connection "{dropped.arg(1)}", leaving '
+                f"upstream {upstream.name!r}'s pool unused: repeat it here"
             )
+            sources = [
+                f'Connection "{dropped.arg(1)}" is set at {display_path(dropped.path)}:{dropped.line}; nginx inherits '
+                "proxy_set_header only into blocks that define none of their own"
+            ]
             finding = at_directive(
                 RULE,
                 first,
                 message,
                 related=[Related(Location(dropped.path, dropped.line), "the Connection header defined at an outer level")],
+                sources=sources,
             )
             finding.data = {"upstream": upstream.name, "connection_value": dropped.arg(1)}
             yield finding

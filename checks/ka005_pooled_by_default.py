@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
+from nglint.messages import margin_source, nginx_timeout_source, short_label
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -69,17 +70,19 @@ def check(project) -> Iterable[Finding]:
         if not violations:
             continue
         worst = violations[0]
-        suggestion = (
-            f"{worst.suggested_seconds}s or less satisfies the margin"
-            if worst.suggested_seconds is not None
-            else "no whole-second value satisfies the margin"
-        )
+        if worst.suggested_seconds is not None:
+            advice = f"set keepalive_timeout {worst.suggested_seconds}s or pin nginx-version"
+        else:
+            advice = "no whole-second keepalive_timeout fits the margin: pin nginx-version or use keepalive 0"
         message = (
-            f"Upstream {upstream.name!r} is pooled by default since nginx 1.29.7; set keepalive_timeout below "
-            f"{format_ms(worst.backend_ms)} or pin nginx-version. Its idle timeout would be "
-            f"{format_ms(worst.nginx_ms)} while {worst.backend.label} closes idle connections after "
-            f"{format_ms(worst.backend_ms)} ({suggestion})."
+            f"Pooled by default since nginx 1.29.7, upstream {upstream.name!r} would outlive "
+            f"{short_label(worst.backend)}'s {format_ms(worst.backend_ms)} idle timeout: {advice}"
         )
+        sources = [
+            nginx_timeout_source(pool, worst.nginx_ms),
+            "pool: no keepalive directive; nginx pools upstream blocks by default since 1.29.7, and nginx-version is not set",
+            margin_source(project.settings, worst.backend_ms),
+        ]
         finding = at_directive(
             RULE,
             upstream.directive,
@@ -90,6 +93,7 @@ def check(project) -> Iterable[Finding]:
                     f"{worst.backend.label}: {worst.backend.idle_timeout_source}",
                 )
             ],
+            sources=sources,
         )
         finding.data = {
             "upstream": upstream.name,
@@ -117,14 +121,17 @@ def _foreign_findings(project) -> Iterable[Finding]:
         setting = client.setting
         where = Location(setting.path, setting.line) if setting is not None else client.location
         message = (
-            f"{client.label}: keepalive 0 means no pool before nginx 1.29.7, but nginx 1.29.7 and later pool "
-            f"every upstream block and would keep idle connections {format_ms(race.client_ms)} "
-            f"({client.idle.provenance.describe()}), while {hop.server.label} closes them after "
-            f"{format_ms(race.server_ms)} ({hop.server.idle.provenance.describe()}); linked by {hop.evidence}. "
-            "The controller has no key for the pool's idle timeout: raise the server's idle timeout above it."
+            f"Pooled by default since nginx 1.29.7, {client.tier} would keep idle connections {format_ms(race.client_ms)}, "
+            f"{hop.server.tier} closes them after {format_ms(race.server_ms)}: raise the server's idle timeout"
         )
+        sources = [
+            f"{client.label}: keepalive 0 means no pool before nginx 1.29.7; from 1.29.7 every upstream block pools",
+            f"pool idle timeout: {format_ms(race.client_ms)} from {client.idle.provenance.describe()}; no controller key sets it",
+            f"{hop.server.label}: {format_ms(race.server_ms)} from {hop.server.idle.provenance.describe()}",
+            f"linked by {hop.evidence}",
+        ]
         related = [Related(hop.server.idle.provenance.location or hop.server.location, f"{hop.server.label}: {hop.server.idle.provenance.describe()}")]
-        finding = Finding(RULE.code, RULE.severity, message, where, related=related)
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related, sources=sources)
         finding.data = {"foreign": True, "client": client.label, "suggested_seconds": race.suggested_seconds,
                         "backend_timeout_ms": race.server_ms}
         yield finding

@@ -39,7 +39,7 @@ def check(project) -> Iterable[Finding]:
     known = {rule.code for rule in all_rules()}
     for file in collect(project):
         for malformed in file.malformed:
-            yield _finding(malformed.path, malformed.line, f"Malformed nglint suppression comment: {malformed.reason}.")
+            yield _finding(malformed.path, malformed.line, f"Malformed nglint suppression comment: {malformed.reason}")
         for suppression in file.suppressions:
             unknown = [code for code in suppression.codes if code not in known]
             if unknown:
@@ -47,15 +47,16 @@ def check(project) -> Iterable[Finding]:
                 yield _finding(
                     suppression.path,
                     suppression.line,
-                    f"Suppression names unknown rule code{'s' if len(unknown) > 1 else ''} {names} "
-                    "(see `nglint rules`); it silences nothing for that code.",
+                    f"Suppression names unknown rule code{'s' if len(unknown) > 1 else ''} {names}: "
+                    "correct or remove it (see `nglint rules`)",
+                    ["an unknown code silences nothing"],
                 )
             if not suppression.justification:
                 yield _finding(
                     suppression.path,
                     suppression.line,
-                    f"Suppression of {', '.join(suppression.codes)} gives no reason: "
-                    "write why after the codes, e.g. `nglint: disable=KA001 backend retries, see OPS-12`.",
+                    f"Suppression of {', '.join(suppression.codes)} gives no reason: write why after the codes",
+                    ["e.g. `nglint: disable=KA001 backend retries, see OPS-12`"],
                 )
 
 
@@ -65,19 +66,19 @@ def unused_finding(suppression, codes: tuple[str, ...], nearest: Finding | None 
     When a finding of those codes exists elsewhere (`nearest`), the message says where:
     a suppression one line off is the usual mistake, and the fix is to move it there."""
     where = "in this file" if suppression.file_wide else ("on the element it precedes" if suppression.path.endswith(".xml") else "on the line it covers")
-    what = "Delete it" if len(codes) == len(suppression.codes) else f"Remove {', '.join(codes)} from it"
-    message = f"Suppression of {', '.join(codes)} suppresses nothing: no such finding {where}. "
+    what = "delete it" if len(codes) == len(suppression.codes) else f"remove {', '.join(codes)} from it"
+    sources = ["a suppression left in place would hide a future regression of that code"]
     related = []
     if nearest is not None:
         place = f"{display_path(nearest.location.path)}:{nearest.location.line}"
-        message += f"The nearest {nearest.rule} finding is at {place}: move the comment there, or {what[0].lower()}{what[1:]}."
+        message = f"Suppression of {', '.join(codes)} suppresses nothing {where}; the nearest {nearest.rule} is at {place}: move it there or {what}"
         related = [Related(nearest.location, f"the nearest {nearest.rule} finding")]
     else:
-        message += f"{what}, so it cannot hide a future regression."
-    finding = _finding(suppression.path, suppression.line, message)
+        message = f"Suppression of {', '.join(codes)} suppresses nothing {where}: {what}"
+    finding = _finding(suppression.path, suppression.line, message, sources)
     finding.related = related
     return finding
 
 
-def _finding(path: str, line: int, message: str) -> Finding:
-    return Finding(rule=RULE.code, severity=RULE.severity, message=message, location=Location(path, line))
+def _finding(path: str, line: int, message: str, sources: list[str] | None = None) -> Finding:
+    return Finding(rule=RULE.code, severity=RULE.severity, message=message, location=Location(path, line), sources=sources or [])

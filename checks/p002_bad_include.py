@@ -30,5 +30,22 @@ include snippets/proxy.conf;          # exists next to nginx.conf
 
 
 def check(project) -> Iterable[Finding]:
+    """One finding per file and message: a missing include written on fourteen server
+    blocks is one thing to fix, reported at its first line with the others as sources."""
+    first: dict[tuple[str, str], Finding] = {}
     for problem in problems_with_code(project, RULE.code):
-        yield from_problem(RULE, problem)
+        # Only messages that quote the include's pattern say it is the same include.
+        key = (problem.path, problem.message) if problem.message.startswith("include '") else (problem.path, problem.line, problem.message)
+        finding = first.get(key)
+        if finding is None:
+            first[key] = from_problem(RULE, problem)
+        elif problem.line != finding.line:
+            lines = finding.data.setdefault("other_lines", [])
+            if problem.line not in lines:
+                lines.append(problem.line)
+    for finding in first.values():
+        lines = sorted(finding.data.get("other_lines", ()))
+        if lines:
+            shown = ", ".join(str(n) for n in lines[:10]) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+            finding.sources.append(f"the same include is also on line{'s' if len(lines) > 1 else ''} {shown}")
+        yield finding

@@ -43,6 +43,9 @@ def check(project) -> Iterable[Finding]:
         pool = analysis.pool(upstream)
         if not pool.pooled:
             continue
+        sites = analysis.sites(upstream)
+        if sites and not any(analysis.reuses_connections(site) for site in sites):
+            continue  # every proxy_pass leaves the pool unused (KA003 says why): its timeout does not matter
         links = analysis.links(upstream)
         if links.links:
             continue
@@ -67,7 +70,11 @@ def check(project) -> Iterable[Finding]:
                 reason = "no server.xml HTTP Connector found for port " + ", ".join(str(p) for p in ports)
             else:
                 reason = "its servers have no TCP port to match"
-        message = f"Pooled upstream {upstream.name!r} links to no backend, so its idle timeout was not checked: {reason}. To check it, {how}."
-        finding = at_directive(RULE, upstream.directive, message, related=related)
+        message = (
+            f"Pooled upstream {upstream.name!r} links to no backend, so its idle timeout is unchecked: "
+            "declare the backend in the nglint config"
+        )
+        sources = [f"link: {reason}", f"to check it, {how}"]
+        finding = at_directive(RULE, upstream.directive, message, related=related, sources=sources)
         finding.data = {"upstream": upstream.name, "ambiguous": bool(links.ambiguous)}
         yield finding

@@ -25,12 +25,12 @@ from functools import cached_property
 
 from nglint.boundary import exists, is_dir, within
 from nglint.config import Settings
-from nglint.discovery import looks_like_nginx
+from nglint.discovery import UsageError
 from nglint.findings import Finding
 from nglint.records import field, record
 
 # Where nginx configs live by convention; mirrors the `files` pattern of the hook.
-_NGINX_DIRS = ("conf.d", "snippets")
+_NGINX_DIRS = ("conf.d", "snippets", "nginx")
 _BACKEND_NAMES = ("server.xml", "catalina.properties")
 # Rules whose verdict depends on the enclosing levels a fragment does not have.
 
@@ -39,7 +39,7 @@ def is_hook_file(path: str) -> bool:
     """True for a file the `nglint` hook's default `files` pattern selects, or one a
     reader claims or is fed by."""
     name = os.path.basename(path)
-    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx")):
+    if name in _BACKEND_NAMES or name == "nginx.conf" or name.endswith((".conf", ".nginx", ".vhost", ".conf.template")):
         return True
     if _in_nginx_dir(path):
         return True
@@ -222,23 +222,81 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
 
 
 def _is_nginx(path: str) -> bool:
-    """Should a changed file be read as nginx even if no entry file includes it?
+    """Should a changed file be read as nginx even if no entry file includes it? The same
+    answer discovery gives (nglint.sniff): a likely name, and nginx content."""
+    from nglint.sniff import is_nginx_file
 
-    `*.conf` is everybody's extension (supervisord, redis), so it must look like nginx;
-    a file under conf.d/, sites-*/ or snippets/ that does not (a snippet of bare
-    proxy_set_header lines) is taken when it parses as nginx.
-    """
-    name = os.path.basename(path)
-    if name == "nginx.conf" or name.endswith(".nginx") or looks_like_nginx(path):
-        return True
-    if not is_hook_file(path) or name.endswith(".conf") and not _in_nginx_dir(path):
-        return False
-    from nglint.nginx_parse import parse_nginx_file
-
-    parsed = parse_nginx_file(path, 1024 * 1024)
-    return parsed.error is None and bool(parsed.statements)
+    return is_nginx_file(path)
 
 
 def _in_nginx_dir(path: str) -> bool:
     parts = path.replace(os.sep, "/").split("/")[:-1]
     return any(part in _NGINX_DIRS or part.startswith("sites-") for part in parts)
+
+
+@record
+class PathScope:
+    """Paths named on the command line inside a larger project: the project is loaded as a
+    whole (its includes, upstreams and backends are the context), and only findings located
+    under the named paths, or in files a named nginx file includes, are reported, exactly
+    as the whole run reports them there."""
+
+    root: str
+    selected: list[str]
+    files: set[str] = field(default_factory=set)  # named files and what they include
+
+    def learn(self, project, file_local: set[str]) -> None:
+        """Add the files the named nginx files (or those under a named directory) include,
+        transitively: `nglint check nginx.conf` checks the configuration it loads, not one
+        file of it."""
+        includes: dict[str, list[str]] = {}
+        for config in project.configs:
+            for parent, targets in config.includes.items():
+                includes.setdefault(os.path.abspath(parent), []).extend(targets)
+        pending = [parent for parent in includes if self._named(parent)]
+        while pending:
+            parent = pending.pop()
+            for target in includes.get(parent, ()):
+                target = os.path.abspath(target)
+                if target not in self.files:
+                    self.files.add(target)
+                    pending.append(target)
+
+    def contains(self, path: str) -> bool:
+        path = os.path.abspath(path)
+        return path in self.files or self._named(path)
+
+    def _named(self, path: str) -> bool:
+        return any(within(path, os.path.abspath(selected)) for selected in self.selected)
+
+    def covers(self, finding: Finding) -> bool:
+        return self.contains(finding.path)
+
+
+def project_root(paths: list[str], settings: Settings, cwd: str) -> str | None:
+    """The project around `paths`: the directory of the nglint config file, else the git
+    work tree; None when neither holds every path (the paths are then their own context)."""
+    absolute = [os.path.abspath(os.path.join(cwd, p)) for p in paths]
+    if not absolute:
+        return None
+    for candidate in (settings.project_root, find_git_root(absolute[0])):
+        if candidate and all(within(path, os.path.abspath(candidate)) for path in absolute):
+            return os.path.abspath(candidate)
+    return None
+
+
+def prepare_paths(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], PathScope] | None:
+    """(paths to load, scope) when `paths` lie inside a larger project; None when they are
+    the project themselves (or name something that does not exist: discovery reports it)."""
+    from nglint.sniff import explicit_nginx
+
+    absolute = [os.path.abspath(os.path.join(cwd, p)) for p in paths]
+    if not absolute or not all(os.path.lexists(p) for p in absolute):
+        return None
+    root = project_root(paths, settings, cwd)
+    if root is None or all(os.path.realpath(p) == os.path.realpath(root) for p in absolute):
+        return None
+    # A file named on the command line that the walk of the root would not pick (an
+    # extension-less vhost, a file under an excluded directory) is loaded on its own too.
+    named = [p for p in absolute if os.path.isfile(p) and os.path.basename(p) not in _BACKEND_NAMES and explicit_nginx(p)]
+    return named + [root], PathScope(root=root, selected=absolute)

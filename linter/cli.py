@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="let paths in the configuration (nginx-roots, nginx-prefix, server-xml) lead into DIR, outside the project",
     )
+    check.add_argument(
+        "--isolated",
+        action="store_true",
+        help="lint PATHs on their own; by default they are linted in the context of the project "
+        "around them (nglint config directory, else git work tree) and select where findings are reported",
+    )
     # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
@@ -232,19 +238,23 @@ def _check(args: argparse.Namespace) -> int:
 
             args.jobs = default_jobs()
         # --- end parallel parsing ---
-        # Fixes are built only where they are shown or applied (text shows a hint from rule metadata).
+        # Fixes are built only where they are shown or applied, or counted for text's hint.
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif", "rdjson")
+        if not build_fixes and args.format == "text" and not args.quiet and not args.statistics:
+            build_fixes = "if-fixable"  # the hint counts only fixes --fix would really apply
         if args.stdin_filename:
             from nglint import overlay
 
             overlay.install(args.stdin_filename, _read_stdin(settings.max_file_size))
             args.jobs = 1  # worker processes would read the file from disk
         with _fix_lock(args, settings):
-            report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes)
+            report = run(args.paths, settings, changed=args.changed, jobs=args.jobs, fixes=build_fixes, isolated=args.isolated)
             if args.diff:
                 return _print_diff(report, args)
             if args.fix:
-                report = _apply_fixes(report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs))
+                report = _apply_fixes(
+                    report, args, lambda: run(args.paths, settings, changed=args.changed, jobs=args.jobs, isolated=args.isolated)
+                )
     except (ConfigError, UsageError, RegistryError, LockTimeout) as exc:
         print(f"nglint: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -252,6 +262,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"nglint: internal error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
 
+    if not report.nginx_files and report.named_paths and not args.quiet:
+        # As ruff warns when it finds no Python file: a clean run that checked nothing says so.
+        from nglint.reporters.text import nothing_found
+
+        print(f"nglint: warning: {nothing_found(report)}", file=sys.stderr)
     if args.statistics and args.format == "json":
         from nglint.statistics import render_json
 
@@ -373,16 +388,10 @@ def _report_fix_failures(report, failures) -> None:
 def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
     """Like ruff's "[*] N fixable with --fix", on stderr so reports stay parseable.
 
-    When fixes were not built (plain text output), the count comes from the rules' fix
-    safety, so it says "may be": a finding whose fix cannot be computed still counts."""
-    if not any(f.fix is not None for f in report.findings):
-        # Rule.fix_safety is plain text, so the fixer package stays unimported here.
-        safety = {rule.code: rule.fix_safety for rule in report.rules}
-        likely = [safety.get(f.rule) for f in report.findings if not f.data.get("unfixable")]
-        safe, unsafe = likely.count("safe"), likely.count("unsafe")
-        if safe or (unsafe and not unsafe_fixes):
-            print(f"[*] {safe + unsafe} finding(s) may be fixable: `--diff` shows the patch, `--fix` applies safe fixes"
-                  f"{' (add --unsafe-fixes for the rest)' if unsafe else ''}.", file=sys.stderr)
+    Counts the fixes that were built with the findings, so only what `--fix` (or
+    `--fix --unsafe-fixes`) would apply: a display-only fix or a finding whose fix
+    cannot be computed is not counted."""
+    if not report.fixes_built and not any(f.fix is not None for f in report.findings):
         return
     from nglint.fixer import SAFE, UNSAFE, Fix
 

@@ -1,32 +1,22 @@
 """Find what to lint under the given paths: nginx candidates and backend files.
 
-Directories are searched for `nginx.conf`, `*.conf` files that look like nginx, and
-files a backend parser claims (server.xml). A `.conf` found by walking must look like
-nginx (supervisord.conf, redis.conf... are not ours); a file named on the command line
-is always taken as nginx unless a backend parser claims it.
+Directories are searched for `nginx.conf`, files whose name may be nginx and whose content
+is (see nglint.sniff: supervisord.conf, php-fpm pools... are not ours), and files a
+backend parser claims (server.xml). A file named on the command line is taken as nginx
+unless a backend parser claims it or its content is plainly not nginx (sniff.explicit_nginx).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import re
-import stat
-import sys
 
 from nglint import boundary
 from nglint.backends import BackendParser
 from nglint.records import field, record
+from nglint.sniff import explicit_nginx, is_nginx_file, looks_like_nginx, worth_sniffing  # noqa: F401 (looks_like_nginx: API)
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
-# Line-bounded on purpose: `^\s*` and `[^;{#]*` could run across lines, and retried from
-# every line start that made the sniff quadratic (a 64 KiB file of newlines took minutes).
-# A block's `{` may still follow on one of the next three lines.
-_NGINX_SNIFF = re.compile(
-    rb"^[ \t]*(?:(?:http|server|upstream|location|events|stream|map|geo|types)\b[^;{#\n]*(?:\n[^;{#\n]*){0,3}\{"
-    rb"|(?:proxy_pass|listen|server_name|root|include|worker_processes|fastcgi_pass|return|rewrite|add_header)\s)",
-    re.MULTILINE,
-)
 
 
 class UsageError(Exception):
@@ -70,7 +60,7 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
                     # loader reports a .conf one (P002), a server.xml one is refused (P003).
                     if file_path not in seen:
                         seen.add(file_path)
-                        if file_path.endswith(".conf"):
+                        if worth_sniffing(file_path):
                             inputs.nginx_candidates.append(file_path)
                         elif any(parser.claims(file_path) for parser in parsers):
                             inputs.backend_files.append((file_path, next(p for p in parsers if p.claims(file_path))))
@@ -151,23 +141,11 @@ def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set
             return
     name = os.path.basename(path)
     if explicit:
-        if name != "catalina.properties":
+        if name != "catalina.properties" and explicit_nginx(path):
             inputs.nginx_candidates.append(path)
             inputs.explicit_files.add(path)
         return
     if os.path.islink(path) and not os.path.exists(path):
         return  # dangling or looping link found by walking: nothing to lint
-    if name == "nginx.conf" or (name.endswith(".conf") and looks_like_nginx(path)):
+    if is_nginx_file(path):
         inputs.nginx_candidates.append(path)
-
-
-def looks_like_nginx(path: str) -> bool:
-    """Cheap sniff of the first 64 KiB for nginx blocks or directives."""
-    info = boundary.stat_path(path)
-    if not isinstance(info, str) and not stat.S_ISREG(info.st_mode):
-        return False  # opening a FIFO named x.conf would block the run forever
-    try:
-        head = boundary.open_limited(path, sys.maxsize, head=65536)
-    except boundary.Refused:
-        return True  # unreadable: let the parser report it (P001)
-    return bool(_NGINX_SNIFF.search(head))

@@ -45,6 +45,9 @@ class Related:
 class Finding:
     """One problem found by one rule at one place.
 
+    `message` is one sentence a person reads once: what is wrong and what to do.
+    `sources` says where each value in it came from (a file:line, a default, the user's
+    declaration), one line each; `related` are the other places that explain it.
     `anchor` is the token to look for on the line when computing the column (usually the
     directive name or XML element name); `data` carries the values a fix template needs.
     """
@@ -58,6 +61,7 @@ class Finding:
     data: dict[str, Any] = field(default_factory=dict)
     fix: Any = None
     suppressed: Any = None
+    sources: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:

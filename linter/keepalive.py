@@ -22,6 +22,10 @@ from nglint.tiers.invariant import IdleRace, client_closes_first
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance
 from nglint.units import UnitError, format_ms, parse_nginx_time
 
+# proxy_http_version values that keep upstream connections: HTTP/1.1, and HTTP/2 where
+# nginx accepts it (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_http_version).
+POOLING_HTTP_VERSIONS = ("1.1", "2", "2.0")
+
 
 @record
 class Pool:
@@ -95,6 +99,10 @@ class ConnectionState:
     header: Directive | None  # the effective Connection header directive, if any
     own_headers: tuple[Directive, ...] = ()  # the effective proxy_set_header level (shared, not copied)
     dropped: Directive | None = None  # an outer Connection-clearing header discarded by an inner level
+    # The header's value is a map variable: the map, and what it gives a request without
+    # an Upgrade header (every ordinary request).
+    via_map: Directive | None = None
+    mapped_value: str | None = None
 
 
 class KeepaliveAnalysis:
@@ -251,8 +259,12 @@ class KeepaliveAnalysis:
             return state
         headers, level = site.effective_array("proxy_set_header")
         header = site.levels[level].fact(_CONNECTION, _connection_headers)[0] if level >= 0 else None
+        via_map = mapped = None
         if header is not None:
             cleared = clears_connection(header.arg(1))
+            via_map, mapped = _map_without_upgrade(site, header.arg(1).strip())
+            if via_map is not None:
+                cleared = clears_connection(mapped)
         else:
             # From 1.29.7 nginx no longer sends "Connection: close" on its own.
             cleared = self.settings.new_nginx_defaults
@@ -262,12 +274,47 @@ class KeepaliveAnalysis:
                 dropped = site.levels[outer].fact(_CONNECTION, _connection_headers)[1]
                 if dropped is not None:
                     break
-        state = self._connections[site] = ConnectionState(cleared, header, headers, dropped)
+        state = self._connections[site] = ConnectionState(cleared, header, headers, dropped, via_map, mapped)
         return state
 
     def reuses_connections(self, site: ProxySite) -> bool:
         version, _ = self.http_version(site)
-        return version == "1.1" and self.connection(site).cleared
+        return pools(version) and self.connection(site).cleared
+
+
+def pools(version: str) -> bool:
+    """True for a proxy_http_version that keeps upstream connections (1.1, 2)."""
+    return version.strip() in POOLING_HTTP_VERSIONS
+
+
+def _map_without_upgrade(site: ProxySite, value: str) -> tuple[Directive | None, str | None]:
+    """(map, value) when `value` is exactly a variable that a `map $http_upgrade` defines:
+    the value that map gives a request without an Upgrade header. nginx maps are http-level
+    and global, so the levels around the site hold it. (None, None) when not evaluable."""
+    if not value.startswith("$") or len(value) < 2 or not value[1:].replace("_", "a").isalnum():
+        return None, None
+    variable = value.lower()
+    for level in site.levels:
+        for directive in level.own("map"):
+            if directive.block is None or len(directive.args) != 2 or directive.args[1].lower() != variable:
+                continue
+            if directive.args[0].lower() != "$http_upgrade":
+                return None, None  # a map over something else: its value per request is unknown
+            return directive, _map_value_for_empty(directive)
+    return None, None
+
+
+def _map_value_for_empty(directive: Directive) -> str:
+    """The value a map gives an empty source: its '' entry, else default, else ''."""
+    default = ""
+    for entry in directive.block or ():
+        if entry.name in ("hostnames", "volatile"):
+            continue
+        if entry.name == "" and entry.args:
+            return entry.args[0]
+        if entry.name == "default" and entry.args:
+            default = entry.args[0]
+    return default
 
 
 _CONNECTION = "proxy_set_header Connection"

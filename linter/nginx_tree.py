@@ -20,6 +20,7 @@ from nglint.nginx_parse import ParsedFile, parse_nginx_file
 from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.records import field, record
+from nglint.stock_includes import stock_glob, stock_message, stock_name
 
 # Where distributions install nginx's configuration; an absolute include under one of
 # these is looked up relative to the checked tree before being given up on.
@@ -92,6 +93,7 @@ class NginxLoader:
         self._isdir: dict[str, bool] = {}
         self.problems: list[Problem] = []
         self._problem_keys: set[tuple] = set()
+        self._stock_reported: set[tuple[str, str]] = set()
 
     # -- public -------------------------------------------------------------------------
     def load(self, entry: str) -> NginxConfig:
@@ -275,6 +277,10 @@ class NginxLoader:
         candidates_for_bases: list[str]
         if os.path.isabs(pattern):
             mapped = self._map_absolute(pattern, state)
+            if mapped is None and self._stock(directive, pattern):
+                return []
+            if mapped is None and stock_glob(pattern):
+                return []  # `include /etc/nginx/conf.d/*.conf;` with no such files here: nginx too includes nothing
             if mapped is None:
                 state.config.problems.append(
                     Problem(
@@ -302,7 +308,7 @@ class NginxLoader:
             )
             return []
         if not found.matches:
-            if not has_magic:
+            if not has_magic and not self._stock(directive, pattern):
                 state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
             return []
         if found.outside:
@@ -327,6 +333,18 @@ class NginxLoader:
                 continue
             files.append(match)
         return files
+
+    def _stock(self, directive: Directive, pattern: str) -> bool:
+        """True for an include of a stock file (mime.types) the tree lacks: one info per
+        including file, never an error, however it is spelled (see stock_includes)."""
+        name = stock_name(pattern)
+        if name is None:
+            return False
+        key = (directive.path, name)
+        if key not in self._stock_reported:
+            self._stock_reported.add(key)
+            self._problem(Problem("P002", directive.path, directive.line, stock_message(pattern), "include", Severity.INFO))
+        return True
 
     def _first_match(self, candidates: list[str], has_magic: bool) -> boundary.GlobResult:
         """Matches of the first candidate that has any (nginx's prefix first, then fallbacks).

@@ -18,6 +18,7 @@ from nglint.nginx_parse import ParsedFile
 from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
 from nglint.records import field, record
+from nglint.templates import template_problems
 
 
 @record
@@ -95,7 +96,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
             project.fragments.add(config.path)
             config.problems[:] = [fragment_problem(problem) for problem in config.problems]
         project.problems.extend(config.problems)
-    project.problems[:] = _with_directive_problems(project, settings)
+    project.problems[:] = template_problems(_with_directive_problems(project, settings), settings.max_file_size)
 
     seen_files: set[str] = set()
     for config in project.configs:
@@ -173,7 +174,6 @@ def fragment_problem(problem: Problem) -> Problem:
         return replace(
             problem,
             severity=Severity.INFO,
-            message=problem.message + " in the repository; this file is a fragment no entry file includes, "
-            "so nginx's prefix is unknown (set nginx-roots or nginx-prefix to check it)",
+            message=problem.message + " here, and this fragment's nginx prefix is unknown: set nginx-roots or nginx-prefix to check it",
         )
     return problem

@@ -27,6 +27,11 @@ class Report:
     sources: SourceCache = field(default_factory=SourceCache)
     # The least severity that fails the run (`fail-on`): warning by default, so info never does.
     fail_on: Severity = Severity.WARNING
+    # nginx files read in the reported scope, and the paths named: "nothing checked" is
+    # said as such, not as "All checks passed".
+    nginx_files: int = 0
+    fixes_built: bool = False  # findings carry the fixes --fix would apply (see runner.run)
+    named_paths: list[str] = field(default_factory=list)
 
     def display_path(self, path: str) -> str:
         """Path relative to the current directory with POSIX separators, printable (a

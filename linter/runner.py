@@ -19,24 +19,43 @@ class CheckCrashed(Exception):
 
 
 def run(
-    paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1, fixes: bool = True
+    paths: list[str],
+    settings: Settings,
+    cwd: str | None = None,
+    changed: bool = False,
+    jobs: int = 1,
+    fixes: bool | str = True,
+    isolated: bool = False,
 ) -> Report:
     """Lint `paths`. With `changed`, the paths are changed files: the project around them is
     loaded and only findings concerning them are reported (see nglint.changed_files).
     `jobs` > 1 parses files in that many processes (see nglint.parallel); same report.
     `fixes=False` skips building fixes (re-lexing files, rendering templates) when the
-    output cannot show them: that work is most of a pre-commit run's start-up."""
-    return run_with_project(paths, settings, cwd, changed, jobs, fixes)[0]
+    output cannot show them: that work is most of a pre-commit run's start-up;
+    `fixes="if-fixable"` builds them only when a finding's rule has a fix (to count them).
+    Paths inside a project (config file directory, else git work tree) are linted in the
+    context of that whole project and select where findings are reported; `isolated`
+    makes the paths their own context (see docs/paths.md)."""
+    return run_with_project(paths, settings, cwd, changed, jobs, fixes, isolated)[0]
 
 
 def run_with_project(
-    paths: list[str], settings: Settings, cwd: str | None = None, changed: bool = False, jobs: int = 1, fixes: bool = True
+    paths: list[str],
+    settings: Settings,
+    cwd: str | None = None,
+    changed: bool = False,
+    jobs: int = 1,
+    fixes: bool | str = True,
+    isolated: bool = False,
 ) -> tuple[Report, Project]:
     """run(), and the loaded Project with it, for callers that map findings back onto
     the model (`nglint explain` matches log lines to upstreams)."""
     cwd = cwd or os.getcwd()
     checks = selected_checks(settings.select, settings.ignore)
+    named = list(paths)
     paths, scope = _changed_scope(paths, settings, cwd, changed)
+    if scope is None and not isolated:
+        paths, scope = _path_scope(paths, settings, cwd)
     project = load_project(paths, settings, cwd, jobs=jobs)
     if not changed:  # --changed loads only part of the project: a missing upstream may be elsewhere
         from nglint.severity import check_backend_upstreams
@@ -54,9 +73,18 @@ def run_with_project(
         from nglint.severity import apply_severity
 
         apply_severity(report.findings + report.suppressed, settings.severity)
-    if fixes:
+    _count_checked(report, project, scope, [] if changed else [os.path.join(cwd, p) for p in named])
+    if fixes is True or (fixes == "if-fixable" and _maybe_fixable(report)):
         _attach_fixes(report.findings, project, checks)  # active findings only: suppressed ones are never fixed
+        report.fixes_built = True
     return report, project
+
+
+def _maybe_fixable(report: Report) -> bool:
+    """True when some finding's rule has a fix --fix could apply: only then is the work
+    of building fixes worth it for a report that shows just the count of them."""
+    safety = {rule.code: rule.fix_safety for rule in report.rules}
+    return any(safety.get(finding.rule) in ("safe", "unsafe") for finding in report.findings)
 
 
 # --- suppressions and changed files (issue 5) ---
@@ -68,6 +96,25 @@ def _changed_scope(paths: list[str], settings: Settings, cwd: str, changed: bool
 
     load, scope = prepare(paths, settings, cwd)
     return (load if scope.files else []), scope  # only deleted or excluded files: load nothing
+
+
+def _count_checked(report: Report, project: Project, scope, named: list[str]) -> None:
+    """Files checked where findings are reported: a path scope counts its own files only
+    (--changed keeps counting the project); `named` lets "nothing checked" name the paths."""
+    if named and scope is not None:
+        report.files_checked = sum(1 for path in project.files if scope.contains(path))
+        report.nginx_files = sum(1 for path in project.parsed_nginx if scope.contains(path))
+    else:
+        report.nginx_files = len(project.parsed_nginx)
+    report.named_paths = named
+
+
+def _path_scope(paths: list[str], settings: Settings, cwd: str):
+    """(paths to load, scope) for paths inside a larger project; (paths, None) otherwise."""
+    from nglint.changed_files import prepare_paths
+
+    prepared = prepare_paths(paths, settings, cwd)
+    return prepared if prepared is not None else (paths, None)
 
 
 def _suppress_and_scope(report: Report, project: Project, checks: list, settings: Settings, scope) -> None:

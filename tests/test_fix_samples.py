@@ -16,7 +16,8 @@ from fix_helpers import (FIX_SAMPLES, RULES, UNSAFE_RULES, apply_json_edits, che
 
 
 def test_every_fixable_rule_has_a_sample_pair():
-    assert RULES == ["KA001", "KA002", "KA003", "KA004", "KA005"]
+    # KA002 has a display-only fix (it fires only where no backend timeout is known).
+    assert RULES == ["KA001", "KA003", "KA004", "KA005"]
     for rule in RULES:
         assert snapshot(FIX_SAMPLES / rule / "after"), rule
 

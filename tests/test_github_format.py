@@ -91,7 +91,7 @@ def test_cli_on_the_tomcat_race_sample() -> None:
     assert props["file"] == "nginx/nginx.conf" and props["title"] == "KA001"
     text = (sample / props["file"]).read_text(encoding="utf-8").split("\n")[int(props["line"]) - 1]
     assert text[int(props["col"]) - 1:int(props["endColumn"]) - 1] == "keepalive"
-    assert message.startswith("Upstream 'tomcat_app' keeps idle connections longer")
+    assert message.startswith("Upstream 'tomcat_app' keeps idle connections 60s, Tomcat closes them after 20s: set keepalive_timeout 18s\nSource: ")
     assert "Related: tomcat/conf/server.xml:6: " in message
 
 

@@ -47,6 +47,7 @@ def _describe(report) -> list[str]:
     lines = []
     for finding in report.findings:
         lines.append(f"{finding.rule} {report.display_path(finding.path)}:{finding.line}: {finding.message}")
+        lines.extend(f"    source: {source}" for source in finding.sources)
         for related in finding.related:
             lines.append(f"    related {report.display_path(related.location.path)}:{related.location.line}: {related.message}")
     return lines

@@ -41,7 +41,8 @@ def test_ka001_default_timeout_reported_at_keepalive_line_with_connector_related
     assert found(report) == [("KA001", "nginx/nginx.conf", 5)]
     finding = report.findings[0]
     assert "60s" in finding.message and "20s" in finding.message
-    assert "connectionTimeout" in finding.message and "set keepalive_timeout 18s" in finding.message
+    assert "set keepalive_timeout 18s" in finding.message
+    assert "connectionTimeout" in finding.related[0].message and "default keepalive_timeout" in finding.sources[0]
     assert [(report.display_path(r.location.path), r.location.line) for r in finding.related] == [("tomcat/conf/server.xml", 4)]
     assert finding.data["suggested_seconds"] == 18
 
@@ -92,7 +93,7 @@ def test_ka001_no_positive_value_offers_no_fix_and_says_why(lint):
     report = lint({"nginx/nginx.conf": nginx("server app:8080;\n    keepalive 8;"), "tomcat/conf/server.xml": tiny})
     (finding,) = rules_of(report, "KA001")
     assert finding.data["suggested_seconds"] is None
-    assert "no whole-second keepalive_timeout satisfies the margin" in finding.message
+    assert "no whole-second keepalive_timeout fits the margin" in finding.message
 
 
 def test_ka001_strictest_backend_wins_with_all_related(lint):
@@ -107,10 +108,24 @@ def test_ka001_strictest_backend_wins_with_all_related(lint):
 
 
 # -- KA002 -------------------------------------------------------------------------------
-def test_ka002_http11_pool_without_timeout(lint):
+def test_ka002_not_when_the_backend_outlasts_nginx_by_the_margin(lint):
+    """Tomcat keeps idle connections 120s, nginx's implicit 60s closes first: nothing to tune."""
     long_tomcat = TOMCAT_20S.replace('connectionTimeout="20000"', 'keepAliveTimeout="120000"')
     report = lint({"nginx/nginx.conf": nginx("server app:8080;\n    keepalive 8;"), "tomcat/conf/server.xml": long_tomcat})
+    assert found(report) == []
+
+
+def test_ka002_not_when_the_backend_never_closes_idle_connections(lint):
+    never = TOMCAT_20S.replace('connectionTimeout="20000"', 'keepAliveTimeout="-1"')
+    report = lint({"nginx/nginx.conf": nginx("server app:8080;\n    keepalive 8;"), "tomcat/conf/server.xml": never})
+    assert found(report) == []
+
+
+def test_ka002_when_the_linked_backend_timeout_is_unknown(lint):
+    unknown = TOMCAT_20S.replace('connectionTimeout="20000"', 'keepAliveTimeout="${idle.timeout}"')
+    report = lint({"nginx/nginx.conf": nginx("server app:8080;\n    keepalive 8;"), "tomcat/conf/server.xml": unknown}, select=["KA"])
     assert found(report) == [("KA002", "nginx/nginx.conf", 5)]
+    assert "idle timeout unknown" in report.findings[0].sources[1]
 
 
 def test_ka002_good_twin_explicit_timeout(lint):
@@ -140,7 +155,7 @@ def test_ka003_http10_default_and_connection_missing(lint):
 def test_ka003_only_connection_missing(lint):
     report = lint({"nginx.conf": nginx("server 10.0.0.1:3000;\n    keepalive 8;\n    keepalive_timeout 4s;", "proxy_pass http://app;\n    proxy_http_version 1.1;")}, select=["KA"])
     assert found(report) == [("KA003", "nginx.conf", 11)]
-    assert "proxy_http_version" not in report.findings[0].message.split("Missing:")[1]
+    assert report.findings[0].message.endswith(': add proxy_set_header Connection ""')
 
 
 def test_ka003_good_twin_inherited_from_server(lint):
@@ -185,13 +200,14 @@ def test_ka004_good_twin_repeats_connection(lint):
 def test_ka005_unpinned_unpooled_upstream_with_short_backend(lint):
     report = lint({"nginx/nginx.conf": nginx("server app:8080;"), "tomcat/conf/server.xml": TOMCAT_20S})
     assert found(report) == [("KA005", "nginx/nginx.conf", 3)]
-    assert "pooled by default since nginx 1.29.7; set keepalive_timeout below 20s or pin nginx-version" in report.findings[0].message
+    assert report.findings[0].message.startswith("Pooled by default since nginx 1.29.7, upstream 'app' would outlive Tomcat's 20s")
+    assert report.findings[0].message.endswith("set keepalive_timeout 18s or pin nginx-version")
 
 
 def test_ka005_pinned_new_nginx_reports_ka001_at_upstream_line(lint):
     report = lint({"nginx/nginx.conf": nginx("server app:8080;"), "tomcat/conf/server.xml": TOMCAT_20S}, nginx_version="1.30")
     assert found(report) == [("KA001", "nginx/nginx.conf", 3)]
-    assert "KA005" in report.findings[0].message
+    assert any("KA005" in source for source in report.findings[0].sources)
 
 
 def test_ka005_good_twins(lint):
@@ -253,4 +269,4 @@ def test_p005_ambiguous_port_is_reported_not_guessed(lint):
         "two/server.xml": TOMCAT_20S,
     })
     assert found(report) == [("P005", "nginx.conf", 3), ("KA002", "nginx.conf", 5)]
-    assert "ambiguous" in report.findings[0].message and len(report.findings[0].related) == 2
+    assert "ambiguous" in report.findings[0].sources[0] and len(report.findings[0].related) == 2

@@ -204,7 +204,7 @@ def test_each_code_of_a_suppression_must_silence_something(lint):
     assert [f.rule for f in report.suppressed] == ["KA001"]
     [n001] = report.findings
     assert n001.rule == "N001" and n001.message.startswith("Suppression of KA003 suppresses nothing")
-    assert "Remove KA003 from it" in n001.message
+    assert "remove KA003 from it" in n001.message
 
 
 def test_docs_example_location_suppression(lint):

@@ -89,6 +89,26 @@ class FixBuilder:
         lines = render_lines(template, **context)
         self._add(source, source.replace(stmt, lines), source.parent(stmt), lines)
 
+    def replace_with_own_comment(self, directive: Directive, template: str, owned, **context) -> bool:
+        """Replace a directive together with the trailing comment a previous fix wrote on
+        its line (`owned(comment)` says whether it is one), so a value changed from 18s
+        to 9s does not keep a comment that explains the old value. False (nothing done)
+        when the line has no such comment."""
+        source, stmt = self.source(directive)
+        end = source.data.find(b"\n", stmt.end)
+        rest = source.data[stmt.end : len(source.data) if end < 0 else end].rstrip(b"\r")
+        comment = rest.lstrip(b" \t")
+        if stmt.children is not None or not comment.startswith(b"#"):
+            return False
+        if not owned(comment.decode("utf-8", errors="replace")):
+            return False
+        lines = render_lines(template, **context)
+        if len(lines) != 1:
+            return False
+        edit = Edit(source.path, stmt.start, stmt.end + len(rest), lines[0])
+        self._add(source, edit, source.parent(stmt), lines)
+        return True
+
     def _add(self, source: SourceFile, edit: Edit, block: Statement | None, lines: list[str]) -> None:
         self.sha256[source.path] = source.sha256
         self.edits.append(replace(edit, region=edit_region(source.data, edit, source.line_starts)))

@@ -7,12 +7,19 @@ included from elsewhere, which other blocks may share).
 
 from __future__ import annotations
 
+import re
+
 from nglint.findings import Finding
+from nglint.messages import UPSTREAM_KEEPALIVE_TIMEOUT_SINCE
 from nglint.fixer.builder import FixBuilder, upstream_for, upstreams_named
 from nglint.fixer.layout import NoFix
 from nglint.fixer.model import Fix
 from nglint.nginx_tree import Directive
 from nglint.rules import Rule
+
+# The trailing comments the keepalive_timeout templates write (checks/templates/ka00*.j2):
+# a later fix rewrites them with the value instead of leaving a stale explanation.
+_OWN_TIMEOUT_COMMENT = re.compile(r"#\s.*closes idle connections after \d[\w.]*\s*$|#\s+nginx's default made explicit\b")
 
 # proxy_http_version and proxy_set_header are valid in http, server and location only.
 _HEADER_LEVELS = ("location", "server", "http")
@@ -21,12 +28,19 @@ _HEADER_LEVELS = ("location", "server", "http")
 def set_upstream_timeout(rule: Rule, finding: Finding, project, template: str, seconds: int,
                          safety: str | None = None, **context) -> Fix | None:
     """Replace the upstream's keepalive_timeout, or add one after `keepalive` (else last)."""
+    version = project.settings.nginx_version
+    if version is not None and version < UPSTREAM_KEEPALIVE_TIMEOUT_SINCE:
+        raise NoFix(
+            f"keepalive_timeout in an upstream block needs nginx 1.15.3 or later; nginx-version is "
+            f"{'.'.join(str(part) for part in version)}: upgrade nginx or disable the pool (keepalive 0)"
+        )
     upstream = upstream_for(project, finding)
     pool = project.keepalive.pool(upstream)
     fix = FixBuilder(rule, finding, project, safety, subject=("upstream", upstream.name))
     values = dict(context, seconds=seconds, upstream=upstream.name)
     if pool.timeout is not None:
-        fix.replace(pool.timeout, template, note=False, **values)
+        if not fix.replace_with_own_comment(pool.timeout, template, _OWN_TIMEOUT_COMMENT.match, note=True, **values):
+            fix.replace(pool.timeout, template, note=False, **values)
     elif pool.keepalive is not None and pool.keepalive.path == upstream.directive.path:
         fix.insert_after(pool.keepalive, template, note=True, **values)
     else:

@@ -49,7 +49,7 @@ def annotation(report: Report, finding: Finding) -> str:
 
 def _message(report: Report, finding: Finding) -> str:
     """The finding's message, then one line per related location (e.g. the Tomcat side)."""
-    lines = [finding.message]
+    lines = [finding.message, *(f"Source: {source}" for source in finding.sources)]
     for related in finding.related:
         where = f"{report.display_path(related.location.path)}:{related.location.line}"
         lines.append(f"Related: {where}: {related.message}")

@@ -18,6 +18,7 @@ def finding_to_dict(finding: Finding, report: Report) -> dict:
         "path": report.display_path(finding.path),
         "line": finding.line,
         "column": finding.location.column,
+        "sources": list(finding.sources),
         "related": [
             {
                 "path": report.display_path(related.location.path),

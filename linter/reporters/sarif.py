@@ -119,6 +119,8 @@ def _result(
             result["fixes"] = fixes
     if finding.suppressed:
         result["suppressions"] = [suppression(finding.suppressed)]
+    if finding.sources:
+        result["properties"] = {"sources": list(finding.sources)}
     return result
 
 
@@ -129,7 +131,7 @@ def message_text(finding: Finding) -> str:
     only way GitHub shows them. Literal brackets are escaped only where they would
     otherwise read as a link, so ordinary text such as `listen [::]:80` stays as is.
     """
-    text = _as_sentence(finding.message)
+    text = " ".join(_as_sentence(part) for part in [finding.message, *finding.sources])
     if _LINKISH.search(text):
         text = _escape_brackets(text)
     if finding.related:

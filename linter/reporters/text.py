@@ -26,6 +26,8 @@ def render(report: Report, colour: bool = False) -> str:
             where = f"{_BOLD}{where}{_RESET}"
             code = f"{_COLOURS.get(finding.severity.value, '')}{hyperlink(code, urls.get(code))}{_RESET}"
         lines.append(f"{where} {code} {printable(finding.message)}")
+        for source in finding.sources:
+            lines.append(f"    source: {printable(source)}")
         for related in finding.related:
             lines.append(
                 f"    related: {report.display_path(related.location.path)}:{related.location.line}: {printable(related.message)}"
@@ -46,9 +48,17 @@ def summary_line(report: Report) -> str:
     total = len(report.findings)
     files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''} checked"
     suppressed = f", {len(report.suppressed)} suppressed" if report.suppressed else ""
+    if not total and not report.nginx_files and report.named_paths:
+        return f"Nothing to lint: {nothing_found(report)} ({files}{suppressed})."
     if not total:
         return f"All checks passed ({files}{suppressed})."
     parts = [f"{counts[name]} {label}{'s' if counts[name] != 1 and label != 'info' else ''}"
              for name, label in (("error", "error"), ("warning", "warning"), ("info", "info"))
              if counts[name]]
     return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}{suppressed}."
+
+
+def nothing_found(report: Report) -> str:
+    """What a run that read no nginx file found, naming the paths it looked under."""
+    names = ", ".join(report.display_path(p) for p in report.named_paths) or "."
+    return f"no nginx configuration found under {names}"
