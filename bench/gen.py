@@ -380,7 +380,7 @@ SHAPES = ("many-small", "one-large", "deep-includes", "fix-heavy", "largest-allo
 MAX_FILE_SIZE = 10 * 1024 * 1024  # nglint's default max-file-size (SECURITY.md)
 
 
-def generate_shape(root: str, shape: str, small_files: int = 1000, seed: int = 8) -> ShapeInfo:
+def generate_shape(root: str, shape: str, small_files: int = 1000, large_servers: int = 600, seed: int = 8) -> ShapeInfo:
     """Write one of SHAPES under `root` (see bench/shapes.py for what each one measures)."""
     rng = random.Random(seed)
     nginx = os.path.join(root, "nginx")
@@ -401,7 +401,7 @@ def generate_shape(root: str, shape: str, small_files: int = 1000, seed: int = 8
             put(os.path.join(nginx, "conf.d", f"site-{i:04d}.conf"), _server_block(i, i % 4, rng, legacy=False))
         put(os.path.join(root, "tomcat", "conf", "server.xml"), _server_xml(0, rng, False, BASE_PORT))
     elif shape == "one-large":
-        servers = "".join(_server_block(i, i % 4, rng, legacy=i % 20 == 0) + "\n" for i in range(3000))
+        servers = "".join(_server_block(i, i % 4, rng, legacy=i % 20 == 0) + "\n" for i in range(large_servers))
         put(info.entries[0], "events {}\nhttp {\n" + pools + servers + "}\n")
     elif shape == "deep-includes":
         depth = 30

@@ -6,7 +6,8 @@ Shapes (written by gen.generate_shape, deterministic):
 
 - many-small: 1000 small conf.d/*.conf files pulled in by one `include conf.d/*.conf;`,
   one upstream file, one Tomcat server.xml: what per-file overhead costs.
-- one-large: one nginx.conf holding every server block (about 1.5 MB).
+- one-large: one nginx.conf holding 600 server blocks (about 0.5 MB; gixy-ng is
+  quadratic in one file's size, so larger takes it minutes per run).
 - deep-includes: a chain of 30 files, each including the next from inside its block.
 - fix-heavy: one file where 8000 locations each need a KA004 fix: `--fix` against check.
 - largest-allowed: one well-formed file just under the 10 MiB max-file-size: peak RSS.
