@@ -15,7 +15,7 @@ from nglint.linking import Link
 from nglint.nginx_model import ProxySite, Upstream
 from nglint.nginx_tree import Directive
 from nglint.problems import Problem
-from nglint.records import field, record
+from nglint.records import record
 from nglint.units import UnitError, format_ms, parse_nginx_time
 
 NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_MS = 60_000
