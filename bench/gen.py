@@ -366,6 +366,73 @@ def generate_one_file(root: str) -> str:
     return path
 
 
+@dataclass
+class ShapeInfo:
+    """A tree written by generate_shape: its entry files, and its size for the report."""
+
+    root: str
+    entries: list[str]
+    files: int = 0
+    bytes: int = 0
+
+
+SHAPES = ("many-small", "one-large", "deep-includes", "fix-heavy", "largest-allowed")
+MAX_FILE_SIZE = 10 * 1024 * 1024  # nglint's default max-file-size (SECURITY.md)
+
+
+def generate_shape(root: str, shape: str, small_files: int = 1000, large_servers: int = 600, seed: int = 8) -> ShapeInfo:
+    """Write one of SHAPES under `root` (see bench/shapes.py for what each one measures)."""
+    rng = random.Random(seed)
+    nginx = os.path.join(root, "nginx")
+    info = ShapeInfo(root, [os.path.join(nginx, "nginx.conf")])
+
+    def put(path: str, text: str) -> None:
+        _write(path, text)
+        info.files += 1
+        info.bytes += len(text.encode("utf-8"))
+
+    pools = "".join(_upstream_block(i, rng, False, BASE_PORT) + "\n" for i in range(4))
+    for name, text in SNIPPETS.items():  # the server blocks include them
+        put(os.path.join(nginx, "snippets", name), text)
+    if shape == "many-small":
+        put(info.entries[0], "events {}\nhttp {\n    include upstreams.conf;\n    include conf.d/*.conf;\n}\n")
+        put(os.path.join(nginx, "upstreams.conf"), pools)
+        for i in range(small_files):
+            put(os.path.join(nginx, "conf.d", f"site-{i:04d}.conf"), _server_block(i, i % 4, rng, legacy=False))
+        put(os.path.join(root, "tomcat", "conf", "server.xml"), _server_xml(0, rng, False, BASE_PORT))
+    elif shape == "one-large":
+        servers = "".join(_server_block(i, i % 4, rng, legacy=i % 20 == 0) + "\n" for i in range(large_servers))
+        put(info.entries[0], "events {}\nhttp {\n" + pools + servers + "}\n")
+    elif shape == "deep-includes":
+        depth = 30
+        put(info.entries[0], "events {}\nhttp {\n" + pools + "    include level/l00.conf;\n}\n")
+        for level in range(depth):
+            inner = f"    include level/l{level + 1:02d}.conf;\n" if level + 1 < depth else ""
+            block = "".join(_server_block(level * 10 + i, i % 4, rng, legacy=False) + "\n" for i in range(10))
+            put(os.path.join(nginx, "level", f"l{level:02d}.conf"), block + inner)
+    elif shape == "fix-heavy":
+        locations = "".join(
+            f"        location /l{i} {{\n            proxy_set_header X-A a;\n            proxy_pass http://app;\n        }}\n"
+            for i in range(8000)
+        )
+        put(info.entries[0],
+            "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        keepalive 8;\n        keepalive_timeout 10s;\n    }\n"
+            "    proxy_http_version 1.1;\n    proxy_set_header Connection \"\";\n    server {\n        listen 80;\n" + locations + "    }\n}\n")
+    elif shape == "largest-allowed":
+        parts, size, i = ["events {}\nhttp {\n", pools], len(pools) + 20, 0
+        while True:
+            block = _server_block(i, i % 4, rng, legacy=False) + "\n"
+            if size + len(block) + 2 > MAX_FILE_SIZE:
+                break
+            parts.append(block)
+            size += len(block)
+            i += 1
+        put(info.entries[0], "".join(parts) + "}\n")
+    else:
+        raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+    return info
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=100, help="server blocks (default 100)")

@@ -197,3 +197,61 @@ def test_plain_check_loads_no_heavy_module(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
     assert result.stdout.splitlines()[-1] == "none"
+
+
+def test_sort_and_sweep_chooses_what_pairwise_comparison_chose():
+    """choose() compares a new edit with its neighbours only; the choice must be the one
+    the all-pairs comparison made, on random edits (insertions, touching ranges)."""
+    import random
+
+    from nglint.findings import Finding, Location, Severity
+    from nglint.fixer.apply import _conflict, choose
+    from nglint.fixer.model import Edit, Fix
+
+    def pairwise(candidates):
+        ordered = sorted(candidates, key=lambda item: (item[1].edits[0].path, item[1].edits[0].start, item[1].edits[0].end, item[0].rule, item[0].message))
+        chosen, taken = [], []
+        for finding, fix in ordered:
+            if any(_conflict(edit, other) for edit in fix.edits for other in taken):
+                continue
+            chosen.append((finding, fix))
+            taken.extend(fix.edits)
+        return chosen
+
+    rng = random.Random(7)
+    for _ in range(200):
+        candidates = []
+        for index in range(rng.randint(1, 30)):
+            edits = []
+            for _ in range(rng.randint(1, 3)):
+                start = rng.randint(0, 60)
+                edits.append(Edit(rng.choice(["a", "b"]), start, start + rng.choice([0, 0, 1, 3, 10]), "x"))
+            edits.sort(key=lambda e: (e.path, e.start, e.end))
+            if any(_conflict(x, y) for i, x in enumerate(edits) for y in edits[i + 1:]):
+                continue  # a fix's own edits never overlap (FixBuilder.build refuses that)
+            finding = Finding("KA001", Severity.ERROR, f"m{index}", Location("a", 1))
+            candidates.append((finding, Fix("KA001", "safe", "d", edits, {}, frozenset())))
+        assert [f.message for f, _ in choose(candidates)[0]] == [f.message for f, _ in pairwise(candidates)]
+
+
+def test_line_map_matches_counting_every_edit():
+    import random
+
+    from nglint.fixer.apply import FileChange, _line_map
+    from nglint.fixer.model import Edit, Fix
+
+    rng = random.Random(3)
+    old = b"".join(b"line %d\n" % n for n in range(200))
+    for _ in range(50):
+        edits, position = [], 0
+        while position < len(old) - 20 and len(edits) < 15:
+            start = position + rng.randint(0, 60)
+            end = min(len(old), start + rng.choice([0, 0, 5, 30]))
+            edits.append(Edit("f", start, end, "new\n" * rng.randint(0, 3)))
+            position = end + 1
+        change = FileChange("f", old, b"", [(None, Fix("X", "safe", "d", edits, {}, frozenset()))])
+        mapped = _line_map(change)
+        starts = [0] + [i + 1 for i, byte in enumerate(old) if byte == 10]
+        for line in range(1, len(starts) + 1):
+            shift = sum(e.data.count(b"\n") - old.count(b"\n", e.start, e.end) for e in edits if e.end <= starts[line - 1])
+            assert mapped(line) == line + shift

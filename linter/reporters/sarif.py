@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 import re
 import urllib.parse
 from collections.abc import Iterable
