@@ -45,7 +45,8 @@ def stock_glob(pattern: str) -> bool:
     """True for an absolute glob under a packaged nginx's directories (`/etc/nginx/conf.d/*.conf`)."""
     import glob
 
-    return glob.has_magic(pattern) and any(pattern.startswith(prefix + "/") for prefix in _GLOB_DIRS)
+    normalized = os.path.normpath(pattern)  # `/etc/nginx/../../x/*` is not under /etc/nginx
+    return glob.has_magic(pattern) and any(normalized.startswith(prefix + "/") for prefix in _GLOB_DIRS)
 
 
 def stock_name(pattern: str) -> str | None:

@@ -123,3 +123,26 @@ def test_hops_expose_both_sides_with_provenance(tmp_path):
     assert hop.client.idle.provenance.default.key == "upstream.keepalive_timeout"
     assert hop.server.idle.timeout_ms == 20_000 and hop.server.tier == "tomcat"
     assert hop.evidence == "port 8080"
+
+
+def test_by_port_links_each_stack_of_a_folder_of_stacks_to_its_own_server(lint):
+    report = lint({
+        "s1/nginx/nginx.conf": NGINX_8080,
+        "s1/tomcat/server.xml": XML_20S,
+        "s2/nginx/nginx.conf": NGINX_8080,
+        "s2/tomcat/server.xml": XML_20S.replace("20000", "5000"),
+    })
+    pairs = sorted(
+        (report.display_path(f.path), report.display_path(f.related[0].location.path)) for f in report.findings if f.rule == "KA001"
+    )
+    assert pairs == [("s1/nginx/nginx.conf", "s1/tomcat/server.xml"), ("s2/nginx/nginx.conf", "s2/tomcat/server.xml")]
+
+
+def test_by_port_never_links_across_a_folder_of_stacks(lint):
+    report = lint({
+        "s1/nginx/nginx.conf": NGINX_8080,
+        "s2/nginx/nginx.conf": "events {}\nhttp {}\n",
+        "s2/tomcat/server.xml": XML_20S,
+    })
+    rules = [rule for rule, _, _ in found(report)]
+    assert "KA001" not in rules and "P005" in rules

@@ -74,3 +74,9 @@ class UnitIndex:
 
 def _is_marked(directory: str) -> bool:
     return any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS)
+
+
+def declares_one_project(directory: str) -> bool:
+    """True for a directory whose own files say it is one deployable project (a compose
+    file, kustomization, chart or nglint config); a git work tree may be a monorepo."""
+    return any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS if marker != ".git")

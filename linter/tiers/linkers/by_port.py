@@ -11,7 +11,9 @@ stack's nginx to another stack's server:
   file is the only one that near;
 - that shared directory must hold one stack, not several: when two or more of its
   subdirectories hold nginx configs of their own (a folder of stacks, a monorepo), a
-  server found through it may be any stack's, so the link stays a gap.
+  server found through it may be any stack's, so the link stays a gap, unless the
+  directory declares itself one project (a compose file, kustomization, chart or nglint
+  config at its top; a git work tree does not, since monorepos are git work trees).
 
 What the guards refuse is reported as ambiguous (P005), never guessed.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 import os
 
 from nglint.tiers.linkers import Resolution
-from nglint.tiers.units import UnitIndex
+from nglint.tiers.units import UnitIndex, declares_one_project
 
 
 class ByPort:
@@ -52,7 +54,7 @@ class ByPort:
                 shared[path] = os.path.commonpath([origin, os.path.dirname(os.path.abspath(path))])
         deepest = max(len(directory) for directory in shared.values())
         nearest = [path for path, directory in shared.items() if len(directory) == deepest]
-        if len(nearest) != 1 or self._stacks.holds_several(shared[nearest[0]]):
+        if len(nearest) != 1 or (self._stacks.holds_several(shared[nearest[0]]) and not declares_one_project(shared[nearest[0]])):
             return Resolution(via, ambiguous=list(candidates))
         return Resolution(via, backends=[backend for backend in candidates if backend.location.path == nearest[0]])
 
