@@ -21,10 +21,18 @@ ENTRY_POINT_GROUP = "nglint.sources"
 
 # Built-in readers by module and class name: imported when first asked for, so start-up
 # stays free of their parsers.
-BUILTIN_READERS = (("nglint.sources.tomcat.reader", "TomcatServerXml"),)
+BUILTIN_READERS = (
+    ("nglint.sources.tomcat.reader", "TomcatServerXml"),
+    ("nglint.sources.terraform.reader", "TerraformReader"),
+)
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
-BUILTIN_DEFAULTS = {"nginx": "nglint.sources.nginx.defaults", "tomcat": "nglint.sources.tomcat.defaults"}
+BUILTIN_DEFAULTS = {
+    "nginx": "nglint.sources.nginx.defaults",
+    "tomcat": "nglint.sources.tomcat.defaults",
+    "frontend": "nglint.sources.frontend.defaults",
+    "heartbeat": "nglint.sources.frontend.heartbeats",
+}
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
 

@@ -1,0 +1,67 @@
+"""Front tiers as plain records: what a reader found about a load balancer and its targets."""
+
+from __future__ import annotations
+
+from nglint.backends import BackendFile
+from nglint.findings import Location
+from nglint.records import field, record
+from nglint.tiers.model import Provenance
+
+# Endpoint tiers of front devices start with this prefix, so rules can tell a load
+# balancer's hop from an nginx upstream's or an ingress controller's.
+TIER_PREFIX = "front:"
+
+
+def is_front_tier(tier: str) -> bool:
+    return tier.startswith(TIER_PREFIX)
+
+
+@record(frozen=True)
+class Target:
+    """What a front tier forwards to, as far as its file says.
+
+    `port` is the target port (a target group's); `hosts` the instances or IPs behind it
+    (`aws_instance.web`); `runs_nginx` is true when one of them installs or configures nginx
+    (its user_data says so); `evidence` says how the target was found.
+    """
+
+    port: int | None
+    evidence: str
+    location: Location
+    hosts: tuple[str, ...] = ()
+    runs_nginx: bool = False
+    nginx_evidence: str = ""
+
+
+@record(frozen=True)
+class FrontTier:
+    """One device in front: its kind (`aws-alb`), idle timeout with provenance, targets.
+
+    `idle_ms` None with `known` False means the value could not be read (`provenance`
+    says why). `origin` names the Terraform module instance (`module.web`) it came from,
+    so a module read standalone and through a call is not counted twice. `notes` are
+    reader remarks a message repeats (count/for_each read as one template, an attribute
+    that has no effect on this kind).
+    """
+
+    kind: str
+    label: str
+    idle_ms: int | None
+    provenance: Provenance
+    location: Location
+    unit: str | None = None
+    known: bool = True
+    targets: tuple[Target, ...] = ()
+    notes: tuple[str, ...] = ()
+    tcp_reset: bool = False
+    address: str = ""
+    origin: str = ""
+    module_dir: str = ""
+    declared_target: object = field(default=None, compare=False, hash=False)
+
+
+@record
+class FrontFile(BackendFile):
+    """A file that describes front tiers (it has no backends of its own)."""
+
+    frontends: list[FrontTier] = field(default_factory=list)
