@@ -108,11 +108,12 @@ def check(project) -> Iterable[Finding]:
             continue
         needed = required_seconds(race.client_ms, margin)
         nginx = isinstance(server.subject, NginxTarget)
-        lower = f"lower its idle timeout to {race.suggested_seconds}s" if race.suggested_seconds else "lower its idle timeout"
+        lower = (f"lower the load balancer's idle timeout to {race.suggested_seconds}s" if race.suggested_seconds
+                 else "lower the load balancer's idle timeout")
         if nginx:
             advice = f"set keepalive_timeout {needed}s where nginx serves it, or {lower} (display only)"
         else:
-            advice = f"raise {server.label}'s idle timeout to at least {needed}s, or {lower}"
+            advice = f"raise the idle timeout of {server.label} to at least {needed}s, or {lower}"
         notes = "".join(f" Note: {note}." for note in getattr(client.subject, "notes", ()))
         message = (
             f"{client.label} keeps idle connections to {server.label} for {format_ms(race.client_ms)}, but the server closes "

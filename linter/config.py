@@ -47,6 +47,7 @@ class BackendSpec:
     idle_timeout_ms: int | None = None
     port: int | None = None
     origin: str = ""
+    kind: str | None = None  # what runs there (iis, gunicorn...), when declared
 
 
 @record(frozen=True)
@@ -266,7 +267,7 @@ def _backend_specs(value: Any, base: str, path: str) -> list[BackendSpec]:
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
             raise ValueError(f"entry {index + 1} is not a table")
-        unknown = set(entry) - {"upstream", "server-xml", "idle-timeout", "port"}
+        unknown = set(entry) - {"upstream", "server-xml", "idle-timeout", "port", "kind"}
         if unknown:
             raise ValueError(f"entry {index + 1}: unknown key(s) {', '.join(sorted(unknown))}")
         upstream = entry.get("upstream")
@@ -287,8 +288,12 @@ def _backend_specs(value: Any, base: str, path: str) -> list[BackendSpec]:
         port = entry.get("port")
         if port is not None:
             port = _positive_int(port)
+        kind = entry.get("kind")
+        if kind is not None and (not isinstance(kind, str) or not kind.isidentifier()):
+            raise ValueError(f"entry {index + 1}: kind must be a word such as iis or gunicorn")
         specs.append(
             BackendSpec(
+                kind=kind,
                 upstream=upstream,
                 server_xml=os.path.normpath(os.path.join(base, server_xml)) if server_xml else None,
                 idle_timeout_ms=idle_ms,

@@ -27,6 +27,7 @@ _KEYS = (
     ("max-include-depth", "max_include_depth"),
     ("max-files", "max_files"),
     ("backend", "backends"),
+    ("frontend", "frontends"),
 )
 
 
@@ -47,11 +48,24 @@ def _value(key: str, value) -> str:
             target = display_path(spec.server_xml) if spec.server_xml else f"idle-timeout {spec.idle_timeout_ms}ms"
             parts.append(f"{spec.upstream} -> {target}" + (f" port {spec.port}" if spec.port else ""))
         return "[" + "; ".join(parts) + "]"
+    if key == "frontend":
+        return "[" + "; ".join(_frontend(spec) for spec in value) + "]"
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = [{', '.join(v)}]" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _frontend(spec) -> str:
+    idle = f"idle-timeout {spec.idle_timeout_ms}ms" if spec.idle_timeout_ms is not None else "default idle timeout"
+    if spec.target:
+        target = display_path(spec.target)
+    elif spec.target_kind:
+        target = f"{spec.target_kind} idle-timeout {spec.target_idle_ms}ms"
+    else:
+        target = "target found by unit"
+    return f"{spec.kind} ({idle}) -> {target}" + (f" port {spec.port}" if spec.port else "")
 
 
 def render_settings(settings: Settings, paths: list[str]) -> str:

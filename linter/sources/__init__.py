@@ -32,6 +32,7 @@ BUILTIN_DEFAULTS = {
     "tomcat": "nglint.sources.tomcat.defaults",
     "frontend": "nglint.sources.frontend.defaults",
     "heartbeat": "nglint.sources.frontend.heartbeats",
+    "close-style": "nglint.sources.closing",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

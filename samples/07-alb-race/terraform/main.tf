@@ -13,7 +13,7 @@ resource "aws_lb" "web" {
 
 resource "aws_lb_target_group" "web" {
   name     = "web"
-  port     = 80
+  port     = 8180
   protocol = "HTTP"
   vpc_id   = "vpc-0a"
 }
@@ -43,5 +43,5 @@ resource "aws_instance" "web" {
 resource "aws_lb_target_group_attachment" "web" {
   target_group_arn = aws_lb_target_group.web.arn
   target_id        = aws_instance.web.id
-  port             = 80
+  port             = 8180
 }

@@ -7,7 +7,7 @@ resource "aws_lb" "edge" {
 
 resource "aws_lb_target_group" "edge" {
   name     = "edge"
-  port     = 8082
+  port     = 8182
   protocol = "TCP"
   vpc_id   = "vpc-0a"
 }

@@ -6,7 +6,7 @@ resource "aws_lb" "chat" {
 
 resource "aws_lb_target_group" "chat" {
   name     = "chat"
-  port     = 8092
+  port     = 8192
   protocol = "HTTP"
   vpc_id   = "vpc-0a"
 }
