@@ -58,6 +58,8 @@ def fix(finding: Finding, project):
     from nglint.fixer.layout import NoFix
     from nglint.tiers.front import NginxTarget, analyse
 
+    if "required_seconds" not in finding.data:
+        return None  # an unknown value or a link gap: nothing to change
     hop = _hop_for(analyse(project), finding)
     if hop is None or not isinstance(hop.server.subject, NginxTarget):
         return None
@@ -83,6 +85,18 @@ def fix(finding: Finding, project):
     return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
 
 
+def _unknown(client, server, hop) -> Finding:
+    """The load balancer's idle timeout could not be read: say why, never guess."""
+    message = (
+        f"Cannot compare {client.label} with {server.label} ({server.idle.describe()}): the load balancer's idle "
+        f"timeout is unknown: {client.idle.unknown_reason}. Give the value a default or declare it in "
+        "[[tool.nglint.frontend]]."
+    )
+    finding = Finding(RULE.code, Severity.INFO, message, client.idle.provenance.location or client.location)
+    finding.data = {"hop": _hop_key(hop), "unknown": client.idle.unknown_reason}
+    return finding
+
+
 def _hop_for(analysis, finding: Finding):
     key = finding.data.get("hop")
     return next((hop for hop in analysis.hops if _hop_key(hop) == key), None)
@@ -104,6 +118,9 @@ def check(project) -> Iterable[Finding]:
         if not is_front_tier(client.tier) or not client.idle.pools:
             continue
         race = client_closes_first(client.idle, server.idle, margin)
+        if race is None and not client.idle.known and server.idle.known and server.idle.keepalive:
+            yield _unknown(client, server, hop)
+            continue
         if race is None or race.ok:
             continue
         needed = required_seconds(race.client_ms, margin)

@@ -140,7 +140,7 @@ def _client_endpoint(front, unit: str) -> Endpoint:
 
     kind = front.kind.split(":", 1)[1]
     pools = LAYER[kind] == "http"
-    idle = IdlePolicy(front.idle_ms, front.provenance, pools=pools) if front.known else IdlePolicy.unknown(front.provenance.detail, pools=pools)
+    idle = IdlePolicy(front.idle_ms, front.provenance, known=front.known, pools=pools)
     setting = None
     if front.provenance.path and front.provenance.key:
         setting = SettingRef(front.provenance.origin if front.provenance.origin == "declared" else "terraform",

@@ -124,7 +124,7 @@ def _refs(value, rtypes: tuple[str, ...]) -> list[str]:
 def _attr(module, block, name, default_row, unit_ms: int, what: str):
     """(ms or None, Provenance, known) for a duration attribute in `unit_ms` units."""
     from nglint.sources.terraform.hcl import as_int, attribute_line, evaluate, is_unknown
-    from nglint.tiers.model import Provenance
+    from nglint.tiers.model import UNKNOWN, Provenance
 
     if name not in block.attrs:
         return default_row.value, Provenance.from_default(default_row, f"{what} not set: {default_row.describe()}"), True
@@ -132,7 +132,7 @@ def _attr(module, block, name, default_row, unit_ms: int, what: str):
     line = attribute_line(module.texts.get(block.path, ""), block.path, block.line, name)
     if is_unknown(value) or as_int(value) is None:
         reason = how if is_unknown(value) else f"{name} = {value!r} is not a number"
-        return None, Provenance.unknown(f"{block.type}.{block.name} {name}: {reason}"), False
+        return None, Provenance(UNKNOWN, f"{block.type}.{block.name} {name}: {reason}", block.path, line, name), False
     number = as_int(value)
     detail = f"{name} = {number} in {block.type}.{block.name}" + ("" if how == "literal" else f" ({how})")
     return number * unit_ms, Provenance.from_file(block.path, line, name, detail), True
