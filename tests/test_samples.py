@@ -30,6 +30,7 @@ EXPECTED = {
     "18-alb-to-gunicorn-declared": {("LB001", ".nglint.toml", 3)},
     "19-alb-to-gunicorn-fixed": set(),
     "e2e-race": {("KA001", "nginx/nginx.conf", 27)},
+    "e2e-websocket": {("WS002", "nginx/nginx.conf", 16)},
 }
 # Samples whose only finding is at info severity (exit 0, like P005).
 INFO_ONLY = {"14-raw-websocket-default-timeout"}
@@ -73,7 +74,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     result = run_cli("check", "samples", "--format", "json", cwd=PROJECT_ROOT)
     findings = json.loads(result.stdout)["findings"]
     rules = [f["rule"] for f in findings if not f["path"].startswith("samples/fixes/")]
-    assert sorted(rules) == ["KA001", "KA001", "KA001", "KA003", "KA004", "LB001", "LB001", "LB002", "P005", "P005", "WS001", "WS002"]
+    assert sorted(rules) == ["KA001", "KA001", "KA001", "KA003", "KA004", "LB001", "LB001", "LB002", "P005", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB")}
     assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat")}
