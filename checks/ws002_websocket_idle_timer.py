@@ -21,8 +21,9 @@ connection), and every device in
 front (an ALB's idle timeout, an NLB's flow timeout) has its own timer. The connection
 survives only when the application's heartbeat (socket.io and SockJS ping every 25s,
 ActionCable every 3s, Spring STOMP as configured) is shorter than every timer on the path.
-A route whose heartbeat nglint does not know is reported at info while its timer is
-nginx's implicit 60s default.
+A route that is plainly a websocket endpoint (`/ws`, `/cable`, a SignalR hub) whose
+heartbeat nglint does not know is reported at info while its timer is nginx's implicit
+60s default.
 """,
     bad_example="""
 location /ws/ {                      # a raw websocket server, no ping
@@ -85,8 +86,8 @@ def check(project) -> Iterable[Finding]:
         framework = framework_of(ws.path + " " + site.directive.arg(0))
         row = HEARTBEATS.get(framework) if framework else None
         if row is None or row.value is None:
-            if explicit:
-                continue
+            if explicit or not ws.evident:
+                continue  # a generic location passing Upgrade mostly serves plain requests
             why = (f"{framework} heartbeats are configured by the application ({row.note})" if row is not None
                    else "nglint does not know whether the backend sends heartbeats")
             message = (

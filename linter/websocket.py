@@ -15,7 +15,9 @@ from nglint.nginx_model import ProxySite
 from nglint.nginx_tree import Directive
 from nglint.records import field, record
 
-_SEGMENT = re.compile(r"^(ws|wss|websockets?|socket\.io|sockjs|cable|hubs?|.*hub|ws-.*|.*-ws)$", re.I)
+# The last path segment of a route that is plainly a websocket endpoint (SignalR hubs end
+# in "hub"; "github" and friends do not count).
+_SEGMENT = re.compile(r"^(ws|wss|websockets?|socket\.io|sockjs|cable|hubs?|(?!git|docker)[a-z]+hub|ws-.*|.*-ws)$", re.I)
 
 
 @record(eq=False)
@@ -42,6 +44,7 @@ class WsSite:
     path: str
     reason: str
     config_path: str
+    evident: bool = False  # the route itself names a websocket endpoint
 
 
 def location_path(site: ProxySite) -> str:
@@ -67,10 +70,12 @@ def websocket_sites(project) -> list[WsSite]:
     for model in project.models:
         for site in model.proxy_sites:
             path = location_path(site)
+            segments = [segment for segment in re.split(r"[/^$~*\\()|?=]+", path) if segment]
+            evident = bool(segments) and bool(_SEGMENT.match(segments[-1]))
             if upgrade_header(site) is not None:
-                found.append(WsSite(site, path, "it passes the Upgrade header", model.config.path))
-            elif any(_SEGMENT.match(segment) for segment in re.split(r"[/^$~*\\()|?]+", path) if segment):
-                found.append(WsSite(site, path, f"its route {path} is a websocket endpoint", model.config.path))
+                found.append(WsSite(site, path, "it passes the Upgrade header", model.config.path, evident))
+            elif evident:
+                found.append(WsSite(site, path, f"its route {path} is a websocket endpoint", model.config.path, True))
     return found
 
 

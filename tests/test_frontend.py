@@ -313,3 +313,23 @@ def test_hcl2_is_imported_only_when_a_terraform_file_is_read():
     code = "import sys, nglint.cli; print('hcl2' in sys.modules, 'lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_stacks_without_markers_never_cross_link_by_port(lint):
+    tomcat = ('<Server port="-1"><Service name="C"><Connector port="8080" protocol="HTTP/1.1" '
+              'connectionTimeout="20000"/></Service></Server>\n')
+    report = lint({"stacks/shop/main.tf": alb("400"), "stacks/blog/tomcat/conf/server.xml": tomcat,
+                   "stacks/wiki/nginx/nginx.conf": NGINX_75})
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert "in its directory or the one above" in report.findings[0].message
+
+
+def test_nested_module_calls_count_each_load_balancer_once(lint):
+    report = lint({
+        "infra/main.tf": 'module "net" {\n  source = "./modules/net"\n}\n',
+        "infra/modules/net/main.tf": 'module "lb" {\n  source = "../lb"\n  idle = 300\n}\n',
+        "infra/modules/lb/main.tf": 'variable "idle" {\n  default = 30\n}\n' + alb("var.idle"),
+        "nginx/nginx.conf": NGINX_75,
+    })
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "module.net.module.lb.aws_lb.web" in report.findings[0].message and "300s" in report.findings[0].message

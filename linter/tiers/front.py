@@ -3,9 +3,12 @@
 A front tier found in a file (Terraform) or declared (`[[tool.nglint.frontend]]`) is the
 client endpoint; the server endpoint is nginx (its client-side keepalive_timeout on the
 target port) or an app server the device targets directly. Links stay inside the
-deployment unit: from the front tier's directory upwards, the nearest directory that
-holds candidates decides; one nginx entry config there is linked with that evidence, a
-backend on the target port likewise; anything else is a link gap, reported, never guessed.
+deployment unit, and look only in the Terraform root module's directory and, when that
+is an infrastructure folder (`terraform/`, `infra/`...), its parent: a monorepo of stacks
+must never link one stack's load balancer to another's nginx. The nearer of the two
+directories that holds candidates decides; one nginx entry
+config there is linked with that evidence, a backend on the target port likewise;
+anything else is a link gap, reported, never guessed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from nglint.records import field, record
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance, SettingRef
 
 _CACHE_KEY = "_nglint_front_analysis"
+# Names of a folder that holds a deployment's Terraform beside its nginx (repo/terraform,
+# repo/nginx): only from such a folder does linking look one directory up. A stack's own
+# folder (stacks/shop) never looks up into its neighbours.
+INFRA_DIRS = frozenset({"terraform", "tf", "infra", "infrastructure", "iac", "deploy", "deployment", "deployments",
+                        "ops", "devops", "alb", "elb", "lb", "loadbalancer", "load-balancer", "cloud", "aws", "azure", "gcp"})
 
 
 @record(frozen=True)
@@ -55,11 +63,11 @@ def analyse(project) -> FrontAnalysis:
 
 
 def front_tiers(project) -> list:
-    """Front tiers read from files (a module read standalone and through a call counts
-    once: through the call) plus the declared ones."""
+    """Front tiers read from files plus the declared ones. A module directory that another
+    module calls is not a root: its resources count once, through the outermost call."""
     found = [tier for file in project.backend_files for tier in getattr(file, "frontends", ())]
-    called = {(tier.module_dir, tier.address) for tier in found if tier.origin}
-    found = [tier for tier in found if tier.origin or (tier.module_dir, tier.address) not in called]
+    called = {directory for tier in found for directory in tier.call_chain}
+    found = [tier for tier in found if os.path.abspath(tier.root_dir) not in called]
     return found + [_declared(spec) for spec in project.settings.frontends]
 
 
@@ -77,7 +85,8 @@ def _declared(spec):
         provenance, idle = Provenance.from_default(row, row.describe()), row.value
     target = Target(spec.port, f"declared in {os.path.basename(spec.origin)} entry {spec.index}", where)
     return FrontTier(TIER_PREFIX + spec.kind, f"{LABEL[spec.kind]} (declared)", idle, provenance, where,
-                     targets=(target,), address=f"frontend {spec.index}", declared_target=spec)
+                     targets=(target,), address=f"frontend {spec.index}", declared_target=spec,
+                     root_dir=os.path.dirname(os.path.abspath(spec.origin)))
 
 
 def _entry_line(path: str, index: int) -> int:
@@ -195,9 +204,20 @@ class _Candidates:
                 return
             directory = os.path.dirname(directory)
 
+    def _search_dirs(self, front, unit: str) -> list[str]:
+        """The root module's directory and its parent, inside the unit: a deployment's
+        Terraform sits in its own folder beside the nginx it installs, never higher up."""
+        start = front.root_dir or os.path.dirname(os.path.abspath(front.location.path))
+        dirs = [start]
+        parent = os.path.dirname(start)
+        inside = start != unit and (parent == unit or parent.startswith(unit + os.sep))
+        if inside and os.path.basename(start).lower() in INFRA_DIRS:
+            dirs.append(parent)
+        return dirs
+
     def resolve(self, client: Endpoint, front, target, unit: str):
         """(hop, "") or (None, the reason) for one target of a front tier."""
-        for directory in self._ancestors(front.location.path):
+        for directory in self._search_dirs(front, unit):
             configs = [c for c in self.configs_by_dir.get(directory, ()) if self.units.unit_of(c.path) == unit]
             backends = [b for b in self.backends_by_dir.get(directory, ())
                         if target.port is not None and b.port == target.port and self.units.unit_of(b.location.path) == unit]
@@ -218,7 +238,8 @@ class _Candidates:
                     return _nginx_hop(client, chosen[0], target.port, evidence, target.location, unit), ""
                 return None, (f"{front.label} forwards to {target.evidence}, and {len(configs)} nginx configs under "
                               f"{directory} could be behind it: declare the target in [[tool.nglint.frontend]]")
-        return None, f"{front.label}: no nginx config or backend on its target port in its deployment unit ({target.evidence})"
+        return None, (f"{front.label}: no nginx config or backend on its target port in its directory or the one "
+                      f"above ({target.evidence})")
 
 
 def _listens(config, port: int) -> bool:

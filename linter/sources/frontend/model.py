@@ -38,7 +38,8 @@ class FrontTier:
     """One device in front: its kind (`aws-alb`), idle timeout with provenance, targets.
 
     `idle_ms` None with `known` False means the value could not be read (`provenance`
-    says why). `origin` names the Terraform module instance (`module.web`) it came from,
+    says why). `root_dir` is where linking looks for what is behind it (that directory and
+    its parent, inside the deployment unit). `origin` names the Terraform module instance (`module.web`) it came from,
     so a module read standalone and through a call is not counted twice. `notes` are
     reader remarks a message repeats (count/for_each read as one template, an attribute
     that has no effect on this kind).
@@ -57,6 +58,8 @@ class FrontTier:
     address: str = ""
     origin: str = ""
     module_dir: str = ""
+    root_dir: str = ""  # the root module's directory (or the declaring config's): where linking starts
+    call_chain: tuple[str, ...] = ()  # directories of the modules a call entered to reach it
     declared_target: object = field(default=None, compare=False, hash=False)
 
 

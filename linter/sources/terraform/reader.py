@@ -45,7 +45,9 @@ class TerraformReader:
         return [candidate for candidate in loaded if files and os.path.abspath(candidate) == files[0]]
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
+        from nglint.findings import Severity
         from nglint.problems import Problem
+        from nglint.records import replace
         from nglint.sources.frontend.model import FrontFile
         from nglint.sources.terraform.hcl import load_module, module_files
 
@@ -56,11 +58,12 @@ class TerraformReader:
             return result  # the module's first file reports the whole directory
         try:
             module = load_module(directory, max_file_size)
-            result.frontends.extend(front_tiers(module, tree_roots, max_file_size, "", 0, result))
+            tiers = front_tiers(module, tree_roots, max_file_size, "", 0, result)
+            result.frontends.extend(replace(tier, root_dir=directory) for tier in tiers)
             for problem_path, line, message in module.problems:
-                result.problems.append(Problem("P003", problem_path, line, message, "terraform"))
+                result.problems.append(Problem("P003", problem_path, line, message, "terraform", Severity.WARNING))
         except Exception as exc:  # bad input never crashes a run
-            result.problems.append(Problem("P003", path, 1, f"cannot read Terraform module: {exc}", "terraform"))
+            result.problems.append(Problem("P003", path, 1, f"cannot read Terraform module: {exc}", "terraform", Severity.WARNING))
         return result
 
     @property
@@ -72,7 +75,9 @@ class TerraformReader:
 
 def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, result) -> list:
     """Front tiers of one module instance and of the local modules it calls."""
+    from nglint.findings import Severity
     from nglint.problems import Problem
+    from nglint.records import replace
     from nglint.sources.terraform.hcl import evaluate, is_unknown, load_module
 
     found = []
@@ -93,7 +98,9 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
             continue  # registry and git modules are not in the repository
         target = os.path.normpath(os.path.join(module.directory, source))
         if not _inside(target, tree_roots) or not os.path.isdir(target):
-            result.problems.append(Problem("P003", call.path, call.line, f"module {call.name!r}: source {source!r} is not a directory inside the checked tree", "terraform"))
+            # A missing or outside module is not read: what it declares stays unknown.
+            result.problems.append(Problem("P003", call.path, call.line, f"module {call.name!r}: source {source!r} is not a "
+                                           "directory inside the checked tree; its resources are not read", "terraform", Severity.INFO))
             continue
         inputs = {}
         for name, value in call.attrs.items():
@@ -104,7 +111,8 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
             inputs[name] = (evaluated, f"{where} ({how})" if not is_unknown(evaluated) else f"{where}: {how}")
         child = load_module(target, max_file_size, inputs)
         name = f"{origin}module.{call.name}."
-        found.extend(front_tiers(child, tree_roots, max_file_size, name, depth + 1, result))
+        found.extend(replace(tier, call_chain=(target, *tier.call_chain))
+                     for tier in front_tiers(child, tree_roots, max_file_size, name, depth + 1, result))
     return found
 
 
