@@ -251,7 +251,7 @@ def test_user_data_installing_nginx_is_the_evidence(lint):
         "  target_id = aws_instance.web.id\n}\n"
     )
     report = lint({"infra/main.tf": tf, "nginx/nginx.conf": NGINX_75})
-    assert "user_data of aws_instance.web installs or configures nginx" in report.findings[0].message
+    assert "user_data of aws_instance.web runs nginx" in report.findings[0].message
 
 
 # -- declared front tiers -------------------------------------------------------------------
@@ -333,3 +333,37 @@ def test_nested_module_calls_count_each_load_balancer_once(lint):
     })
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
     assert "module.net.module.lb.aws_lb.web" in report.findings[0].message and "300s" in report.findings[0].message
+
+
+ASG = (
+    'resource "aws_launch_template" "web" {{\n  user_data = base64encode(local.boot)\n}}\n'
+    'resource "aws_autoscaling_group" "web" {{\n  target_group_arns = [aws_lb_target_group.web.arn]\n'
+    "  launch_template {{\n    id = aws_launch_template.web.id\n  }}\n}}\n"
+    "locals {{\n  boot = <<-EOT\n    #!/bin/bash\n    apt-get install -y nginx\n{conf}  EOT\n}}\n"
+)
+
+
+def test_nginx_installed_by_user_data_of_an_asg_with_no_config_in_the_repo(lint):
+    report = lint({"infra/main.tf": alb("120") + ASG.format(conf="")})
+    assert found(report) == [("LB001", "infra/main.tf", 5)]  # the target group: nothing else to point at
+    message = report.findings[0].message
+    assert "user_data of aws_launch_template.web runs nginx" in message and "keepalive_timeout 65 in the nginx.conf" in message
+
+
+def test_keepalive_timeout_written_inline_by_user_data_is_read_with_its_line(lint):
+    conf = "    cat > /etc/nginx/conf.d/ka.conf <<'NGX'\n    keepalive_timeout 300s;\n    NGX\n"
+    report = lint({"infra/main.tf": alb("120") + ASG.format(conf=conf)})
+    assert found(report) == []  # 300s outlasts the ALB's 120s
+    report = lint({"infra/main.tf": alb("400") + ASG.format(conf=conf)})
+    assert found(report) == [("LB001", "infra/main.tf", 29)]
+    assert "keepalive_timeout 300s written by the user_data of aws_launch_template.web" in report.findings[0].message
+
+
+def test_user_data_file_outside_the_tree_is_never_read(lint, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-boot.sh"  # above the checked tree and the working directory
+    outside.write_text("apt-get install -y nginx\n")
+    tf = alb("120") + (f'resource "aws_instance" "web" {{\n  user_data = file("../../../{outside.name}")\n}}\n'
+                       'resource "aws_lb_target_group_attachment" "a" {\n  target_group_arn = aws_lb_target_group.web.arn\n'
+                       "  target_id = aws_instance.web.id\n}\n")
+    report = lint({"repo/infra/main.tf": tf}, paths=["repo"])
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]  # a gap, not a link

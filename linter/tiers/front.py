@@ -181,6 +181,33 @@ def _nginx_hop(client: Endpoint, config, port, evidence: str, where: Location, u
     return Hop(client, server, evidence, where)
 
 
+@record(eq=False)
+class HostNginx:
+    """The subject of an nginx endpoint known only from a host's user_data."""
+
+    target: object
+
+
+def _host_nginx_hop(client: Endpoint, target, unit: str) -> Hop:
+    """nginx installed by user_data with no config in the repository: the keepalive_timeout
+    the user_data writes, else the 65s of the nginx.conf nginx and its packages ship."""
+    from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
+
+    if target.nginx_timeout_at is not None and target.nginx_timeout_ms is not None:
+        at = target.nginx_timeout_at
+        idle = IdlePolicy(target.nginx_timeout_ms, Provenance.from_file(at.path, at.line, "keepalive_timeout", target.nginx_timeout_text))
+    elif target.nginx_timeout_at is not None:
+        idle = IdlePolicy(None, Provenance.unknown(f"{target.nginx_timeout_text} cannot be read"), known=False)
+    else:
+        row = NGINX_DEFAULTS.get("packaged.keepalive_timeout")
+        idle = IdlePolicy(row.value, Provenance.from_default(row, "keepalive_timeout 65 in the nginx.conf nginx's packages "
+                                                                   "and Docker image ship (the user_data writes none)"))
+    host = target.hosts[0] if target.hosts else "the instances"
+    server = Endpoint("nginx", f"nginx on {host}" + (f" port {target.port}" if target.port else ""), idle,
+                      target.nginx_timeout_at or target.location, port=target.port, unit=unit, subject=HostNginx(target))
+    return Hop(client, server, f"{target.evidence}; {target.nginx_evidence}", target.location)
+
+
 class _Candidates:
     """nginx entry configs and backends by directory, for the nearest-directory search."""
 
@@ -238,6 +265,8 @@ class _Candidates:
                     return _nginx_hop(client, chosen[0], target.port, evidence, target.location, unit), ""
                 return None, (f"{front.label} forwards to {target.evidence}, and {len(configs)} nginx configs under "
                               f"{directory} could be behind it: declare the target in [[tool.nglint.frontend]]")
+        if target.runs_nginx:
+            return _host_nginx_hop(client, target, unit), ""
         return None, (f"{front.label}: no nginx config or backend on its target port in its directory or the one "
                       f"above ({target.evidence})")
 

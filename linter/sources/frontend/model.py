@@ -20,9 +20,10 @@ def is_front_tier(tier: str) -> bool:
 class Target:
     """What a front tier forwards to, as far as its file says.
 
-    `port` is the target port (a target group's); `hosts` the instances or IPs behind it
-    (`aws_instance.web`); `runs_nginx` is true when one of them installs or configures nginx
-    (its user_data says so); `evidence` says how the target was found.
+    `port` is the target port (a target group's); `hosts` the instances, launch
+    configurations or templates behind it (`aws_instance.web`); `runs_nginx` is true when
+    one of them installs or runs nginx (its user_data says so), with the keepalive_timeout
+    that user_data writes, if any; `evidence` says how the target was found.
     """
 
     port: int | None
@@ -31,6 +32,10 @@ class Target:
     hosts: tuple[str, ...] = ()
     runs_nginx: bool = False
     nginx_evidence: str = ""
+    # keepalive_timeout written by the user_data that installs nginx (None: not written)
+    nginx_timeout_ms: int | None = None
+    nginx_timeout_text: str = ""
+    nginx_timeout_at: Location | None = None
 
 
 @record(frozen=True)

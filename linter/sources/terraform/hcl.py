@@ -48,6 +48,8 @@ class Module:
     variables: dict[str, Any] = field(default_factory=dict)  # name -> value or _UNKNOWN
     variable_origin: dict[str, str] = field(default_factory=dict)  # name -> "default in x.tf" ...
     locals: dict[str, Any] = field(default_factory=dict)
+    locals_path: dict[str, str] = field(default_factory=dict)  # local name -> file that defines it
+    data: dict[tuple[str, str], Block] = field(default_factory=dict)  # (type, name) -> data block
     texts: dict[str, str] = field(default_factory=dict)
     problems: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
 
@@ -158,6 +160,16 @@ def _collect(module: Module, path: str, text: str, data: dict) -> None:
         for name, value in entry.items():
             if not name.startswith("__"):
                 module.locals[name] = _plain(value)
+                module.locals_path[name] = path
+    for entry in _entries(data.get("data")):
+        for dtype, named in entry.items():
+            dtype = _unquote(dtype)
+            for named_entry in _entries(named):
+                for name, body in named_entry.items():
+                    name = _unquote(name)
+                    body = body[0] if isinstance(body, list) and body else body
+                    if isinstance(body, dict):
+                        module.data[(dtype, name)] = Block("data", dtype, name, body, path, 1)
     for entry in _entries(data.get("resource")):
         for rtype, named in entry.items():
             rtype = _unquote(rtype)

@@ -17,7 +17,6 @@ from nglint.findings import Location
 from nglint.sources import LINE_COMMENT
 
 MAX_MODULE_DEPTH = 4
-_NGINX = re.compile(r"\bnginx\b")
 _REF = r"{}\.([A-Za-z_][\w-]*)"
 
 
@@ -87,7 +86,7 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
     for block in module.resources:
         builder = _BUILDERS.get(block.type)
         if builder is not None:
-            tier = builder(module, block, by_type, origin)
+            tier = builder(module, block, by_type, origin, (tree_roots, max_file_size))
             if tier is not None:
                 found.append(tier)
     if depth >= MAX_MODULE_DEPTH:
@@ -146,12 +145,6 @@ def _attr(module, block, name, default_row, unit_ms: int, what: str):
     return number * unit_ms, Provenance.from_file(block.path, line, name, detail), True
 
 
-def _runs_nginx(by_type, instance: str) -> bool:
-    """True when the instance's user_data mentions nginx (installs or writes its config)."""
-    found = by_type.get("aws_instance", {}).get(instance)
-    return found is not None and bool(_NGINX.search(str(found.attrs.get("user_data", ""))))
-
-
 def _notes(block) -> tuple[str, ...]:
     if "count" in block.attrs or "for_each" in block.attrs:
         which = "count" if "count" in block.attrs else "for_each"
@@ -159,38 +152,40 @@ def _notes(block) -> tuple[str, ...]:
     return ()
 
 
-def _targets(module, by_type, lb_refs_type: tuple[str, ...], lb_name: str) -> tuple:
-    """Listeners of an aws_lb → target groups → attachments → instances (and their user_data)."""
+def _target(module, by_type, ctx, port, evidence: str, location, group=None, elb=None):
+    """One target with the hosts behind it and what their user_data says about nginx."""
     from nglint.sources.frontend.model import Target
+    from nglint.sources.terraform.hosts import hosts_for, nginx_on
+
+    hosts = hosts_for(module, by_type, group=group, elb=elb)
+    nginx = next((found for found in (nginx_on(module, host, *ctx) for host in hosts) if found is not None), None)
+    return Target(
+        port, evidence, location, tuple(f"{h.type}.{h.name}" for h in hosts), nginx is not None,
+        nginx.evidence if nginx else "", nginx.timeout_ms if nginx else None,
+        nginx.timeout_text if nginx else "", nginx.timeout_at if nginx else None,
+    )
+
+
+def _targets(module, by_type, ctx, lb_refs_type: tuple[str, ...], lb_name: str) -> tuple:
+    """Listeners of an aws_lb -> target groups -> the instances or Auto Scaling groups behind them."""
     from nglint.sources.terraform.hcl import as_int, evaluate
 
-    targets = []
     groups: list[str] = []
     for listener in list(by_type.get("aws_lb_listener", {}).values()) + list(by_type.get("aws_alb_listener", {}).values()):
         if lb_name in _refs(listener.attrs.get("load_balancer_arn"), lb_refs_type):
             groups.extend(_refs(listener.attrs, ("aws_lb_target_group", "aws_alb_target_group")))
+    targets = []
     for group_name in dict.fromkeys(groups):
         group = by_type.get("aws_lb_target_group", {}).get(group_name) or by_type.get("aws_alb_target_group", {}).get(group_name)
         if group is None:
             continue
         port = as_int(evaluate(module, group.attrs.get("port"))[0]) if "port" in group.attrs else None
-        hosts, nginx_evidence = [], ""
-        for attachment in by_type.get("aws_lb_target_group_attachment", {}).values():
-            if group_name not in _refs(attachment.attrs.get("target_group_arn"), ("aws_lb_target_group", "aws_alb_target_group")):
-                continue
-            for instance in _refs(attachment.attrs.get("target_id"), ("aws_instance",)):
-                hosts.append(f"aws_instance.{instance}")
-                found = by_type.get("aws_instance", {}).get(instance)
-                if found is not None and not nginx_evidence and _runs_nginx(by_type, instance):
-                    nginx_evidence = f"user_data of aws_instance.{instance} installs or configures nginx ({os.path.basename(found.path)}:{found.line})"
-        targets.append(
-            Target(port, f"aws_lb_target_group.{group_name} port {port if port is not None else 'unknown'}",
-                   Location(group.path, group.line), tuple(hosts), bool(nginx_evidence), nginx_evidence)
-        )
+        evidence = f"{group.type}.{group_name} port {port if port is not None else 'unknown'}"
+        targets.append(_target(module, by_type, ctx, port, evidence, Location(group.path, group.line), group=group_name))
     return tuple(targets)
 
 
-def _aws_lb(module, block, by_type, origin):
+def _aws_lb(module, block, by_type, origin, ctx):
     from nglint.sources.frontend.defaults import LABEL, default_idle
     from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
     from nglint.sources.terraform.hcl import evaluate
@@ -212,23 +207,21 @@ def _aws_lb(module, block, by_type, origin):
             notes.append(f"idle_timeout on {block.type}.{block.name} has no effect: it applies to application load balancers only")
     return FrontTier(
         TIER_PREFIX + kind, f"{LABEL[kind]} {origin}{block.type}.{block.name}", idle_ms, provenance,
-        Location(block.path, block.line), known=known, targets=_targets(module, by_type, ("aws_lb", "aws_alb"), block.name),
+        Location(block.path, block.line), known=known, targets=_targets(module, by_type, ctx, ("aws_lb", "aws_alb"), block.name),
         notes=tuple(notes), address=f"{block.type}.{block.name}", origin=origin, module_dir=module.directory,
     )
 
 
-def _aws_elb(module, block, by_type, origin):
+def _aws_elb(module, block, by_type, origin, ctx):
     from nglint.sources.frontend.defaults import LABEL, default_idle
-    from nglint.sources.frontend.model import TIER_PREFIX, FrontTier, Target
+    from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
     from nglint.sources.terraform.hcl import as_int
 
     idle_ms, provenance, known = _attr(module, block, "idle_timeout", default_idle("aws-clb"), 1000, "idle_timeout")
-    hosts = tuple(f"aws_instance.{name}" for name in _refs(block.attrs.get("instances"), ("aws_instance",)))
-    nginx = next((host for host in hosts if _runs_nginx(by_type, host.split(".", 1)[1])), "")
     ports = re.findall(r'"instance_port":\s*"?(\d+)', json.dumps(block.attrs, default=str))
     targets = tuple(
-        Target(as_int(port), f"{block.type}.{block.name} listener instance_port {port}", Location(block.path, block.line), hosts,
-               bool(nginx), f"user_data of {nginx} installs or configures nginx" if nginx else "")
+        _target(module, by_type, ctx, as_int(port), f"{block.type}.{block.name} listener instance_port {port}",
+                Location(block.path, block.line), elb=block.name)
         for port in dict.fromkeys(ports)
     )
     return FrontTier(
@@ -238,7 +231,7 @@ def _aws_elb(module, block, by_type, origin):
     )
 
 
-def _azure_rule(module, block, by_type, origin):
+def _azure_rule(module, block, by_type, origin, ctx):
     from nglint.sources.frontend.defaults import DEFAULTS, LABEL
     from nglint.sources.frontend.model import TIER_PREFIX, FrontTier, Target
     from nglint.sources.terraform.hcl import as_bool, as_int, evaluate
@@ -255,7 +248,7 @@ def _azure_rule(module, block, by_type, origin):
     )
 
 
-def _gcp_backend(module, block, by_type, origin):
+def _gcp_backend(module, block, by_type, origin, ctx):
     from nglint.sources.frontend.defaults import LABEL, default_idle
     from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
     from nglint.sources.terraform.hcl import evaluate
