@@ -46,7 +46,9 @@ def check(project) -> Iterable[Finding]:
     from nglint.tiers.model import IdlePolicy, Provenance
 
     margin = project.settings.margin
-    for hop in analyse(project).hops:
+    analysis = analyse(project)
+    reported = set()
+    for hop in analysis.hops:
         device, server = hop.client, hop.server
         if not is_front_tier(device.tier) or device.idle.pools or getattr(device.subject, "tcp_reset", False):
             continue
@@ -80,4 +82,11 @@ def check(project) -> Iterable[Finding]:
                            f"{device.label} drops idle flows after {format_ms(race.server_ms)}")]
         finding = Finding(RULE.code, RULE.severity, message, where, related=related)
         finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms}
+        reported.add(id(device.subject))
         yield finding
+    for front in analysis.fronts:
+        ignored = [note for note in front.notes if "has no effect" in note]
+        if ignored and id(front) not in reported:
+            message = f"{front.label}: " + "; ".join(ignored) + ". The device keeps its own idle timeout " \
+                      f"({front.provenance.describe()})."
+            yield Finding(RULE.code, Severity.INFO, message, front.location)

@@ -140,21 +140,24 @@ def test_hostile_terraform_never_crashes(lint, garbage):
 
 def test_nlb_idle_timeout_attribute_has_no_effect_and_the_listener_attribute_does(lint):
     report = lint({"infra/main.tf": alb("600", lb_type="network"), "nginx/nginx.conf": NGINX_75})
-    assert found(report) == []  # 75s closes well before the NLB's 350s
+    assert [(f.rule, f.severity.value, f.line) for f in report.findings] == [("LB002", "info", 1)]  # 75s closes first
+    assert "idle_timeout on aws_lb.web has no effect" in report.findings[0].message
     report = lint({"infra/main.tf": alb("60", lb_type="network"),
                    "nginx/nginx.conf": NGINX_75.replace("75s", "600s")})
     assert found(report) == [("LB002", "nginx/nginx.conf", 3)]
     assert "350s" in report.findings[0].message and "idle_timeout on aws_lb.web has no effect" in report.findings[0].message
-    listener = alb("60", lb_type="network").replace("  load_balancer_arn", "  tcp_idle_timeout_seconds = 900\n  load_balancer_arn")
+    listener = alb("60", lb_type="network").replace("  idle_timeout       = 60\n", "").replace(
+        "  load_balancer_arn", "  tcp_idle_timeout_seconds = 900\n  load_balancer_arn")
     report = lint({"infra/main.tf": listener, "nginx/nginx.conf": NGINX_75.replace("75s", "600s")})
     assert found(report) == []  # the listener keeps flows 900s: nginx's 600s closes first
 
 
 def test_so_keepalive_probes_keep_an_nlb_flow_alive(lint):
     conf = NGINX_75.replace("75s", "600s").replace("listen 8080;", "listen 8080 so_keepalive=60s::;")
-    assert found(lint({"infra/main.tf": alb("60", lb_type="network"), "nginx/nginx.conf": conf})) == []
+    nlb = alb("60", lb_type="network").replace("  idle_timeout       = 60\n", "")
+    assert found(lint({"infra/main.tf": nlb, "nginx/nginx.conf": conf})) == []
     on = NGINX_75.replace("75s", "600s").replace("listen 8080;", "listen 8080 so_keepalive=on;")
-    report = lint({"infra/main.tf": alb("60", lb_type="network"), "nginx/nginx.conf": on})
+    report = lint({"infra/main.tf": nlb, "nginx/nginx.conf": on})
     assert found(report) == [("LB002", "nginx/nginx.conf", 3)]  # the kernel's first probe comes after 2h
 
 
@@ -367,3 +370,91 @@ def test_user_data_file_outside_the_tree_is_never_read(lint, tmp_path):
                        "  target_id = aws_instance.web.id\n}\n")
     report = lint({"repo/infra/main.tf": tf}, paths=["repo"])
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]  # a gap, not a link
+
+
+# -- CloudFormation and AWS Load Balancer Controller annotations ------------------------------
+CFN = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  IdleSeconds:
+    Type: Number
+{default}Resources:
+  Alb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      LoadBalancerAttributes:
+        - Key: idle_timeout.timeout_seconds
+          Value: !Ref IdleSeconds
+  Web:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      Port: 8080
+  Http:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Alb
+      DefaultActions:
+        - Type: forward
+          TargetGroupArn: !Ref Web
+"""
+
+
+def test_cloudformation_load_balancer_attributes_with_a_parameter_default(lint):
+    report = lint({"cloudformation/stack.yaml": CFN.format(default="    Default: 180\n"), "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    finding = report.findings[0]
+    assert "default of parameter IdleSeconds" in finding.message
+    assert (report.display_path(finding.related[0].location.path), finding.related[0].location.line) == ("cloudformation/stack.yaml", 12)
+    report = lint({"cloudformation/stack.yaml": CFN.format(default=""), "nginx/nginx.conf": NGINX_75})
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert "parameter IdleSeconds has no Default" in report.findings[0].message
+
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: edge
+  annotations:
+{annotations}spec:
+  type: LoadBalancer
+  ports:
+    - port: 80
+      targetPort: 8080
+"""
+
+
+def test_service_annotation_idle_timeout_on_a_clb(lint):
+    annotations = '    service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout: "300"\n'
+    report = lint({"k8s/svc.yaml": SERVICE.format(annotations=annotations), "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "Classic Load Balancer for Service edge" in report.findings[0].message
+
+
+def test_service_idle_annotation_has_no_effect_on_an_nlb_and_nglint_says_so(lint):
+    annotations = ("    service.beta.kubernetes.io/aws-load-balancer-type: nlb\n"
+                   '    service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout: "3600"\n')
+    report = lint({"k8s/svc.yaml": SERVICE.format(annotations=annotations), "nginx/nginx.conf": NGINX_75})
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB002", "info")]
+    assert "has no effect on a Network Load Balancer" in report.findings[0].message
+
+
+def test_ingress_load_balancer_attributes_annotation(lint):
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n"
+               "    alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds=300\n"
+               "spec:\n  ingressClassName: alb\n")
+    report = lint({"k8s/ingress.yaml": ingress, "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "idle_timeout.timeout_seconds=300 on Ingress web" in report.findings[0].message
+
+
+@pytest.mark.parametrize("garbage", ["AWSTemplateFormatVersion: [\n", "kind: Service\nmetadata: 3\n# alb.ingress.kubernetes.io/x\n",
+                                     "AWSTemplateFormatVersion: x\nResources: [1, 2]\n", "- alb.ingress.kubernetes.io/: !!python/object x\n"])
+def test_hostile_yaml_never_crashes(lint, garbage):
+    report = lint({"k8s/x.yaml": garbage, "nginx/nginx.conf": NGINX_75})
+    assert {f.rule for f in report.findings} <= {"P003"}
+
+
+def test_yaml_without_aws_markers_is_not_claimed(tmp_path):
+    from nglint.sources.aws.reader import AwsLoadBalancerFiles
+
+    write_tree(tmp_path, {"compose.yaml": "services:\n  web:\n    image: nginx\n"})
+    assert not AwsLoadBalancerFiles().claims(str(tmp_path / "compose.yaml"))

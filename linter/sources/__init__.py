@@ -24,6 +24,7 @@ ENTRY_POINT_GROUP = "nglint.sources"
 BUILTIN_READERS = (
     ("nglint.sources.tomcat.reader", "TomcatServerXml"),
     ("nglint.sources.terraform.reader", "TerraformReader"),
+    ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).

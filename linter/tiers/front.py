@@ -24,7 +24,8 @@ _CACHE_KEY = "_nglint_front_analysis"
 # repo/nginx): only from such a folder does linking look one directory up. A stack's own
 # folder (stacks/shop) never looks up into its neighbours.
 INFRA_DIRS = frozenset({"terraform", "tf", "infra", "infrastructure", "iac", "deploy", "deployment", "deployments",
-                        "ops", "devops", "alb", "elb", "lb", "loadbalancer", "load-balancer", "cloud", "aws", "azure", "gcp"})
+                        "ops", "devops", "alb", "elb", "lb", "loadbalancer", "load-balancer", "cloud", "aws", "azure", "gcp",
+                        "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube"})
 
 
 @record(frozen=True)
