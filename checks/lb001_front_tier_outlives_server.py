@@ -125,8 +125,8 @@ def check(project) -> Iterable[Finding]:
             continue
         needed = required_seconds(race.client_ms, margin)
         nginx = isinstance(server.subject, NginxTarget)
-        lower = (f"lower the load balancer's idle timeout to {race.suggested_seconds}s" if race.suggested_seconds
-                 else "lower the load balancer's idle timeout")
+        lower = (f"lower its idle timeout to {race.suggested_seconds}s" if race.suggested_seconds
+                 else "lower its idle timeout")
         if nginx:
             advice = f"set keepalive_timeout {needed}s where nginx serves it, or {lower} (display only)"
         else:
@@ -134,9 +134,9 @@ def check(project) -> Iterable[Finding]:
         notes = "".join(f" Note: {note}." for note in getattr(client.subject, "notes", ()))
         message = (
             f"{client.label} keeps idle connections to {server.label} for {format_ms(race.client_ms)}, but the server closes "
-            f"them after {format_ms(race.server_ms)}: the load balancer can send a request on a connection the server is "
+            f"them after {format_ms(race.server_ms)}: it can send a request on a connection the server is "
             f"closing (502). The server must outlast it by {format_ms(margin.required_gap_ms(race.server_ms))} "
-            f"(margin {margin.describe()}): {advice}. Load balancer: {client.idle.provenance.describe()}; "
+            f"(margin {margin.describe()}): {advice}. {client.label}: {client.idle.provenance.describe()}; "
             f"server: {server.idle.provenance.describe()}; linked by {hop.evidence}.{notes}"
         )
         where = server.idle.provenance.location or server.location

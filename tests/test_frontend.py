@@ -53,7 +53,7 @@ def test_alb_variable_default_reported_at_nginx_with_terraform_line_related(lint
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
     finding = report.findings[0]
     assert "120s" in finding.message and "75s" in finding.message and "keepalive_timeout 134s" in finding.message
-    assert "default of variable 'idle'" in finding.message and "lower the load balancer's idle timeout to 67s" in finding.message
+    assert "default of variable 'idle'" in finding.message and "lower its idle timeout to 67s" in finding.message
     related = [(report.display_path(r.location.path), r.location.line) for r in finding.related]
     assert related[0] == ("infra/main.tf", 6)  # the idle_timeout attribute line, found in the raw text
 
@@ -458,3 +458,50 @@ def test_yaml_without_aws_markers_is_not_claimed(tmp_path):
 
     write_tree(tmp_path, {"compose.yaml": "services:\n  web:\n    image: nginx\n"})
     assert not AwsLoadBalancerFiles().claims(str(tmp_path / "compose.yaml"))
+
+
+# -- Traefik and Envoy in front of nginx ------------------------------------------------------
+TRAEFIK = """http:
+  services:
+    web:
+      loadBalancer:
+        servers:
+          - url: "http://nginx:8080"
+{transport}"""
+
+
+def test_traefik_default_idle_conn_timeout_outlives_nginx_default(lint):
+    report = lint({"traefik/dynamic.yml": TRAEFIK.format(transport=""), "nginx/nginx.conf": NGINX_DEFAULT})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "Traefik service web" in report.findings[0].message and "90s" in report.findings[0].message
+
+
+def test_traefik_servers_transport_idle_conn_timeout_is_read_with_its_line(lint):
+    transport = ("        serversTransport: short\n  serversTransports:\n    short:\n      forwardingTimeouts:\n"
+                 "        idleConnTimeout: 30s\n")
+    assert found(lint({"traefik/dynamic.yml": TRAEFIK.format(transport=transport), "nginx/nginx.conf": NGINX_DEFAULT})) == []
+    report = lint({"traefik/dynamic.yml": TRAEFIK.format(transport=transport.replace("30s", "5m")), "nginx/nginx.conf": NGINX_DEFAULT})
+    related = report.findings[0].related[0].location
+    assert (report.display_path(related.path), related.line) == ("traefik/dynamic.yml", 11)
+
+
+ENVOY = """static_resources:
+  clusters:
+    - name: web
+{options}      load_assignment:
+        cluster_name: web
+        endpoints:
+          - lb_endpoints:
+              - endpoint:
+                  address:
+                    socket_address: {{address: nginx, port_value: 8080}}
+"""
+
+
+def test_envoy_cluster_idle_timeout_default_and_explicit(lint):
+    report = lint({"envoy/envoy.yaml": ENVOY.format(options=""), "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "1h" in report.findings[0].message or "3600s" in report.findings[0].message
+    options = ("      typed_extension_protocol_options:\n        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n"
+               "          common_http_protocol_options:\n            idle_timeout: 60s\n")
+    assert found(lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": NGINX_75})) == []

@@ -25,6 +25,7 @@ BUILTIN_READERS = (
     ("nglint.sources.tomcat.reader", "TomcatServerXml"),
     ("nglint.sources.terraform.reader", "TerraformReader"),
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
+    ("nglint.sources.proxies.reader", "ProxyConfigs"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).

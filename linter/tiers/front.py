@@ -25,7 +25,7 @@ _CACHE_KEY = "_nglint_front_analysis"
 # folder (stacks/shop) never looks up into its neighbours.
 INFRA_DIRS = frozenset({"terraform", "tf", "infra", "infrastructure", "iac", "deploy", "deployment", "deployments",
                         "ops", "devops", "alb", "elb", "lb", "loadbalancer", "load-balancer", "cloud", "aws", "azure", "gcp",
-                        "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube"})
+                        "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube", "traefik", "envoy", "proxy"})
 
 
 @record(frozen=True)

@@ -17,7 +17,7 @@ _GCP = "https://cloud.google.com/load-balancing/docs/https/request-distribution"
 _CLOUDFLARE = "https://developers.cloudflare.com/fundamentals/reference/connection-limits/"
 _HEROKU = "https://devcenter.heroku.com/articles/http-routing#keepalives"
 _CF = "https://docs.cloudfoundry.org/adminguide/routing-keepalive.html"
-_TRAEFIK = "https://doc.traefik.io/traefik/routing/services/#serverstransport_1"
+_TRAEFIK = "https://github.com/traefik/traefik/blob/v2.11/pkg/config/dynamic/http_config.go"
 _ENVOY = "https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts"
 _TF_LB = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb#idle_timeout"
 _TF_AZ = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule"
@@ -71,7 +71,7 @@ DEFAULTS = table(
         ("cloudfoundry.idle_timeout", 90_000, "ms", _CF, None, None,
          "Gorouter closes idle back-end keep-alive connections after 90 s (when router.max_idle_connections > 0)"),
         ("traefik.idle_timeout", 90_000, "ms", _TRAEFIK, None, None,
-         "serversTransport forwardingTimeouts.idleConnTimeout"),
+         "serversTransport forwardingTimeouts.idleConnTimeout (ForwardingTimeouts.SetDefaults)"),
         ("envoy.idle_timeout", 3_600_000, "ms", _ENVOY, None, None,
          "cluster common_http_protocol_options.idle_timeout"),
         ("terraform.aws_lb.load_balancer_type", "application", "", _TF_LB),
