@@ -505,3 +505,16 @@ def test_envoy_cluster_idle_timeout_default_and_explicit(lint):
     options = ("      typed_extension_protocol_options:\n        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n"
                "          common_http_protocol_options:\n            idle_timeout: 60s\n")
     assert found(lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": NGINX_75})) == []
+
+
+def test_symlinks_out_of_the_tree_are_never_opened(lint, tmp_path):
+    secret = tmp_path.parent / f"{tmp_path.name}-secret"
+    secret.mkdir()
+    (secret / "main.tf").write_text(alb("999"))
+    (secret / "svc.yaml").write_text("kind: Service\n# service.beta.kubernetes.io/aws-load-balancer-type\n")
+    write_tree(tmp_path, {"repo/nginx/nginx.conf": NGINX_75, "repo/infra/own.tf": "# nothing\n"})
+    (tmp_path / "repo/infra/a.tf").symlink_to(secret / "main.tf")
+    (tmp_path / "repo/infra/svc.yaml").symlink_to(secret / "svc.yaml")
+    report = lint({}, paths=["repo"])
+    assert all("999" not in f.message for f in report.findings)
+    assert [(f.rule, report.display_path(f.path)) for f in report.findings if f.rule == "P003"] == [("P003", "repo/infra/a.tf")]

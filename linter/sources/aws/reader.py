@@ -35,6 +35,8 @@ class AwsLoadBalancerFiles:
     def claims(self, path: str) -> bool:
         if not path.endswith((".yaml", ".yml", ".json", ".template")) or path.endswith(".tf.json"):
             return False
+        if os.path.islink(path):
+            return False  # claims() cannot tell whether a link leaves the tree: never sniff one
         try:
             with open(path, "rb") as handle:
                 head = handle.read(SNIFF_BYTES)

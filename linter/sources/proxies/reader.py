@@ -34,6 +34,8 @@ class ProxyConfigs:
     def claims(self, path: str) -> bool:
         if not path.endswith((".yaml", ".yml")):
             return False
+        if os.path.islink(path):
+            return False  # claims() cannot tell whether a link leaves the tree: never sniff one
         try:
             with open(path, "rb") as handle:
                 head = handle.read(SNIFF_BYTES)

@@ -69,10 +69,20 @@ def _read(path: str, max_file_size: int) -> str:
         return handle.read().decode("utf-8", errors="replace")
 
 
-def load_module(directory: str, max_file_size: int, inputs: dict | None = None) -> Module:
-    """Read every `.tf`/`.tf.json` file of `directory`; bad files become problems."""
+def inside(path: str, tree_roots: list[str]) -> bool:
+    """True when `path` (after symlinks) lies inside a checked tree: nothing else is opened."""
+    real = os.path.realpath(path)
+    return any(real == os.path.realpath(root) or real.startswith(os.path.realpath(root) + os.sep) for root in tree_roots)
+
+
+def load_module(directory: str, max_file_size: int, tree_roots: list[str], inputs: dict | None = None) -> Module:
+    """Read every `.tf`/`.tf.json` file of `directory` that lies inside the checked tree
+    (a symlink out of it is reported, never opened); bad files become problems."""
     module = Module(directory)
     for path in module_files(directory):
+        if not inside(path, tree_roots):
+            module.problems.append((path, 1, "is a symlink out of the checked tree; not read"))
+            continue
         try:
             text = _read(path, max_file_size)
             data = _parse(path, text)
@@ -82,6 +92,8 @@ def load_module(directory: str, max_file_size: int, inputs: dict | None = None) 
         module.texts[path] = text
         _collect(module, path, text, data)
     for path in _tfvars_files(directory):
+        if not inside(path, tree_roots):
+            continue
         try:
             values = _parse(path, _read(path, max_file_size))
         except Exception as exc:

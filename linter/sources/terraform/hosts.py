@@ -120,9 +120,10 @@ def _user_data(module, host, tree_roots, max_file_size):
 
 def _files(module, text: str, tree_roots, max_file_size):
     for relative in _FILE_CALL.findall(text):
+        from nglint.sources.terraform.hcl import inside
+
         path = os.path.normpath(os.path.join(module.directory, relative))
-        real = os.path.realpath(path)
-        if not any(real == os.path.realpath(r) or real.startswith(os.path.realpath(r) + os.sep) for r in tree_roots):
+        if not inside(path, tree_roots):
             continue  # never read outside the checked tree
         try:
             if os.path.getsize(path) > min(max_file_size, MAX_USER_DATA):

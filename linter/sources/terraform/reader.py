@@ -56,7 +56,7 @@ class TerraformReader:
         if not files or files[0] != os.path.abspath(path):
             return result  # the module's first file reports the whole directory
         try:
-            module = load_module(directory, max_file_size)
+            module = load_module(directory, max_file_size, tree_roots)
             tiers = front_tiers(module, tree_roots, max_file_size, "", 0, result)
             result.frontends.extend(replace(tier, root_dir=directory) for tier in tiers)
             for problem_path, line, message in module.problems:
@@ -77,7 +77,7 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
     from nglint.findings import Severity
     from nglint.problems import Problem
     from nglint.records import replace
-    from nglint.sources.terraform.hcl import evaluate, is_unknown, load_module
+    from nglint.sources.terraform.hcl import evaluate, inside, is_unknown, load_module
 
     found = []
     by_type: dict[str, dict[str, object]] = {}
@@ -96,7 +96,7 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
         if is_unknown(source) or not isinstance(source, str) or not source.startswith(("./", "../")):
             continue  # registry and git modules are not in the repository
         target = os.path.normpath(os.path.join(module.directory, source))
-        if not _inside(target, tree_roots) or not os.path.isdir(target):
+        if not inside(target, tree_roots) or not os.path.isdir(target):
             # A missing or outside module is not read: what it declares stays unknown.
             result.problems.append(Problem("P003", call.path, call.line, f"module {call.name!r}: source {source!r} is not a "
                                            "directory inside the checked tree; its resources are not read", "terraform", Severity.INFO))
@@ -108,16 +108,11 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
             evaluated, how = evaluate(module, value)
             where = f"module {call.name!r} input {name} in {os.path.basename(call.path)}:{call.line}"
             inputs[name] = (evaluated, f"{where} ({how})" if not is_unknown(evaluated) else f"{where}: {how}")
-        child = load_module(target, max_file_size, inputs)
+        child = load_module(target, max_file_size, tree_roots, inputs)
         name = f"{origin}module.{call.name}."
         found.extend(replace(tier, call_chain=(target, *tier.call_chain))
                      for tier in front_tiers(child, tree_roots, max_file_size, name, depth + 1, result))
     return found
-
-
-def _inside(path: str, roots: list[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(real == os.path.realpath(r) or real.startswith(os.path.realpath(r) + os.sep) for r in roots)
 
 
 def _refs(value, rtypes: tuple[str, ...]) -> list[str]:
