@@ -36,7 +36,41 @@ http {
 """,
     fix="Lower keepalive_timeout below the device's idle timeout minus the margin, or add `so_keepalive=` to the listen directive with a shorter idle time.",
     tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
+    fix_safety="safe",
 )
+
+
+def fix(finding: Finding, project):
+    """Lower every keepalive_timeout in effect on the target port that outlives the device
+    (lb002.j2); where nginx's default applies, add one to the http block. Closing idle
+    connections earlier is always safe; so_keepalive is left to the user (it needs a
+    listen-level change shared by every server on the address)."""
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.tiers.front import NginxTarget, analyse
+
+    seconds = finding.data.get("suggested_seconds")
+    if not seconds:
+        return None
+    hop = next((h for h in analyse(project).hops if f"{h.client.label}|{h.server.label}" == finding.data.get("hop")), None)
+    if hop is None or not isinstance(hop.server.subject, NginxTarget):
+        return None
+    side = hop.server.subject.side
+    context = dict(seconds=seconds, device_label=hop.client.label, device_timeout=format_ms(finding.data["device_timeout_ms"]))
+    fix = FixBuilder(RULE, finding, project, subject=("nginx-client-keepalive", side.config.path))
+    defaults = False
+    for setting in side.settings:
+        if setting.timeout_ms is None or setting.timeout_ms <= seconds * 1000:
+            continue
+        if setting.directive is None:
+            defaults = True
+        else:
+            fix.replace(setting.directive, "lb002.j2", note=False, rest=setting.directive.args[1:], **context)
+    if defaults:
+        if side.http_block is None:
+            raise NoFix("no http block to add keepalive_timeout to")
+        fix.append_to_block(side.http_block, "lb002.j2", note=True, rest=[], **context)
+    return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
 
 
 def check(project) -> Iterable[Finding]:
@@ -81,7 +115,8 @@ def check(project) -> Iterable[Finding]:
         related = [Related(device.idle.provenance.location or device.location,
                            f"{device.label} drops idle flows after {format_ms(race.server_ms)}")]
         finding = Finding(RULE.code, RULE.severity, message, where, related=related)
-        finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms}
+        finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms,
+                        "suggested_seconds": seconds if not probe else None, "hop": f"{device.label}|{server.label}"}
         reported.add(id(device.subject))
         yield finding
     for front in analysis.fronts:
