@@ -312,10 +312,10 @@ def test_fix_raises_nginx_keepalive_timeout_byte_exact_and_nginx_t_passes(tmp_pa
     assert check.returncode == 0, check.stderr
 
 
-def test_hcl2_is_imported_only_when_a_terraform_file_is_read():
-    code = "import sys, nglint.cli; print('hcl2' in sys.modules, 'lark' in sys.modules)"
+def test_hcl2_and_yaml_are_imported_only_when_their_files_are_read():
+    code = "import sys, nglint.cli; print('hcl2' in sys.modules, 'lark' in sys.modules, 'yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]
 
 
 def test_stacks_without_markers_never_cross_link_by_port(lint):

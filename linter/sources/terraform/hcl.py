@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import lru_cache
 from typing import Any
 
 from nglint.records import field, record
@@ -55,11 +56,22 @@ class Module:
 
 
 def module_files(directory: str) -> list[str]:
+    """The module's files by name. Every file of a directory asks (is it the first?), so
+    the listing is memoised per directory state: one listdir per directory, not per file."""
+    try:
+        stamp = os.stat(directory).st_mtime_ns
+    except OSError:
+        return []
+    return list(_listing(directory, stamp))
+
+
+@lru_cache(maxsize=4096)
+def _listing(directory: str, stamp: int) -> tuple[str, ...]:
     try:
         names = sorted(os.listdir(directory))
     except OSError:
-        return []
-    return [os.path.join(directory, n) for n in names if n.endswith((".tf", ".tf.json"))][:MAX_FILES]
+        return ()
+    return tuple(os.path.join(directory, n) for n in names if n.endswith((".tf", ".tf.json")))[:MAX_FILES]
 
 
 def _read(path: str, max_file_size: int) -> str:
