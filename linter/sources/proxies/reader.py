@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit
 
 from nglint.findings import Location
 from nglint.sources import LINE_COMMENT
@@ -99,6 +98,8 @@ def _line(mapping, key: str, fallback: int) -> int:
 
 
 def _target_of(url: str, evidence: str, where: Location):
+    from urllib.parse import urlsplit
+
     from nglint.sources.frontend.model import Target
 
     try:

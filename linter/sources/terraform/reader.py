@@ -9,7 +9,6 @@ one template (the message says so). Unresolved expressions stay unknown, with th
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -116,6 +115,8 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
 
 
 def _refs(value, rtypes: tuple[str, ...]) -> list[str]:
+    import json  # only when a Terraform file is read: start-up stays free of it
+
     text = json.dumps(value, default=str)
     names = []
     for rtype in rtypes:
@@ -211,6 +212,8 @@ def _aws_elb(module, block, by_type, origin, ctx):
     from nglint.sources.frontend.defaults import LABEL, default_idle
     from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
     from nglint.sources.terraform.hcl import as_int
+
+    import json
 
     idle_ms, provenance, known = _attr(module, block, "idle_timeout", default_idle("aws-clb"), 1000, "idle_timeout")
     ports = re.findall(r'"instance_port":\s*"?(\d+)', json.dumps(block.attrs, default=str))
