@@ -261,7 +261,7 @@ class _Candidates:
                 chosen = listening if len(listening) == 1 else configs
                 if len(chosen) == 1:
                     why = target.nginx_evidence or (f"a server block listens on port {target.port}" if listening else
-                                                    "the only nginx entry config in the deployment unit")
+                                                    "the only nginx entry config beside it")
                     evidence = f"{target.evidence}; {why}: {os.path.relpath(chosen[0].path, directory)}"
                     return _nginx_hop(client, chosen[0], target.port, evidence, target.location, unit), ""
                 return None, (f"{front.label} forwards to {target.evidence}, and {len(configs)} nginx configs under "
