@@ -35,17 +35,22 @@ location /ws/ {
     proxy_set_header Connection $connection_upgrade;
 }
 """,
-    fix="Add the missing directives to the location; on a pooled upstream change the map's `'' close;` to `'' '';` (the fix).",
+    fix="Add the missing directives to the location (shown, not applied); on a pooled upstream change the map's `'' close;` to `'' '';` (applied).",
     tags=("websocket", "keepalive"),
     fix_safety="safe",
 )
 
 
 def fix(finding: Finding, project):
-    """Change a map's `'' close;` entry to `'' '';` (ws001.j2); missing headers are shown, not added."""
+    """Change a map's `'' close;` entry to `'' '';` (ws001.j2, safe), or show the directives
+    a websocket location lacks (ws001_headers.j2, display only: the Connection value is a
+    choice, and a location's first proxy_set_header stops inheriting the outer ones, which
+    are copied along)."""
     from nglint.fixer.builder import FixBuilder
     from nglint.websocket import maps
 
+    if "missing" in finding.data:
+        return _headers_fix(finding, project)
     if "map_variable" not in finding.data:
         return None
     block = maps(project).get((finding.data["config"], finding.data["map_variable"]))
@@ -56,6 +61,56 @@ def fix(finding: Finding, project):
     return fix.build(f"Clear Connection instead of closing it in map {finding.data['map_variable']}")
 
 
+def _headers_fix(finding: Finding, project):
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+
+    site = _site_at(project, finding)
+    missing = set(finding.data["missing"])
+    index = header_level_index(site)
+    level = site.levels[index]
+    fix = FixBuilder(RULE, finding, project, safety="display")
+    add = {"http_version": False, "upgrade": False, "connection": "", "inherited_headers": []}
+    if "http_version" in missing:
+        own = level.own("proxy_http_version")
+        if own:
+            fix.replace(own[-1], "ws001_headers.j2", http_version=True, upgrade=False, connection="", inherited_headers=[])
+        else:
+            add["http_version"] = True
+    wanted = {"upgrade": "upgrade" in missing, "connection": finding.data["connection_value"] if "connection" in missing else ""}
+    if any(wanted.values()):
+        headers, header_level = site.effective_array("proxy_set_header")
+        if header_level > index:
+            raise NoFix("the headers are set inside an if or limit_except block")
+        if header_level == index:
+            for directive in headers:
+                name = directive.arg(0).lower()
+                if name in wanted and wanted[name]:
+                    fix.replace(directive, "ws001_headers.j2", http_version=False, inherited_headers=[],
+                                **{"upgrade": name == "upgrade", "connection": wanted[name] if name == "connection" else ""})
+                    wanted[name] = False if name == "upgrade" else ""
+        else:
+            if unread_includes(project, site.levels[:index]):
+                raise NoFix("an outer include was not read, so the headers a new proxy_set_header would drop are unknown")
+            add["inherited_headers"] = [fix.raw_text(d) for d in headers if d.arg(0).lower() not in ("upgrade", "connection")]
+        add.update(wanted)
+    if add["http_version"] or add["upgrade"] or add["connection"]:
+        add_to_level(fix, level, child_in_level(site, index), "ws001_headers.j2", **add)
+    return fix.build("Pass the websocket upgrade to the backend")
+
+
+def _site_at(project, finding: Finding):
+    from nglint.fixer.layout import NoFix
+
+    where = (finding.location.path, finding.location.line)
+    for model in project.models:
+        for site in model.proxy_sites:
+            if (site.directive.path, site.directive.line) == where:
+                return site
+    raise NoFix("proxy_pass not found at the finding's position")
+
+
 def check(project) -> Iterable[Finding]:
     from nglint.websocket import connection_becomes_upgrade, connection_header, maps, upgrade_header, websocket_sites
 
@@ -64,13 +119,15 @@ def check(project) -> Iterable[Finding]:
     reported_maps: set[tuple[str, str]] = set()
     for ws in websocket_sites(project):
         site = ws.site
-        missing = []
+        missing, keys = [], []
         version, _ = analysis.http_version(site)
         if version != "1.1":
             missing.append("`proxy_http_version 1.1` (nginx speaks HTTP/1.0 to upstreams before 1.29.7)")
+            keys.append("http_version")
         upgrade = upgrade_header(site)
         if upgrade is None or "$http_upgrade" not in upgrade.arg(1).lower() and upgrade.arg(1).lower() != "websocket":
             missing.append("`proxy_set_header Upgrade $http_upgrade`")
+            keys.append("upgrade")
         connection = connection_header(site)
         map_block = None
         if connection is not None and connection.arg(1).startswith("$"):
@@ -78,13 +135,15 @@ def check(project) -> Iterable[Finding]:
         becomes = connection_becomes_upgrade(connection.arg(1), map_block) if connection is not None else False
         if becomes is False:
             missing.append("a `Connection` header that is `upgrade` for upgrade requests (`proxy_set_header Connection $connection_upgrade` with a map)")
+            keys.append("connection")
         if missing:
             message = (
                 f"Location {ws.path} proxies websockets ({ws.reason}) but lacks " + "; ".join(missing)
                 + ": the handshake reaches the backend as a plain request and the websocket never opens."
             )
             finding = at_directive(RULE, site.directive, message)
-            finding.data = {"location": ws.path}
+            finding.data = {"location": ws.path, "missing": keys,
+                            "connection_value": '"upgrade"' if ws.evident else "$http_connection"}
             yield finding
         if map_block is not None and site.upstream is not None and analysis.pool(site.upstream).pooled:
             close = map_block.entries.get("")

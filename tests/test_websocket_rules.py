@@ -1,6 +1,7 @@
 """WS001 and WS002 on real nginx configs (bad case at the exact line, good twin silent)."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -113,3 +114,31 @@ def test_ws002_the_load_balancer_in_front_is_the_shortest_timer_and_named_on_the
     message = findings[0]["message"]
     assert "client -> AWS Application Load Balancer aws_lb.web -> nginx location /socket.io/" in message
     assert "closes an idle websocket after 20s" in message
+
+
+@pytest.mark.parametrize("location, server_extra", [
+    ("    location /ws/ {\n      proxy_pass http://127.0.0.1:9000;\n      proxy_read_timeout 1h;\n    }\n", ""),
+    ("    location /ws/ {\n      proxy_pass http://127.0.0.1:9000;\n      proxy_read_timeout 1h;\n    }\n",
+     "    proxy_set_header Host $host;\n    proxy_set_header Connection \"\";\n"),
+    ("    location /live {\n      proxy_pass http://127.0.0.1:9000;\n      proxy_set_header Upgrade $http_upgrade;\n"
+     "      proxy_set_header Connection \"\";\n    }\n", ""),
+])
+def test_ws001_display_fix_applied_gives_a_clean_config_that_nginx_accepts(tmp_path, location, server_extra):
+    from fix_helpers import apply_json_edits
+    from test_frontend import nginx_binary
+
+    text = "events {}\nhttp {\n  server {\n    listen 8080;\n" + server_extra + location + "  }\n}\n"
+    write_tree(tmp_path, {"nginx.conf": text})
+    findings = json.loads(run_cli("check", ".", "--format", "json", "--select", "WS001", cwd=tmp_path).stdout)["findings"]
+    (finding,) = findings
+    assert finding["fix"]["safety"] == "display"
+    fixed = apply_json_edits(text.encode(), finding["fix"]["edits"]).decode()
+    (tmp_path / "nginx.conf").write_text(fixed)
+    assert json.loads(run_cli("check", ".", "--format", "json", "--select", "WS001", cwd=tmp_path).stdout)["findings"] == []
+    if "Host" in server_extra:
+        assert "proxy_set_header Host $host;" in fixed.split("location")[1]  # the inherited header is copied along
+    assert "Connection \"\"" not in fixed.split("location")[1]
+    check = subprocess.run([nginx_binary(), "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+                            "-e", str(tmp_path / "error.log"), "-g", f"pid {tmp_path}/nginx.pid;"],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
