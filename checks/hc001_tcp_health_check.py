@@ -15,7 +15,10 @@ RULE = Rule(
 A TCP health check opens a connection and leaves it for the backend to close. Backends that
 reset idle connections (IIS, some load balancers) answer with RST, and nginx logs
 `recv() failed (104: Connection reset by peer)` for every probe, which buries real upstream
-errors in error.log. An HTTP check sends a request and closes cleanly.
+errors in error.log. The backend kind linked to the upstream decides how bad it is: one
+that resets (IIS) makes every probe noise (warning), one that closes with FIN (Tomcat)
+only holds each probe connection until its timeout (info). An HTTP check sends a request
+and closes cleanly.
 """,
     bad_example="""
 upstream app {
@@ -56,6 +59,25 @@ def fix(finding: Finding, project):
     return fix.build("Use an HTTP health check that closes its connection")
 
 
+def _behind(project, upstream) -> tuple[str, Severity, list[str]]:
+    """What the backend kinds linked to the upstream make of idle probe connections:
+    (words for the message, severity, kinds)."""
+    from nglint.sources.closing import close_style
+
+    links = project.links.get(upstream)
+    backends = [link.backend for link in (links.links if links is not None else ())]
+    styles = {backend.kind: close_style(backend.kind) for backend in backends}
+    resetting = sorted(kind for kind, style in styles.items() if style == "rst")
+    if resetting:
+        return (f"The backend behind it ({', '.join(resetting)}) resets idle connections, so every probe becomes a "
+                "recv() failed (104: Connection reset by peer) line in error.log.", Severity.WARNING, resetting)
+    if styles and all(style == "fin" for style in styles.values()):
+        kinds = sorted(styles)
+        return (f"The backend behind it ({', '.join(kinds)}) closes idle connections with FIN, so probes only hold a "
+                "connection each until its timeout; an HTTP check still tests more than the port.", Severity.INFO, kinds)
+    return ("Backends that reset idle connections (IIS) flood error.log with recv() failed (104).", RULE.severity, sorted(styles))
+
+
 def check(project) -> Iterable[Finding]:
     for upstream in project.keepalive.all_upstreams():
         for directive in upstream.own("check"):
@@ -64,12 +86,14 @@ def check(project) -> Iterable[Finding]:
             if probe != "tcp":
                 continue
             how = "type=tcp" if types else "TCP probes (the default)"
+            behind, severity, kinds = _behind(project, upstream)
             message = f"Health check of upstream {upstream.name!r} uses {how}: use type=http with check_keepalive_requests 1"
             sources = [
                 "type: " + ("type=tcp on this line" if types else "no type=, and nginx_upstream_check_module defaults to tcp"),
-                "a TCP probe leaves its connection for the backend to close; backends that reset idle "
-                "connections flood error.log with recv() failed (104)",
+                "a TCP probe leaves its connection for the backend to close",
             ]
-            finding = at_directive(RULE, directive, message, sources=sources)
-            finding.data = {"upstream": upstream.name}
+            if behind:
+                sources.append(behind)
+            finding = at_directive(RULE, directive, message, severity=severity, sources=sources)
+            finding.data = {"upstream": upstream.name, "backend_kinds": kinds}
             yield finding

@@ -49,6 +49,28 @@ class BackendSpec:
     port: int | None = None
     origin: str = ""
     entry: int = 1  # position in the config's array of backend tables, for messages
+    kind: str | None = None  # what runs there (iis, gunicorn...), when declared
+
+
+@record(frozen=True)
+class FrontendSpec:
+    """A device in front that no file in the repository describes, from `[[tool.nglint.frontend]]`.
+
+    `target` is an nginx config path (absolute after loading) or None; `target_kind` and
+    `target_idle_ms` declare an app server the device forwards to directly.
+    """
+
+    kind: str
+    idle_timeout_ms: int | None = None
+    target: str | None = None
+    port: int | None = None
+    target_kind: str | None = None
+    target_idle_ms: int | None = None
+    index: int = 0
+    origin: str = ""
+
+
+FRONTEND_KINDS = ("aws-alb", "aws-clb", "aws-nlb", "azure-lb", "gcp-alb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")
 
 
 @record
@@ -58,6 +80,7 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     margin: Margin = field(default_factory=Margin)
     backends: list[BackendSpec] = field(default_factory=list)
+    frontends: list[FrontendSpec] = field(default_factory=list)
     nginx_roots: list[str] = field(default_factory=list)
     nginx_prefix: dict[str, str] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
@@ -193,7 +216,7 @@ _SIMPLE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "fail-on": ("fail_on", parse_severity),
     "respect-gitignore": ("respect_gitignore", _bool),
 }
-_PATH_KEYS = {"nginx-roots", "nginx-prefix", "backend"}
+_PATH_KEYS = {"nginx-roots", "nginx-prefix", "backend", "frontend"}
 KNOWN_KEYS = sorted(set(_SIMPLE_KEYS) | _PATH_KEYS)
 
 
@@ -302,6 +325,8 @@ def apply_table(settings: Settings, table: dict[str, Any], path: str) -> None:
                 settings.nginx_prefix = {k: os.path.normpath(os.path.join(base, v)) for k, v in mapping.items()}
             elif key == "backend":
                 settings.backends = _backend_specs(value, base, path)
+            elif key == "frontend":
+                settings.frontends = _frontend_specs(value, base, path)
             else:
                 hint = _closest(key)
                 raise ValueError("unknown key" + (f" (did you mean {hint!r}?)" if hint else f"; known keys: {', '.join(KNOWN_KEYS)}"))
@@ -317,7 +342,7 @@ def _backend_specs(value: Any, base: str, path: str) -> list[BackendSpec]:
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
             raise ValueError(f"entry {index + 1} is not a table")
-        unknown = set(entry) - {"upstream", "server-xml", "idle-timeout", "port"}
+        unknown = set(entry) - {"upstream", "server-xml", "idle-timeout", "port", "kind"}
         if unknown:
             raise ValueError(f"entry {index + 1}: unknown key(s) {', '.join(sorted(unknown))}")
         upstream = entry.get("upstream")
@@ -338,14 +363,63 @@ def _backend_specs(value: Any, base: str, path: str) -> list[BackendSpec]:
         port = entry.get("port")
         if port is not None:
             port = _positive_int(port)
+        kind = entry.get("kind")
+        if kind is not None and (not isinstance(kind, str) or not kind.isidentifier()):
+            raise ValueError(f"entry {index + 1}: kind must be a word such as iis or gunicorn")
         specs.append(
             BackendSpec(
+                kind=kind,
                 upstream=upstream,
                 server_xml=os.path.normpath(os.path.join(base, server_xml)) if server_xml else None,
                 idle_timeout_ms=idle_ms,
                 port=port,
                 origin=path,
                 entry=index + 1,
+            )
+        )
+    return specs
+
+
+def _frontend_specs(value: Any, base: str, path: str) -> list[FrontendSpec]:
+    if not isinstance(value, list):
+        raise ValueError("expected an array of tables ([[tool.nglint.frontend]])")
+    specs = []
+    for index, entry in enumerate(value):
+        where = f"entry {index + 1}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} is not a table")
+        unknown = set(entry) - {"kind", "idle-timeout", "target", "port", "target-kind", "target-idle-timeout"}
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        kind = entry.get("kind")
+        if kind not in FRONTEND_KINDS:
+            raise ValueError(f"{where}: 'kind' must be one of {', '.join(FRONTEND_KINDS)}, got {kind!r}")
+        durations = {}
+        for key in ("idle-timeout", "target-idle-timeout"):
+            if key in entry:
+                try:
+                    durations[key] = parse_duration(str(entry[key]))
+                except UnitError as exc:
+                    raise ValueError(f"{where}: {key}: {exc}") from None
+        target = entry.get("target")
+        if target is not None and (not isinstance(target, str) or not target):
+            raise ValueError(f"{where}: target must be the path of an nginx config")
+        target_kind = entry.get("target-kind")
+        if (target_kind is None) != ("target-idle-timeout" not in durations):
+            raise ValueError(f"{where}: give both 'target-kind' and 'target-idle-timeout' to declare an app server behind it")
+        if target is not None and target_kind is not None:
+            raise ValueError(f"{where}: give either 'target' (an nginx config) or 'target-kind' (an app server), not both")
+        port = entry.get("port")
+        specs.append(
+            FrontendSpec(
+                kind=kind,
+                idle_timeout_ms=durations.get("idle-timeout"),
+                target=os.path.normpath(os.path.join(base, target)) if target else None,
+                port=_positive_int(port) if port is not None else None,
+                target_kind=target_kind if isinstance(target_kind, str) else None,
+                target_idle_ms=durations.get("target-idle-timeout"),
+                index=index + 1,
+                origin=path,
             )
         )
     return specs

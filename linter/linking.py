@@ -75,7 +75,7 @@ def _link_explicit(project, upstream: Upstream, spec: BackendSpec) -> UpstreamLi
     origin = os.path.basename(spec.origin) if spec.origin else "config"
     if spec.idle_timeout_ms is not None:
         backend = Backend(
-            kind="declared",
+            kind=spec.kind or "declared",
             label=f"backend declared for upstream {upstream.name!r} in {origin}",
             port=spec.port,
             idle_timeout_ms=spec.idle_timeout_ms,

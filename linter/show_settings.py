@@ -30,6 +30,7 @@ _KEYS = (
     ("severity", "severity"),
     ("fail-on", "fail_on"),
     ("respect-gitignore", "respect_gitignore"),
+    ("frontend", "frontends"),
 )
 
 
@@ -54,11 +55,24 @@ def _value(key: str, value) -> str:
         return "{" + ", ".join(f"{k} = {v.value}" for k, v in value.items()) + "}"
     if key == "fail-on":
         return value.value
+    if key == "frontend":
+        return "[" + "; ".join(_frontend(spec) for spec in value) + "]"
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = [{', '.join(v)}]" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _frontend(spec) -> str:
+    idle = f"idle-timeout {spec.idle_timeout_ms}ms" if spec.idle_timeout_ms is not None else "default idle timeout"
+    if spec.target:
+        target = display_path(spec.target)
+    elif spec.target_kind:
+        target = f"{spec.target_kind} idle-timeout {spec.target_idle_ms}ms"
+    else:
+        target = "target found by unit"
+    return f"{spec.kind} ({idle}) -> {target}" + (f" port {spec.port}" if spec.port else "")
 
 
 def render_settings(settings: Settings, paths: list[str]) -> str:

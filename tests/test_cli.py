@@ -43,7 +43,7 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/fixes/KA001/before/nginx/conf.d/upstreams.conf",
     }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
-    assert payload["summary"]["errors"] == 4 + 3  # three KA001 errors in samples/k8s
+    assert payload["summary"]["errors"] == 4 + 3 + 5  # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001)
 
 
 def test_info_findings_alone_exit_0(tmp_path):

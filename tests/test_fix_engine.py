@@ -485,7 +485,8 @@ def test_choose_is_deterministic_and_rejects_touching_edits():
 def test_templates_are_found_through_importlib_resources():
     from nglint.fixer.render import template_names
 
-    assert template_names() == ["hc001.j2", "ka001.j2", "ka001_k8s.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"]
+    assert template_names() == ["hc001.j2", "ka001.j2", "ka001_k8s.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2",
+                                "lb001.j2", "lb002.j2", "ws001.j2", "ws001_headers.j2"]
 
 
 def test_ka003_leaves_an_explicit_connection_header_alone(tmp_path):

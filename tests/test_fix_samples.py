@@ -17,7 +17,7 @@ from fix_helpers import (FIX_SAMPLES, RULES, UNSAFE_RULES, apply_json_edits, che
 
 def test_every_fixable_rule_has_a_sample_pair():
     # KA002 has a display-only fix (it fires only where no backend timeout is known).
-    assert RULES == ["KA001", "KA003", "KA004", "KA005"]
+    assert RULES == ["KA001", "KA003", "KA004", "KA005", "LB001", "LB002", "WS001"]
     for rule in RULES:
         assert snapshot(FIX_SAMPLES / rule / "after"), rule
 

@@ -21,7 +21,13 @@ ENTRY_POINT_GROUP = "nglint.sources"
 
 # Built-in readers by module and class name: imported when first asked for, so start-up
 # stays free of their parsers.
-BUILTIN_READERS = (("nglint.sources.tomcat.reader", "TomcatServerXml"), ("nglint.sources.k8s.reader", "KubernetesYaml"))
+BUILTIN_READERS = (
+    ("nglint.sources.tomcat.reader", "TomcatServerXml"),
+    ("nglint.sources.k8s.reader", "KubernetesYaml"),
+    ("nglint.sources.terraform.reader", "TerraformReader"),
+    ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
+    ("nglint.sources.proxies.reader", "ProxyConfigs"),
+)
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
 BUILTIN_DEFAULTS = {
@@ -29,6 +35,9 @@ BUILTIN_DEFAULTS = {
     "tomcat": "nglint.sources.tomcat.defaults",
     "ingress-nginx": "nglint.sources.k8s.defaults",
     "nginx-ingress": "nglint.sources.k8s.f5_defaults",
+    "frontend": "nglint.sources.frontend.defaults",
+    "heartbeat": "nglint.sources.frontend.heartbeats",
+    "close-style": "nglint.sources.closing",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

@@ -68,6 +68,18 @@ class UnitIndex:
             self._by_dir[seen] = unit
         return unit
 
+    def unit_dir(self, path: str) -> str:
+        """The directory that bounds `path`'s unit: the unit's own directory, or for the
+        checked tree the outermost checked directory holding `path`."""
+        unit = self.unit_of(path)
+        if unit != CHECKED_TREE:
+            return unit
+        absolute = os.path.abspath(path)
+        for root in self._roots:
+            if absolute == root or absolute.startswith(root + os.sep):
+                return root
+        return os.path.dirname(absolute)
+
     def _inside_tree(self, directory: str) -> bool:
         return any(directory == root or directory.startswith(root + os.sep) for root in self._roots)
 

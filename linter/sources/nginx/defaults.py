@@ -33,5 +33,8 @@ DEFAULTS = table(
         ("proxy_send_timeout", 60_000, "ms", f"{_PROXY}#proxy_send_timeout"),
         ("keepalive_timeout", 75_000, "ms", f"{_CORE}#keepalive_timeout", None, None,
          "client side: how long nginx keeps an idle client connection"),
+        ("packaged.keepalive_timeout", 65_000, "ms", "https://github.com/nginx/nginx/blob/master/conf/nginx.conf", None, None,
+         "the nginx.conf shipped with nginx (and by distribution packages and the official Docker image, "
+         "https://github.com/nginx/docker-nginx/blob/master/stable/debian/nginx.conf) sets keepalive_timeout 65"),
     ],
 )

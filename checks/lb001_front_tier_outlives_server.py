@@ -1,0 +1,162 @@
+"""LB001: an HTTP load balancer keeps idle connections at least as long as the server behind it."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Location, Related, Rule, Severity
+from nglint.units import format_ms
+
+RULE = Rule(
+    code="LB001",
+    name="front-tier-outlives-server",
+    severity=Severity.ERROR,
+    summary="An HTTP load balancer keeps idle connections to nginx (or an app server) at least as long as the server does.",
+    rationale="""
+An HTTP load balancer (AWS ALB and CLB, Google's external Application Load Balancer,
+Cloudflare, the Heroku and Cloud Foundry routers) pools connections to its targets and
+reuses an idle one until its own idle timeout runs out: 60s by default on AWS, 600s
+fixed on Google Cloud, 900s at Cloudflare, 90s at the Heroku and Cloud Foundry routers. nginx closes an idle client connection
+after keepalive_timeout (75s by default). When nginx closes first, the load balancer may
+send the next request on a connection nginx is closing, and answers 502. Raising the
+load balancer's idle timeout for long uploads or websockets (120s, 3600s) without raising
+nginx's keepalive_timeout creates the race. The server behind must outlast the load
+balancer, with a margin.
+""",
+    bad_example="""
+# main.tf: resource "aws_lb" "web" { idle_timeout = 120 }
+http {
+    keepalive_timeout 75s;
+    server { listen 80; }
+}
+""",
+    good_example="""
+# main.tf: resource "aws_lb" "web" { idle_timeout = 120 }
+http {
+    keepalive_timeout 134s;   # above the ALB's 120s plus the margin
+    server { listen 80; }
+}
+""",
+    fix="Raise nginx's keepalive_timeout (in the http or server block in effect) above the load balancer's idle timeout plus the margin, or lower the load balancer's idle timeout.",
+    tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
+    fix_safety="safe",
+)
+
+
+def required_seconds(front_ms: int, margin) -> int:
+    """Smallest whole seconds S with front_ms <= S - margin(S): the server's new idle timeout."""
+    seconds = max(1, -(-front_ms // 1000))
+    while front_ms > seconds * 1000 - margin.required_gap_ms(seconds * 1000):
+        seconds += 1
+    return seconds
+
+
+def fix(finding: Finding, project):
+    """Raise every keepalive_timeout in effect on the target port that is too short (lb001.j2);
+    where nginx's default applies, add one to the http block (or each server block of a fragment)."""
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.tiers.front import NginxTarget, analyse
+
+    if "required_seconds" not in finding.data:
+        return None  # an unknown value or a link gap: nothing to change
+    hop = _hop_for(analyse(project), finding)
+    if hop is None or not isinstance(hop.server.subject, NginxTarget):
+        return None
+    side = hop.server.subject.side
+    seconds = finding.data["required_seconds"]
+    context = dict(seconds=seconds, front_label=hop.client.label, front_timeout=format_ms(finding.data["front_timeout_ms"]))
+    fix = FixBuilder(RULE, finding, project, subject=("nginx-client-keepalive", side.config.path))
+    defaults = False
+    for setting in side.below(seconds * 1000):
+        if setting.directive is None:
+            defaults = True
+        else:
+            fix.replace(setting.directive, "lb001.j2", note=False, rest=setting.directive.args[1:], **context)
+    if defaults:
+        if side.http_block is not None:
+            fix.append_to_block(side.http_block, "lb001.j2", note=True, rest=[], **context)
+        else:
+            lacking = [s for s in side.servers if not s.children("keepalive_timeout")]
+            if not lacking:
+                raise NoFix("no block to add keepalive_timeout to")
+            for server in lacking:
+                fix.append_to_block(server, "lb001.j2", note=True, rest=[], **context)
+    return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
+
+
+def _unknown(client, server, hop) -> Finding:
+    """The load balancer's idle timeout could not be read: say why, never guess."""
+    message = (
+        f"Cannot compare {client.label} with {server.label} ({server.idle.describe()}): the load balancer's idle "
+        f"timeout is unknown: {client.idle.unknown_reason}. Give the value a default or declare it in "
+        "[[tool.nglint.frontend]]."
+    )
+    finding = Finding(RULE.code, Severity.INFO, message, client.idle.provenance.location or client.location)
+    finding.data = {"hop": _hop_key(hop), "unknown": client.idle.unknown_reason}
+    return finding
+
+
+def _hop_for(analysis, finding: Finding):
+    key = finding.data.get("hop")
+    return next((hop for hop in analysis.hops if _hop_key(hop) == key), None)
+
+
+def _hop_key(hop) -> str:
+    return f"{hop.client.label}|{hop.server.label}|{hop.server.location.path}:{hop.server.location.line}"
+
+
+def check(project) -> Iterable[Finding]:
+    from nglint.sources.frontend.model import is_front_tier
+    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.tiers.invariant import client_closes_first
+
+    analysis = analyse(project)
+    margin = project.settings.margin
+    for hop in analysis.hops:
+        client, server = hop.client, hop.server
+        if not is_front_tier(client.tier) or not client.idle.pools:
+            continue
+        race = client_closes_first(client.idle, server.idle, margin)
+        if race is None and not client.idle.known and server.idle.known and server.idle.keepalive:
+            yield _unknown(client, server, hop)
+            continue
+        if race is None or race.ok:
+            continue
+        needed = required_seconds(race.client_ms, margin)
+        nginx = isinstance(server.subject, NginxTarget)
+        lower = (f"lower its idle timeout to {race.suggested_seconds}s" if race.suggested_seconds
+                 else "lower its idle timeout")
+        if nginx:
+            advice = f"set keepalive_timeout {needed}s where nginx serves it, or {lower} (display only)"
+        else:
+            advice = f"raise the idle timeout of {server.label} to at least {needed}s, or {lower}"
+        notes = "".join(f" Note: {note}." for note in getattr(client.subject, "notes", ()))
+        message = (
+            f"{client.label} keeps idle connections to {server.label} for {format_ms(race.client_ms)}, but the server closes "
+            f"them after {format_ms(race.server_ms)}: it can send a request on a connection the server is "
+            f"closing (502). The server must outlast it by {format_ms(margin.required_gap_ms(race.server_ms))} "
+            f"(margin {margin.describe()}): {advice}. {client.label}: {client.idle.provenance.describe()}; "
+            f"server: {server.idle.provenance.describe()}; linked by {hop.evidence}.{notes}"
+        )
+        where = server.idle.provenance.location or server.location
+        related = [Related(client.idle.provenance.location or client.location,
+                           f"{client.label} keeps idle connections {format_ms(race.client_ms)} ({client.idle.provenance.describe()})")]
+        if hop.evidence_location is not None:
+            related.append(Related(hop.evidence_location, f"linked by {hop.evidence}"))
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related, anchor="keepalive_timeout" if nginx else None)
+        finding.data = {
+            "hop": _hop_key(hop),
+            "front_timeout_ms": race.client_ms,
+            "server_timeout_ms": race.server_ms,
+            "required_seconds": needed,
+            "suggested_front_seconds": race.suggested_seconds,
+        }
+        yield finding
+    for gap in analysis.gaps:
+        if not gap.front.kind.endswith(("alb", "clb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")):
+            continue
+        finding = Finding(RULE.code, Severity.INFO, f"Cannot tell what is behind {gap.reason}; LB001 was not checked for it.",
+                          Location(gap.front.location.path, gap.front.location.line))
+        finding.data = {"gap": gap.front.label}
+        yield finding

@@ -1,0 +1,127 @@
+"""LB002: an L4 device forgets idle flows before the server behind it closes or probes them."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Related, Rule, Severity
+from nglint.units import format_ms
+
+RULE = Rule(
+    code="LB002",
+    name="l4-device-forgets-flow",
+    severity=Severity.WARNING,
+    summary="An L4 load balancer drops idle flows before nginx closes them or sends TCP keep-alive probes.",
+    rationale="""
+A pure L4 device (AWS Network Load Balancer: 350s; Azure Load Balancer: 4 minutes) tracks
+each TCP flow and forgets one that stays idle longer than its idle timeout, silently
+unless TCP reset is enabled. The client and nginx both still believe the connection is
+open: the client's next request goes nowhere (a timeout, or a reset from the device), and
+nginx holds the dead socket until its own timer fires. Behind such a device the server
+must close idle connections first (keepalive_timeout) or keep the flow alive with TCP
+keep-alive probes (`listen ... so_keepalive=`) sent more often than the device's timeout.
+""",
+    bad_example="""
+# NLB: TCP idle timeout 350s (default)
+http {
+    keepalive_timeout 600s;
+    server { listen 80; }
+}
+""",
+    good_example="""
+http {
+    keepalive_timeout 300s;             # nginx closes before the NLB forgets the flow
+    server { listen 80 so_keepalive=120s::; }   # or probe idle connections
+}
+""",
+    fix="Lower keepalive_timeout below the device's idle timeout minus the margin, or add `so_keepalive=` to the listen directive with a shorter idle time.",
+    tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
+    fix_safety="safe",
+)
+
+
+def fix(finding: Finding, project):
+    """Lower every keepalive_timeout in effect on the target port that outlives the device
+    (lb002.j2); where nginx's default applies, add one to the http block. Closing idle
+    connections earlier is always safe; so_keepalive is left to the user (it needs a
+    listen-level change shared by every server on the address)."""
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.tiers.front import NginxTarget, analyse
+
+    seconds = finding.data.get("suggested_seconds")
+    if not seconds:
+        return None
+    hop = next((h for h in analyse(project).hops if f"{h.client.label}|{h.server.label}" == finding.data.get("hop")), None)
+    if hop is None or not isinstance(hop.server.subject, NginxTarget):
+        return None
+    side = hop.server.subject.side
+    context = dict(seconds=seconds, device_label=hop.client.label, device_timeout=format_ms(finding.data["device_timeout_ms"]))
+    fix = FixBuilder(RULE, finding, project, subject=("nginx-client-keepalive", side.config.path))
+    defaults = False
+    for setting in side.settings:
+        if setting.timeout_ms is None or setting.timeout_ms <= seconds * 1000:
+            continue
+        if setting.directive is None:
+            defaults = True
+        else:
+            fix.replace(setting.directive, "lb002.j2", note=False, rest=setting.directive.args[1:], **context)
+    if defaults:
+        if side.http_block is None:
+            raise NoFix("no http block to add keepalive_timeout to")
+        fix.append_to_block(side.http_block, "lb002.j2", note=True, rest=[], **context)
+    return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
+
+
+def check(project) -> Iterable[Finding]:
+    from nglint.sources.frontend.model import is_front_tier
+    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.tiers.invariant import client_closes_first
+    from nglint.tiers.model import IdlePolicy, Provenance
+
+    margin = project.settings.margin
+    analysis = analyse(project)
+    reported = set()
+    for hop in analysis.hops:
+        device, server = hop.client, hop.server
+        if not is_front_tier(device.tier) or device.idle.pools or getattr(device.subject, "tcp_reset", False):
+            continue
+        acts = server.idle  # the server must close (or probe) first: it is the invariant's client here
+        probe = ""
+        if isinstance(server.subject, NginxTarget) and server.subject.side.probe_ms is not None:
+            side = server.subject.side
+            if not acts.keepalive or acts.timeout_ms is None or side.probe_ms < acts.timeout_ms:
+                d = side.probe_directive
+                acts = IdlePolicy(side.probe_ms, Provenance.from_file(d.path, d.line, "listen", f"so_keepalive on listen {d.arg(0)}"))
+                probe = " (its first TCP keep-alive probe)"
+        if not acts.keepalive:
+            continue  # nginx closes after every response: no idle flow
+        if acts.known and acts.timeout_ms is None:
+            acts = IdlePolicy(10**12, acts.provenance)  # never closes: any finite device timeout loses
+        race = client_closes_first(acts, device.idle, margin)
+        if race is None or race.ok:
+            continue
+        seconds = race.suggested_seconds
+        fix_words = (f"set keepalive_timeout {seconds}s, or add so_keepalive={seconds}s:: to the listen directive" if seconds
+                     else "lower keepalive_timeout or add so_keepalive= to the listen directive")
+        notes = "".join(f" Note: {note}." for note in getattr(device.subject, "notes", ()))
+        message = (
+            f"{device.label} forgets a flow idle for {format_ms(race.server_ms)}, but {server.label} keeps idle connections "
+            f"{format_ms(race.client_ms)}{probe}: clients send the next request into a forgotten flow. The server must close "
+            f"or probe first: {fix_words}. Device: {device.idle.provenance.describe()}; server: {acts.provenance.describe()}; "
+            f"linked by {hop.evidence}.{notes}"
+        )
+        where = acts.provenance.location or server.location
+        related = [Related(device.idle.provenance.location or device.location,
+                           f"{device.label} drops idle flows after {format_ms(race.server_ms)}")]
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related)
+        finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms,
+                        "suggested_seconds": seconds if not probe else None, "hop": f"{device.label}|{server.label}"}
+        reported.add(id(device.subject))
+        yield finding
+    for front in analysis.fronts:
+        ignored = [note for note in front.notes if "has no effect" in note]
+        if ignored and id(front) not in reported:
+            message = f"{front.label}: " + "; ".join(ignored) + ". The device keeps its own idle timeout " \
+                      f"({front.provenance.describe()})."
+            yield Finding(RULE.code, Severity.INFO, message, front.location)

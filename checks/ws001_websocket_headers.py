@@ -1,0 +1,163 @@
+"""WS001: a websocket location lacks what the upgrade needs, or its map closes pooled connections."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
+
+RULE = Rule(
+    code="WS001",
+    name="websocket-upgrade-headers",
+    severity=Severity.ERROR,
+    summary="A location that proxies websockets lacks HTTP/1.1, the Upgrade header, or a Connection header that becomes `upgrade`.",
+    rationale="""
+nginx does not pass the hop-by-hop `Upgrade` and `Connection` headers on its own. A
+websocket handshake reaches the backend as a plain GET (HTTP/1.0 before nginx 1.29.7),
+which answers 400 or 426, or upgrades and is then cut by nginx. A location that proxies
+websockets needs `proxy_http_version 1.1` (the default from nginx 1.29.7),
+`proxy_set_header Upgrade $http_upgrade` and a `Connection` header that is `upgrade` for
+upgrade requests. The usual map's `'' close;` branch then sends `Connection: close` on
+every other request: on a pooled upstream no connection is ever reused. `'' '';` clears
+the header instead and keeps the pool.
+""",
+    bad_example="""
+location /ws/ {
+    proxy_pass http://app;
+}
+""",
+    good_example="""
+map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+location /ws/ {
+    proxy_pass http://app;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+}
+""",
+    fix="Add the missing directives to the location (shown, not applied); on a pooled upstream change the map's `'' close;` to `'' '';` (applied).",
+    tags=("websocket", "keepalive"),
+    fix_safety="safe",
+)
+
+
+def fix(finding: Finding, project):
+    """Change a map's `'' close;` entry to `'' '';` (ws001.j2, safe), or show the directives
+    a websocket location lacks (ws001_headers.j2, display only: the Connection value is a
+    choice, and a location's first proxy_set_header stops inheriting the outer ones, which
+    are copied along)."""
+    from nglint.fixer.builder import FixBuilder
+    from nglint.websocket import maps
+
+    if "missing" in finding.data:
+        return _headers_fix(finding, project)
+    if "map_variable" not in finding.data:
+        return None
+    block = maps(project).get((finding.data["config"], finding.data["map_variable"]))
+    if block is None or "" not in block.entries:
+        return None
+    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]))
+    fix.replace(block.entries[""][1], "ws001.j2")
+    return fix.build(f"Clear Connection instead of closing it in map {finding.data['map_variable']}")
+
+
+def _headers_fix(finding: Finding, project):
+    from nglint.fixer.builder import FixBuilder
+    from nglint.fixer.layout import NoFix
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+
+    site = _site_at(project, finding)
+    missing = set(finding.data["missing"])
+    index = header_level_index(site)
+    level = site.levels[index]
+    fix = FixBuilder(RULE, finding, project, safety="display")
+    add = {"http_version": False, "upgrade": False, "connection": "", "inherited_headers": []}
+    if "http_version" in missing:
+        own = level.own("proxy_http_version")
+        if own:
+            fix.replace(own[-1], "ws001_headers.j2", http_version=True, upgrade=False, connection="", inherited_headers=[])
+        else:
+            add["http_version"] = True
+    wanted = {"upgrade": "upgrade" in missing, "connection": finding.data["connection_value"] if "connection" in missing else ""}
+    if any(wanted.values()):
+        headers, header_level = site.effective_array("proxy_set_header")
+        if header_level > index:
+            raise NoFix("the headers are set inside an if or limit_except block")
+        if header_level == index:
+            for directive in headers:
+                name = directive.arg(0).lower()
+                if name in wanted and wanted[name]:
+                    fix.replace(directive, "ws001_headers.j2", http_version=False, inherited_headers=[],
+                                **{"upgrade": name == "upgrade", "connection": wanted[name] if name == "connection" else ""})
+                    wanted[name] = False if name == "upgrade" else ""
+        else:
+            if unread_includes(project, site.levels[:index]):
+                raise NoFix("an outer include was not read, so the headers a new proxy_set_header would drop are unknown")
+            add["inherited_headers"] = [fix.raw_text(d) for d in headers if d.arg(0).lower() not in ("upgrade", "connection")]
+        add.update(wanted)
+    if add["http_version"] or add["upgrade"] or add["connection"]:
+        add_to_level(fix, level, child_in_level(site, index), "ws001_headers.j2", **add)
+    return fix.build("Pass the websocket upgrade to the backend")
+
+
+def _site_at(project, finding: Finding):
+    from nglint.fixer.layout import NoFix
+
+    where = (finding.location.path, finding.location.line)
+    for model in project.models:
+        for site in model.proxy_sites:
+            if (site.directive.path, site.directive.line) == where:
+                return site
+    raise NoFix("proxy_pass not found at the finding's position")
+
+
+def check(project) -> Iterable[Finding]:
+    from nglint.websocket import connection_becomes_upgrade, connection_header, maps, upgrade_header, websocket_sites
+
+    analysis = project.keepalive
+    map_index = maps(project)
+    reported_maps: set[tuple[str, str]] = set()
+    for ws in websocket_sites(project):
+        site = ws.site
+        missing, keys = [], []
+        version, _ = analysis.http_version(site)
+        if version != "1.1":
+            missing.append("`proxy_http_version 1.1` (nginx speaks HTTP/1.0 to upstreams before 1.29.7)")
+            keys.append("http_version")
+        upgrade = upgrade_header(site)
+        if upgrade is None or "$http_upgrade" not in upgrade.arg(1).lower() and upgrade.arg(1).lower() != "websocket":
+            missing.append("`proxy_set_header Upgrade $http_upgrade`")
+            keys.append("upgrade")
+        connection = connection_header(site)
+        map_block = None
+        if connection is not None and connection.arg(1).startswith("$"):
+            map_block = map_index.get((ws.config_path, connection.arg(1)))
+        becomes = connection_becomes_upgrade(connection.arg(1), map_block) if connection is not None else False
+        if becomes is False:
+            missing.append("a `Connection` header that is `upgrade` for upgrade requests (`proxy_set_header Connection $connection_upgrade` with a map)")
+            keys.append("connection")
+        if missing:
+            message = (
+                f"Location {ws.path} proxies websockets ({ws.reason}) but lacks " + "; ".join(missing)
+                + ": the handshake reaches the backend as a plain request and the websocket never opens."
+            )
+            finding = at_directive(RULE, site.directive, message)
+            finding.data = {"location": ws.path, "missing": keys,
+                            "connection_value": '"upgrade"' if ws.evident else "$http_connection"}
+            yield finding
+        if map_block is not None and site.upstream is not None and analysis.pool(site.upstream).pooled:
+            close = map_block.entries.get("")
+            key = (map_block.directive.path, map_block.variable, map_block.directive.line)
+            if close is not None and close[0].lower() == "close" and key not in reported_maps:
+                reported_maps.add(key)
+                entry = close[1]
+                message = (
+                    f"map {map_block.variable} sends `Connection: close` for every non-upgrade request ('' close), and "
+                    f"location {ws.path} uses it on pooled upstream {site.upstream.name!r}: no connection of the pool is "
+                    "ever reused. Use `'' '';` to clear the header instead."
+                )
+                finding = Finding(RULE.code, RULE.severity, message, Location(entry.path, entry.line),
+                                  related=[Related(Location(site.directive.path, site.directive.line), f"used by location {ws.path}")])
+                finding.data = {"config": ws.config_path, "map_variable": map_block.variable}
+                yield finding
+

@@ -1,0 +1,124 @@
+"""WS002: an idle websocket is cut by a timer shorter than the application's heartbeat."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from nglint.api import Finding, Related, Rule, Severity, at_directive
+from nglint.units import format_ms
+
+RULE = Rule(
+    code="WS002",
+    name="websocket-idle-timer",
+    severity=Severity.WARNING,
+    summary="An idle websocket is closed by a timer (proxy_read_timeout, a load balancer) shorter than the application's heartbeat.",
+    rationale="""
+Once upgraded, a websocket is idle until a message crosses it. nginx closes it when
+nothing arrives from the backend for proxy_read_timeout (60s by default; error.log says
+`110: Connection timed out ... while proxying upgraded connection`; proxy_send_timeout
+runs only while a write to the backend is blocked, so it does not cut an idle
+connection), and every device in
+front (an ALB's idle timeout, an NLB's flow timeout) has its own timer. The connection
+survives only when the application's heartbeat (socket.io and SockJS ping every 25s,
+ActionCable every 3s, Spring STOMP as configured) is shorter than every timer on the path.
+A route that is plainly a websocket endpoint (`/ws`, `/cable`, a SignalR hub) whose
+heartbeat nglint does not know is reported at info while its timer is nginx's implicit
+60s default.
+""",
+    bad_example="""
+location /ws/ {                      # a raw websocket server, no ping
+    proxy_pass http://app;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+}
+""",
+    good_example="""
+location /ws/ {
+    proxy_pass http://app;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+    proxy_read_timeout 3600s;        # longer than the longest idle period
+    proxy_send_timeout 3600s;
+}
+""",
+    fix="Raise proxy_read_timeout/proxy_send_timeout (and the front tier's idle timeout) above the heartbeat interval, or make the application send heartbeats more often than the shortest timer.",
+    tags=("websocket", "timeouts", "cross-tier"),
+)
+
+
+def check(project) -> Iterable[Finding]:
+    from nglint.sources.frontend.heartbeats import DEFAULTS as HEARTBEATS, framework_of
+    from nglint.sources.nginx.defaults import DEFAULTS as NGINX
+    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.tiers.invariant import client_closes_first
+    from nglint.tiers.model import IdlePolicy, Provenance
+    from nglint.units import UnitError, parse_nginx_time
+    from nglint.websocket import websocket_sites
+
+    fronts_by_config: dict[str, list] = {}
+    for hop in analyse(project).hops:
+        if isinstance(hop.server.subject, NginxTarget):
+            fronts_by_config.setdefault(hop.server.subject.config.path, []).append(hop.client)
+    margin = project.settings.margin
+    for ws in websocket_sites(project):
+        site = ws.site
+        timers = []  # (label, IdlePolicy, explicit)
+        for name in ("proxy_read_timeout",):  # proxy_send_timeout runs only while a write is blocked
+            directive, _ = site.effective(name)
+            if directive is not None:
+                try:
+                    value = parse_nginx_time(directive.arg(0))
+                except UnitError:
+                    continue
+                timers.append((f"nginx {name}", IdlePolicy(value, Provenance.from_file(directive.path, directive.line, name, f"{name} {directive.arg(0)}")), True))
+            else:
+                row = NGINX.get(name)
+                timers.append((f"nginx {name}", IdlePolicy(row.value, Provenance.from_default(row, f"nginx's default {name} {format_ms(row.value)}")), False))
+        for front in fronts_by_config.get(ws.config_path, ()):
+            if front.idle.known and front.idle.timeout_ms is not None:
+                timers.append((front.label, front.idle, True))
+        if not timers:
+            continue
+        label, shortest, explicit = min(timers, key=lambda t: t[1].timeout_ms)
+        path = " -> ".join(["client"] + [t[0] for t in timers if not t[0].startswith("nginx ")] + [f"nginx location {ws.path}", _upstream(site)])
+        framework = framework_of(ws.path + " " + site.directive.arg(0))
+        row = HEARTBEATS.get(framework) if framework else None
+        if row is None or row.value is None:
+            if explicit or not ws.evident:
+                continue  # a generic location passing Upgrade mostly serves plain requests
+            why = (f"{framework} heartbeats are configured by the application ({row.note})" if row is not None
+                   else "nglint does not know whether the backend sends heartbeats")
+            message = (
+                f"Websocket location {ws.path} ({path}): an idle websocket is closed after {format_ms(shortest.timeout_ms)} "
+                f"by {label} ({shortest.provenance.describe()}), and {why}. Make sure something crosses the connection more "
+                f"often, or set proxy_read_timeout to the longest idle period the application allows."
+            )
+            finding = at_directive(RULE, site.directive, message, severity=Severity.INFO)
+            finding.data = {"location": ws.path, "timer_ms": shortest.timeout_ms}
+            yield finding
+            continue
+        heartbeat = IdlePolicy(row.value, Provenance.from_default(row, row.describe()))
+        cutting = []
+        for timer_label, policy, _ in timers:
+            race = client_closes_first(heartbeat, policy, margin)
+            if race is not None and not race.ok:
+                cutting.append((timer_label, policy))
+        if not cutting:
+            continue
+        timer_label, policy = min(cutting, key=lambda t: t[1].timeout_ms)
+        message = (
+            f"Websocket location {ws.path} ({path}): {timer_label} closes an idle websocket after "
+            f"{format_ms(policy.timeout_ms)} ({policy.provenance.describe()}), not longer than the {framework} heartbeat "
+            f"of {format_ms(row.value)} ({row.describe()}) plus the margin: connections drop between heartbeats. "
+            "Raise the timer or shorten the heartbeat."
+        )
+        related = [Related(p.provenance.location, f"{t}: {format_ms(p.timeout_ms)}") for t, p in cutting if p.provenance.location]
+        finding = at_directive(RULE, site.directive, message, related=related)
+        finding.data = {"location": ws.path, "timer_ms": policy.timeout_ms, "heartbeat_ms": row.value}
+        yield finding
+
+
+def _upstream(site) -> str:
+    return f"upstream {site.upstream.name!r}" if site.upstream is not None else site.directive.arg(0)

@@ -1,0 +1,56 @@
+"""YAML documents as plain values with the line of every mapping key, for readers that
+must point at a line. Composed, never constructed: CloudFormation's `!Ref`/`!GetAtt`
+tags and any other tag stay plain values (`{"!Ref": "Name"}`), nothing is executed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Located(dict):
+    """A mapping that remembers its own line and each key's line (1-based)."""
+
+    line: int = 1
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+def load_documents(text: str) -> list[Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [_plain(node) for node in yaml.compose_all(text, Loader=loader) if node is not None]
+
+
+def _plain(node) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        result = Located()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _plain(key_node)
+            key = str(key) if not isinstance(key, str) else key
+            result[key] = _plain(value_node)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return _tagged(node.tag, result)
+    if isinstance(node, yaml.SequenceNode):
+        return _tagged(node.tag, [_plain(item) for item in node.value])
+    value = node.value
+    if node.tag == "tag:yaml.org,2002:int" or (node.style is None and value.isdigit()):
+        try:
+            return _tagged(node.tag, int(value))
+        except ValueError:
+            return value
+    if node.style is None and value in ("true", "false"):
+        return value == "true"
+    return _tagged(node.tag, value)
+
+
+def _tagged(tag: str, value: Any) -> Any:
+    if tag and tag.startswith("!"):
+        return {tag: value}
+    return value

@@ -1,0 +1,87 @@
+"""Idle timeouts of the devices in front of nginx, as their vendors document them.
+
+Each row says what the device does with an idle connection: an HTTP load balancer that
+pools connections to its targets (the server behind must outlast it), or an L4 device
+that tracks flows and forgets an idle one (the server behind must close it, or probe it
+with TCP keep-alive, before that). Values in ms.
+"""
+
+from nglint.tiers.defaults import table
+
+_ALB = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout"
+_NLB = "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html"
+_CLB = "https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/config-idle-timeout.html"
+_AZURE = "https://learn.microsoft.com/azure/load-balancer/load-balancer-tcp-idle-timeout"
+_AZURE_RESET = "https://learn.microsoft.com/azure/load-balancer/load-balancer-tcp-reset"
+_GCP = "https://cloud.google.com/load-balancing/docs/https/request-distribution"
+_CLOUDFLARE = "https://developers.cloudflare.com/fundamentals/reference/connection-limits/"
+_HEROKU = "https://devcenter.heroku.com/articles/http-routing#keepalives"
+_CF = "https://docs.cloudfoundry.org/adminguide/routing-keepalive.html"
+_TRAEFIK = "https://github.com/traefik/traefik/blob/v2.11/pkg/config/dynamic/http_config.go"
+_ENVOY = "https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts"
+_TF_LB = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb#idle_timeout"
+_TF_AZ = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule"
+_LINUX = "https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html"
+
+# What each kind does with idle connections: "http" pools connections to its targets,
+# "l4" tracks flows and silently forgets idle ones.
+LAYER = {
+    "aws-alb": "http",
+    "aws-clb": "http",
+    "gcp-alb": "http",
+    "cloudflare": "http",
+    "heroku": "http",
+    "cloudfoundry": "http",
+    "traefik": "http",
+    "envoy": "http",
+    "aws-nlb": "l4",
+    "azure-lb": "l4",
+}
+
+LABEL = {
+    "aws-alb": "AWS Application Load Balancer",
+    "aws-clb": "AWS Classic Load Balancer",
+    "gcp-alb": "Google Cloud external Application Load Balancer",
+    "cloudflare": "Cloudflare",
+    "heroku": "Heroku router",
+    "cloudfoundry": "Cloud Foundry Gorouter",
+    "traefik": "Traefik",
+    "envoy": "Envoy",
+    "aws-nlb": "AWS Network Load Balancer",
+    "azure-lb": "Azure Load Balancer",
+}
+
+DEFAULTS = table(
+    "frontend",
+    [
+        ("aws-alb.idle_timeout", 60_000, "ms", _ALB, None, None,
+         "connection idle timeout for client and target connections; 1-4000 s"),
+        ("aws-clb.idle_timeout", 60_000, "ms", _CLB, None, None, "front-end and back-end connections"),
+        ("aws-nlb.idle_timeout", 350_000, "ms", _NLB, None, None,
+         "TCP flows; a TCP listener's tcp.idle_timeout.seconds (60-6000) changes it, TLS listeners stay at 350 s"),
+        ("azure-lb.idle_timeout", 240_000, "ms", _AZURE, None, None,
+         "4 minutes, configurable 4-100 minutes per rule; without TCP reset idle flows are dropped silently"),
+        ("azure-lb.enable_tcp_reset", False, "", _AZURE_RESET, None, None,
+         "the default silently drops a flow at the idle timeout"),
+        ("gcp-alb.idle_timeout", 600_000, "ms", _GCP, None, None,
+         "the backend keep-alive timeout of the Google Front End, fixed (not configurable)"),
+        ("cloudflare.idle_timeout", 900_000, "ms", _CLOUDFLARE, None, None,
+         "Proxy Idle Timeout between Cloudflare and the origin, not configurable"),
+        ("heroku.idle_timeout", 90_000, "ms", _HEROKU, None, None, "Router 2.0 keep-alive to dynos"),
+        ("cloudfoundry.idle_timeout", 90_000, "ms", _CF, None, None,
+         "Gorouter closes idle back-end keep-alive connections after 90 s (when router.max_idle_connections > 0)"),
+        ("traefik.idle_timeout", 90_000, "ms", _TRAEFIK, None, None,
+         "serversTransport forwardingTimeouts.idleConnTimeout (ForwardingTimeouts.SetDefaults)"),
+        ("envoy.idle_timeout", 3_600_000, "ms", _ENVOY, None, None,
+         "cluster common_http_protocol_options.idle_timeout"),
+        ("terraform.aws_lb.load_balancer_type", "application", "", _TF_LB),
+        ("terraform.azurerm_lb_rule.idle_timeout_in_minutes", 4, "min", _TF_AZ),
+        ("linux.tcp_keepalive_time", 7_200_000, "ms", _LINUX, None, None,
+         "net.ipv4.tcp_keepalive_time: what `so_keepalive=on` uses for the first probe"),
+    ],
+)
+
+
+def default_idle(kind: str):
+    """The defaults-table row of a kind's idle timeout."""
+    return DEFAULTS.get(f"{kind}.idle_timeout")

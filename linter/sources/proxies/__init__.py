@@ -1,0 +1,1 @@
+"""HTTP proxies in front of nginx whose configuration is in the repository: Traefik, Envoy."""

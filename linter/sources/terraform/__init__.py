@@ -1,0 +1,1 @@
+"""Terraform: load balancers declared in `.tf` and `.tf.json` files."""
