@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
-from nglint.messages import margin_source, nginx_timeout_source, short_label, timeout_advice
+from nglint.messages import endpoint_name, margin_source, nginx_timeout_source, short_label, timeout_advice
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -93,8 +93,8 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
         else:
             advice = "no whole-second value satisfies the margin: raise the server's idle timeout"
         message = (
-            f"{client.tier} keeps idle connections {format_ms(race.client_ms)}, {server.tier} closes them "
-            f"after {format_ms(race.server_ms)}: {advice}"
+            f"{endpoint_name(client)}'s pool keeps idle connections {format_ms(race.client_ms)}, {endpoint_name(server)} "
+            f"closes them after {format_ms(race.server_ms)}: {advice}"
         )
         sources = [
             f"{client.label}: {format_ms(race.client_ms)} from {client.idle.provenance.describe()}",

@@ -110,7 +110,12 @@ def _foreign_findings(project) -> Iterable[Finding]:
 
 
 def _upstream_findings(project) -> Iterable[Finding]:
+    from nglint.websocket import websocket_sites
+
     analysis = project.keepalive
+    # On a websocket location the map's `'' close` branch is WS001's to report, once, with
+    # its fix (`'' ''`); KA003 reports the same map only where no websocket is proxied.
+    websocket = {id(ws.site) for ws in websocket_sites(project)}
     for upstream in analysis.all_upstreams():
         if not analysis.pool(upstream).pooled:
             continue
@@ -122,6 +127,8 @@ def _upstream_findings(project) -> Iterable[Finding]:
             # KA004 reports a Connection header dropped by an inner proxy_set_header.
             needs_connection = not connection.cleared and connection.dropped is None
             if not needs_version and not needs_connection:
+                continue
+            if connection.via_map is not None and not needs_version and id(site) in websocket:
                 continue
             todo, sources = [], []
             if needs_version:

@@ -246,3 +246,19 @@ def _list_dir(directory: str) -> list[str]:
 
 def has_magic(pattern: str) -> bool:
     return glob.has_magic(pattern)
+
+
+def read_text(path: str, max_size: int) -> str:
+    """`open_limited` decoded as UTF-8 with replacement (readers that parse text)."""
+    return open_limited(path, max_size).decode("utf-8", errors="replace")
+
+
+def sniff(path: str, size: int) -> bytes | None:
+    """The first `size` bytes of a regular file, for a reader's `claims`; None for a
+    FIFO, device, link or unreadable file (never opened, never blocks)."""
+    if os.path.islink(path):
+        return None  # claims() cannot tell whether a link leaves the tree: never sniff one
+    try:
+        return open_limited(path, sys.maxsize, head=size)
+    except Refused:
+        return None

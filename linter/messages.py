@@ -37,6 +37,15 @@ def short_label(backend: Backend) -> str:
     return first or backend.kind
 
 
+def endpoint_name(endpoint) -> str:
+    """A tier endpoint's name for a headline: its label up to the parenthesised detail
+    (`ingress-nginx 1.9.4`, `F5 NGINX Ingress Controller 3.4.0`), or the backend's short label."""
+    if isinstance(endpoint.subject, Backend):
+        return short_label(endpoint.subject)
+    name = endpoint.label.split(" (", 1)[0]
+    return name if len(name) <= 48 else endpoint.tier
+
+
 def backend_source(backend: Backend, where: str) -> str:
     timeout = format_ms(backend.idle_timeout_ms) if backend.idle_timeout_ms is not None else "never"
     return f"{backend.label}: {timeout} from {backend.idle_timeout_source} ({where})"

@@ -38,6 +38,15 @@ SERVER_XML = """\
 """
 
 
+def said(finding) -> str:
+    """A finding's sentence and the sources of its values, where the details live."""
+    return " ".join([finding.message, *finding.sources])
+
+
+def said_json(finding: dict) -> str:
+    return " ".join([finding["message"], *finding.get("sources", [])])
+
+
 def app(port_ref="number: 80", target="8080", container_port="- containerPort: 8080", image="tomcat:9", namespace="web",
         ingress_api="networking.k8s.io/v1", extra_annotations=""):
     backend = (
@@ -115,15 +124,15 @@ def test_ingress_v1_to_service_to_container(lint, port_ref, target, container_po
     report = lint({"ingress.yaml": CONTROLLER.format(tag="v1.9.4"), "app.yaml": app(port_ref, target, container_port)})
     (finding,) = _ka001(report)
     assert (report.display_path(finding.path), finding.line) == ("ingress.yaml", 6)  # `data:` where the key goes
-    assert "ingress-nginx 1.9.4" in finding.message and "Service web/app port" in finding.message
-    assert "upstream-keepalive-timeout" in finding.message or "default upstream-keepalive-timeout 60s" in finding.message
+    assert "ingress-nginx 1.9.4" in said(finding) and "Service web/app port" in said(finding)
+    assert "upstream-keepalive-timeout" in said(finding) or "default upstream-keepalive-timeout 60s" in said(finding)
 
 
 def test_ingress_v1beta1_service_port_number(lint):
     report = lint({"ingress.yaml": CONTROLLER.format(tag="v0.35.0"),
                    "app.yaml": app("80", "8080", ingress_api="extensions/v1beta1")})
     (finding,) = _ka001(report)
-    assert "ingress-nginx 0.35.0" in finding.message
+    assert "ingress-nginx 0.35.0" in said(finding)
 
 
 @pytest.mark.parametrize("files", [
@@ -141,14 +150,14 @@ def test_timeout_key_from_the_configmap(lint):
     assert _ka001(lint({"ingress.yaml": controller, "app.yaml": app()})) == []
     controller = CONTROLLER.format(tag="v1.2.0").replace('  use-forwarded-headers: "true"\n', "  upstream-keepalive-timeout: '45'\n")
     (finding,) = _ka001(lint({"ingress.yaml": controller, "app.yaml": app()}))
-    assert finding.line == 7 and "upstream-keepalive-timeout: \"45\"" in finding.message
+    assert finding.line == 7 and "upstream-keepalive-timeout: \"45\"" in said(finding)
 
 
 def test_controller_before_0_21_has_no_key_and_no_fix(lint):
     report = lint({"ingress.yaml": CONTROLLER.format(tag="0.20.0"), "app.yaml": app()})
     (finding,) = _ka001(report)
     assert finding.line == 19  # the controller's image: the upgrade is where to act
-    assert "no upstream-keepalive-timeout key" in finding.message and "custom nginx.tmpl" in finding.message
+    assert "no upstream-keepalive-timeout key" in said(finding) and "custom nginx.tmpl" in said(finding)
     assert finding.fix is None
 
 
@@ -169,7 +178,7 @@ def test_server_xml_from_a_configmap_with_lines_in_the_manifest(lint):
     assert report.display_path(server.location.path) == "app.yaml"
     lines = files["app.yaml"].splitlines()
     assert 'connectionTimeout="5000"' in lines[server.location.line - 1]
-    assert "5s" in finding.message
+    assert "5s" in said(finding)
 
 
 def test_stacks_never_share_a_controller_or_service(lint):
@@ -188,7 +197,7 @@ def test_two_controllers_are_told_apart_by_class(lint):
     first = CONTROLLER.format(tag="v1.1.0").replace("controller]", "controller, --ingress-class=nginx]")
     report = lint({"a.yaml": first, "b.yaml": second, "app.yaml": app()})
     (finding,) = _ka001(report)
-    assert "ingress-nginx 1.1.0" in finding.message
+    assert "ingress-nginx 1.1.0" in said(finding)
 
 
 def test_list_objects(lint):
@@ -228,7 +237,7 @@ def test_kustomize_overlay_patches_configmap_and_deployment(lint):
     assert len(findings) == 2  # the base as written (60s) and the overlay (50s, from the patch file)
     overlay = next(f for f in findings if "overlays" in f.path)
     assert report.display_path(overlay.path) == "overlays/prod/timeout.yaml" and overlay.line == 7
-    assert "tomcat:10.1" in overlay.message
+    assert "tomcat:10.1" in said(overlay)
 
 
 def test_annotation_http_10_disables_reuse_ka003(lint):
@@ -245,7 +254,7 @@ def test_helm_values_of_the_ingress_nginx_chart(lint):
         "app.yaml": app(),
     })
     (finding,) = _ka001(report)
-    assert "ingress-nginx >= 1.0.0" in finding.message and report.display_path(finding.path) == "chart/values.yaml"
+    assert "ingress-nginx >= 1.0.0" in said(finding) and report.display_path(finding.path) == "chart/values.yaml"
     assert finding.fix is not None
 
 
@@ -270,7 +279,7 @@ def test_f5_virtualserver_keepalive(lint):
         """
     report = lint({"f5.yaml": f5, "app.yaml": app().split("---\napiVersion: networking")[0]})
     (finding,) = _ka001(report)
-    assert "F5 NGINX Ingress Controller 5.0.0" in finding.message and finding.line == 16 and finding.fix is None
+    assert "F5 NGINX Ingress Controller 5.0.0" in said(finding) and finding.line == 16 and finding.fix is None
 
 
 # -- a server kind another reader brings: asserted through a test-local reader ------------------
@@ -305,7 +314,7 @@ def test_node_container_gets_a_backend_when_a_reader_answers(lint, monkeypatch):
     builtin = sources.readers()
     monkeypatch.setattr(sources, "readers", lambda: builtin + (_NodeReader(),))
     (finding,) = _ka001(lint(files))
-    assert "Node in app/main" in finding.message and "set it to 4s" in finding.message
+    assert "Node in app/main" in said(finding) and "set upstream-keepalive-timeout to 4s" in said(finding)
 
 
 # -- odd but valid YAML -----------------------------------------------------------------------
@@ -432,7 +441,7 @@ def _template_stack(block: str, as_file: bool = False) -> dict:
 def test_custom_template_literal_timeout_decides(lint):
     assert _ka001(lint(_template_stack("    keepalive 32;\n    keepalive_timeout 15s;\n"))) == []
     (finding,) = _ka001(lint(_template_stack("    keepalive 32;\n    keepalive_timeout 50s;\n")))
-    assert "keepalive_timeout 50s in custom nginx.tmpl" in finding.message and finding.fix is None
+    assert "keepalive_timeout 50s in custom nginx.tmpl" in said(finding) and finding.fix is None
     files = _template_stack("    keepalive 32;\n    keepalive_timeout 50s;\n")
     assert files["ingress.yaml"].splitlines()[finding.line - 1].strip() == "keepalive_timeout 50s;"  # inside the ConfigMap
 
@@ -441,13 +450,13 @@ def test_custom_template_actions_leave_it_to_the_config(lint):
     (finding,) = _ka001(lint(_template_stack(
         "    {{ if gt $cfg.UpstreamKeepaliveConnections 0 }}\n    keepalive {{ $cfg.UpstreamKeepaliveConnections }};\n"
         "    keepalive_timeout {{ $cfg.UpstreamKeepaliveTimeout }}s;\n    {{ end }}\n")))
-    assert "default upstream-keepalive-timeout 60s" in finding.message and finding.fix is not None
+    assert "default upstream-keepalive-timeout 60s" in said(finding) and finding.fix is not None
 
 
 def test_custom_template_file_without_pool_or_timeout(lint):
     assert _ka001(lint(_template_stack("    server 0.0.0.1;\n", as_file=True))) == []  # no keepalive: no pool
     (finding,) = _ka001(lint(_template_stack("    keepalive 16;\n", as_file=True)))
-    assert "sets no keepalive_timeout" in finding.message and finding.fix is None
+    assert "sets no keepalive_timeout" in said(finding) and finding.fix is None
 
 
 def test_nothing_outside_the_tree_is_read(tmp_path):
@@ -466,7 +475,7 @@ def test_nothing_outside_the_tree_is_read(tmp_path):
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["path"]) for f in findings if f["rule"] == "P003"] == [("P003", "link.yaml")]
     (ka001,) = [f for f in findings if f["rule"] == "KA001"]
-    assert "tomcat:9" in ka001["message"]  # the patch outside the tree was not applied
+    assert "tomcat:9" in said_json(ka001)  # the patch outside the tree was not applied
 
 
 # -- the model behind the hops (what `nglint topology` shows) ------------------------------------
@@ -556,7 +565,7 @@ def test_bitnami_and_f5_chart_values(lint, chart, values, expected):
     report = lint({"chart/Chart.yaml": chart, "chart/values.yaml": values, "app.yaml": app().replace(
         "    kubernetes.io/ingress.class: nginx", "    kubernetes.io/ingress.class: nginx\n    x: y")})
     (finding,) = _ka001(report)
-    assert expected in finding.message and report.display_path(finding.path) == "chart/values.yaml"
+    assert expected in said(finding) and report.display_path(finding.path) == "chart/values.yaml"
     lines = values.splitlines()
     assert lines[finding.line - 1].strip().startswith(("upstream-keepalive-timeout", "keepalive"))
 
@@ -570,7 +579,7 @@ def test_kustomize_patches_a_service_port(lint):
         "prod/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: web}\nspec:\n  ports:\n    - {port: 80, targetPort: 8080}\n",
     })
     (finding,) = _ka001(report)
-    assert "targetPort 8080" in finding.message
+    assert "targetPort 8080" in said(finding)
 
 
 # -- arbitrary input never raises -----------------------------------------------------------------
@@ -625,7 +634,7 @@ def test_gateway_fabric_upstream_settings_policy(tmp_path):
     import json
 
     (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "KA001"]
-    assert "NGINX Gateway Fabric version unknown (GatewayClass nginx)" in finding["message"]
+    assert "NGINX Gateway Fabric version unknown (GatewayClass nginx)" in said_json(finding)
     assert finding["line"] == 22  # `keepAlive:`, where the timeout goes
     fixed = run_cli("check", ".", "--fix", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr

@@ -176,13 +176,22 @@ def _pool(location: str, http_extra: str = "") -> str:
 UPGRADE = "            proxy_http_version 1.1;\n            proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection $connection_upgrade;\n"
 
 
+MAPPED_CONNECTION = "            proxy_http_version 1.1;\n            proxy_set_header Connection $connection_upgrade;\n"
+
+
 def test_a_map_that_sends_close_without_upgrade_leaves_the_pool_unused(tmp_path):
-    write_tree(tmp_path, {"nginx.conf": _pool(UPGRADE, "    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n")})
+    write_tree(tmp_path, {"nginx.conf": _pool(MAPPED_CONNECTION, "    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n")})
     findings, _ = check_json(tmp_path, ".")
     assert [f["rule"] for f in findings] == ["KA003"]  # not KA002: the pool is not used
     assert "$connection_upgrade is 'close' without an Upgrade header" in findings[0]["message"]
     assert any("map $http_upgrade $connection_upgrade at nginx.conf:3" in s for s in findings[0]["sources"])
     assert findings[0]["fix"] is None  # an explicit Connection header is the user's decision
+
+
+def test_on_a_websocket_location_the_close_branch_is_reported_once_by_ws001(tmp_path):
+    write_tree(tmp_path, {"nginx.conf": _pool(UPGRADE, "    map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n")})
+    findings, _ = check_json(tmp_path, ".")
+    assert [f["rule"] for f in findings] == ["WS001"]  # with its `'' ''` fix; KA003 stays silent
 
 
 def test_a_map_that_clears_connection_without_upgrade_uses_the_pool(tmp_path):

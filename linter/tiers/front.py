@@ -93,7 +93,7 @@ def _declared(spec):
 def _entry_line(path: str, index: int) -> int:
     """Line of the index-th `[[...frontend]]` header in the config file (bounded read)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:  # the nglint config itself, already read once
             lines = handle.read(1_000_000).splitlines()
     except OSError:
         return 1

@@ -35,14 +35,11 @@ class AwsLoadBalancerFiles:
     def claims(self, path: str) -> bool:
         if not path.endswith((".yaml", ".yml", ".json", ".template")) or path.endswith(".tf.json"):
             return False
-        if os.path.islink(path):
-            return False  # claims() cannot tell whether a link leaves the tree: never sniff one
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(SNIFF_BYTES)
-        except OSError:
-            return False
-        return bool(_TEMPLATE.search(head) or _MANIFEST.search(head))
+        from nglint.boundary import sniff
+
+        head = sniff(path, SNIFF_BYTES)
+        # Kubernetes manifests are the Kubernetes reader's; it asks manifest_front_tiers.
+        return head is not None and bool(_TEMPLATE.search(head))
 
     def feeds(self, path: str) -> bool:
         return False
@@ -58,11 +55,9 @@ class AwsLoadBalancerFiles:
 
         result = FrontFile(path)
         try:
-            if os.path.getsize(path) > max_file_size:
-                raise ValueError(f"larger than max-file-size ({max_file_size} bytes)")
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", errors="replace")
-            documents = load_documents(text)
+            from nglint.boundary import read_text
+
+            documents = load_documents(read_text(path, max_file_size))
         except Exception as exc:  # yaml raises many kinds; bad input never crashes a run
             line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
             result.problems.append(Problem("P003", path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",

@@ -64,6 +64,8 @@ class ManifestFile(BackendFile):
     role: str = MANIFEST
     objects: list[K8sObject] = field(default_factory=list)
     document: YMap | None = None
+    # Load balancers its objects' AWS Load Balancer Controller annotations describe.
+    frontends: list = field(default_factory=list)
 
 
 def role_of(path: str) -> str:
@@ -123,6 +125,12 @@ def read_manifest_file(path: str, max_file_size: int, tree_roots: list[str] | No
                 result.document = root
             continue
         _collect(root, path, result.objects)
+    if b"aws-load-balancer" in data or b"alb.ingress.kubernetes.io" in data:
+        from nglint.sources.aws.reader import manifest_front_tiers
+
+        for obj_root in (document.root for document in documents):
+            if isinstance(obj_root, YMap):
+                result.frontends.extend(manifest_front_tiers(obj_root, path))
     return result
 
 

@@ -33,14 +33,10 @@ class ProxyConfigs:
     def claims(self, path: str) -> bool:
         if not path.endswith((".yaml", ".yml")):
             return False
-        if os.path.islink(path):
-            return False  # claims() cannot tell whether a link leaves the tree: never sniff one
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(SNIFF_BYTES)
-        except OSError:
-            return False
-        return bool(_TRAEFIK.search(head) or (_ENVOY.search(head) and b"clusters" in head))
+        from nglint.boundary import sniff
+
+        head = sniff(path, SNIFF_BYTES)
+        return head is not None and bool(_TRAEFIK.search(head) or (_ENVOY.search(head) and b"clusters" in head))
 
     def feeds(self, path: str) -> bool:
         return False
@@ -56,10 +52,9 @@ class ProxyConfigs:
 
         result = FrontFile(path)
         try:
-            if os.path.getsize(path) > max_file_size:
-                raise ValueError(f"larger than max-file-size ({max_file_size} bytes)")
-            with open(path, "rb") as handle:
-                documents = load_documents(handle.read().decode("utf-8", errors="replace"))
+            from nglint.boundary import read_text
+
+            documents = load_documents(read_text(path, max_file_size))
         except Exception as exc:  # bad input never crashes a run
             line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
             result.problems.append(Problem("P003", path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",

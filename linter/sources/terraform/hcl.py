@@ -75,16 +75,19 @@ def _listing(directory: str, stamp: int) -> tuple[str, ...]:
 
 
 def _read(path: str, max_file_size: int) -> str:
-    if os.path.getsize(path) > max_file_size:
-        raise ValueError(f"larger than max-file-size ({max_file_size} bytes)")
-    with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", errors="replace")
+    from nglint.boundary import Refused, read_text
+
+    try:
+        return read_text(path, max_file_size)
+    except Refused as refused:
+        raise ValueError(refused.reason) from None
 
 
 def inside(path: str, tree_roots: list[str]) -> bool:
     """True when `path` (after symlinks) lies inside a checked tree: nothing else is opened."""
-    real = os.path.realpath(path)
-    return any(real == os.path.realpath(root) or real.startswith(os.path.realpath(root) + os.sep) for root in tree_roots)
+    from nglint.boundary import Boundary
+
+    return Boundary(tree_roots).contains(path)
 
 
 def load_module(directory: str, max_file_size: int, tree_roots: list[str], inputs: dict | None = None) -> Module:

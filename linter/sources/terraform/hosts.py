@@ -125,23 +125,22 @@ def _files(module, text: str, tree_roots, max_file_size):
         path = os.path.normpath(os.path.join(module.directory, relative))
         if not inside(path, tree_roots):
             continue  # never read outside the checked tree
+        from nglint.boundary import Refused, read_text
+
         try:
-            if os.path.getsize(path) > min(max_file_size, MAX_USER_DATA):
-                continue
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                yield handle.read(), path, 1
-        except OSError:
+            yield read_text(path, min(max_file_size, MAX_USER_DATA)), path, 1
+        except Refused:
             continue
 
 
 def _line_of(path: str, start: int, needle: str, max_file_size: int) -> int:
+    from nglint.boundary import Refused, read_text
+
     try:
-        if os.path.getsize(path) > max_file_size:
-            return start
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if number >= start and needle in line:
-                    return number
-    except OSError:
-        pass
+        text = read_text(path, max_file_size)
+    except Refused:
+        return start
+    for number, line in enumerate(text.split("\n"), 1):
+        if number >= start and needle in line:
+            return number
     return start
