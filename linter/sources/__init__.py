@@ -21,7 +21,12 @@ ENTRY_POINT_GROUP = "nglint.sources"
 
 # Built-in readers by module and class name: imported when first asked for, so start-up
 # stays free of their parsers.
-BUILTIN_READERS = (("nglint.sources.tomcat.reader", "TomcatServerXml"),)
+BUILTIN_READERS = (
+    ("nglint.sources.tomcat.reader", "TomcatServerXml"),
+    ("nglint.sources.compose.reader", "ComposeFile"),
+    ("nglint.sources.dockerfile.reader", "Dockerfile"),
+    ("nglint.sources.procfile.reader", "Procfile"),
+)
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
 BUILTIN_DEFAULTS = {"nginx": "nglint.sources.nginx.defaults", "tomcat": "nglint.sources.tomcat.defaults"}
