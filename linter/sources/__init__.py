@@ -26,10 +26,17 @@ BUILTIN_READERS = (
     ("nglint.sources.compose.reader", "ComposeFile"),
     ("nglint.sources.dockerfile.reader", "Dockerfile"),
     ("nglint.sources.procfile.reader", "Procfile"),
+    ("nglint.sources.gunicorn.reader", "Gunicorn"),
+    ("nglint.sources.uvicorn.reader", "Uvicorn"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
-BUILTIN_DEFAULTS = {"nginx": "nglint.sources.nginx.defaults", "tomcat": "nglint.sources.tomcat.defaults"}
+BUILTIN_DEFAULTS = {
+    "nginx": "nglint.sources.nginx.defaults",
+    "tomcat": "nglint.sources.tomcat.defaults",
+    "gunicorn": "nglint.sources.gunicorn.defaults",
+    "uvicorn": "nglint.sources.uvicorn.defaults",
+}
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
 
