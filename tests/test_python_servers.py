@@ -92,5 +92,5 @@ def test_uvicorn_run_in_the_script(tmp_path):
 
 
 def test_other_processes_are_not_python_servers(tmp_path):
-    assert _backends(tmp_path, ["node", "server.js"]) == []
+    assert [b.kind for b in _backends(tmp_path, ["node", "server.js"])] == ["node"]
     assert _backends(tmp_path, None) == []

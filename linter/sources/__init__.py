@@ -28,6 +28,7 @@ BUILTIN_READERS = (
     ("nglint.sources.procfile.reader", "Procfile"),
     ("nglint.sources.gunicorn.reader", "Gunicorn"),
     ("nglint.sources.uvicorn.reader", "Uvicorn"),
+    ("nglint.sources.node.reader", "NodeJs"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -36,6 +37,7 @@ BUILTIN_DEFAULTS = {
     "tomcat": "nglint.sources.tomcat.defaults",
     "gunicorn": "nglint.sources.gunicorn.defaults",
     "uvicorn": "nglint.sources.uvicorn.defaults",
+    "node": "nglint.sources.node.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

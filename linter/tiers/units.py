@@ -71,4 +71,12 @@ class UnitIndex:
 
 
 def _is_marked(directory: str) -> bool:
-    return any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS)
+    if any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS):
+        return True
+    # A project deployed only with variant files (docker-compose.local.yml, compose.prod.yaml)
+    from nglint.sources.compose.project import is_compose_name
+
+    try:
+        return any(is_compose_name(name) for name in os.listdir(directory))
+    except OSError:
+        return False
