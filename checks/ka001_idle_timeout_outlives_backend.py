@@ -128,7 +128,9 @@ def _upstream_findings(project) -> Iterable[Finding]:
         worst = violations[0]
         backend = worst.backend
         nginx_source = pool.timeout_text()
-        if pool.by_default:
+        if pool.by_default and pool.version_note:
+            nginx_source += f", pooled by default since nginx 1.29.7: {pool.version_note}"
+        elif pool.by_default:
             nginx_source += ", pooled by default since nginx 1.29.7 (see KA005)"
         where = f"{display_path(backend.location.path)}:{backend.location.line}"
         if worst.suggested_seconds is not None:

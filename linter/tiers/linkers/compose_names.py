@@ -14,34 +14,11 @@ from __future__ import annotations
 
 import os
 
-from nglint.sources.process import image_name
+from nglint.sources.nginx.served import nginx_services
 from nglint.tiers.linkers import Resolution
 from nglint.tiers.units import UnitIndex
 
 _LOCAL = {"localhost", "127.0.0.1", "::1", "[::1]", "host.docker.internal"}
-_NGINX_IMAGES = ("nginx", "nginxinc/nginx-unprivileged", "openresty/openresty", "bitnami/nginx", "nginxproxy/nginx-proxy")
-
-
-def is_nginx_process(process) -> bool:
-    """An nginx container: an nginx image, or one given files under /etc/nginx."""
-    name, _tag = image_name(process.image)
-    if name in _NGINX_IMAGES or name.endswith("/nginx"):
-        return True
-    return any(inside.startswith(("/etc/nginx/", "/usr/local/openresty/nginx/conf/")) for inside in process.files)
-
-
-def nginx_services(project) -> dict[str, object]:
-    """{local nginx config file: the compose ServiceProcess that serves it}, from every
-    compose file of the run."""
-    served: dict[str, object] = {}
-    for parsed in project.backend_files:
-        for service in parsed.processes:
-            process = getattr(service, "process", None)
-            if process is None or not is_nginx_process(process):
-                continue
-            for local in process.files.values():
-                served.setdefault(os.path.abspath(local), service)
-    return served
 
 
 class ComposeNames:
@@ -72,7 +49,8 @@ class ComposeNames:
         self._nginx = nginx_services(project)
 
     def _nginx_unit(self, path: str) -> tuple[str, object | None]:
-        service = self._nginx.get(os.path.abspath(path))
+        services = [s for s in self._nginx.get(os.path.abspath(path), []) if hasattr(s, "names")]
+        service = services[0] if services else None
         if service is not None:
             return service.process.unit, service
         return self._units.unit_of(path), None
