@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: real nginx (nginx -t, e2e), real Tomcat (e2e),
-# iproute2 (network namespaces for e2e), patch (fix patches), and the npm SARIF validator.
+# iproute2 (network namespaces for e2e), patch (fix patches), graphviz (validates topology DOT),
+# nodejs (the Node.js e2e backend), and the npm SARIF validator.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for pkg in nginx-light tomcat10 iproute2 patch git; do
+for pkg in nginx-light tomcat10 iproute2 patch git graphviz nodejs; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then

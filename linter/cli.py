@@ -1,4 +1,4 @@
-"""Command line: `nglint check`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
+"""Command line: `nglint check`, `nglint topology`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
 
 Exit codes (fixed; CI and pre-commit depend on them): 0 no error or warning findings,
 1 findings, 2 usage error or internal failure.
@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # --- end parallel parsing ---
 
+    from nglint.topology.command import add_parser as add_topology
+
+    add_topology(sub)
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
@@ -75,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _without_gc(_check, args)
+        if args.command == "topology":
+            from nglint.topology.command import run_topology
+
+            return run_topology(args)
         if args.command == "rules":
             return _rules()
         if args.command == "rule":
