@@ -29,6 +29,7 @@ BUILTIN_READERS = (
     ("nglint.sources.gunicorn.reader", "Gunicorn"),
     ("nglint.sources.uvicorn.reader", "Uvicorn"),
     ("nglint.sources.node.reader", "NodeJs"),
+    ("nglint.sources.spring.reader", "SpringBoot"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -38,6 +39,7 @@ BUILTIN_DEFAULTS = {
     "gunicorn": "nglint.sources.gunicorn.defaults",
     "uvicorn": "nglint.sources.uvicorn.defaults",
     "node": "nglint.sources.node.defaults",
+    "spring": "nglint.sources.spring.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

@@ -43,7 +43,7 @@ class Image:
     env: dict[str, str] = field(default_factory=dict)
     env_locations: dict[str, Location] = field(default_factory=dict)
     ports: list[int] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # the run stage's, then build stages' copies
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -161,7 +161,12 @@ def read_image(path: str, tree_roots: list[str], max_file_size: int, target: str
         image.entrypoint = chosen.entrypoint[0]
     image.env, image.env_locations = dict(chosen.env), dict(chosen.env_locations)
     image.ports = list(chosen.ports)
-    image.files = dict(chosen.files)
+    # Files copied in build stages count too: configuration a builder packages into an
+    # artifact (a Spring application.properties into the jar) still configures the server.
+    built_from: dict[str, str] = {}
+    for stage in {id(stage): stage for stage in stages.values()}.values():
+        built_from.update(stage.files)
+    image.files = {**built_from, **chosen.files}
     return image
 
 
