@@ -57,8 +57,8 @@ def version_of_image(image: str | None) -> NginxVersion | None:
     if match:
         major, minor, patch = match.groups()
         version = (int(major), int(minor), int(patch) if patch else _SERIES_NEWEST)
-        shown = f"{major}.{minor}.{patch}" if patch else f"the newest {major}.{minor}.x"
-        return NginxVersion(version, f"nginx {shown} from image {image}")
+        shown = f"nginx {major}.{minor}.{patch}" if patch else f"the newest nginx {major}.{minor}.x"
+        return NginxVersion(version, f"{shown} from image {image}")
     moving = re.match(r"^(stable|mainline|latest)\b", tag) or (re.match(r"^(alpine|perl|otel|bookworm|trixie)", tag) and "latest")
     if moving:
         key = moving if isinstance(moving, str) else moving.group(1)
