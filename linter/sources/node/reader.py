@@ -250,7 +250,7 @@ class NodeJs:
     def _buffer(self, version) -> int:
         if not version:
             return 0
-        if version >= (24, 6) or (22, 19) <= version < (23,):
+        if version >= (24, 6) or (22, 19) <= version < (23,) or (20, 20) <= version < (21,):
             return self.defaults.get("keepAliveTimeoutBuffer", version if version >= (24, 6) else (24, 6)).value
         return 0
 

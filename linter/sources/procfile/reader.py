@@ -1,7 +1,8 @@
 """The Procfile reader: `web: gunicorn app:app --keep-alive 5`, one process per line.
 
 The platform sets `$PORT` when it starts the process, so a port given as `$PORT` is
-unknown to nglint and such a backend links only by what else names it.
+unknown to nglint and such a backend links only by what else names it. The processes run
+in the Procfile's directory (the app root, /app on Heroku): its files are theirs.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Procfile:
         from nglint.findings import Location
         from nglint.problems import Problem
         from nglint.sources.argv import split_shell
-        from nglint.sources.files import read_text
+        from nglint.sources.files import expand_files, read_text
         from nglint.sources.process import Process, backends_for
         from nglint.tiers.units import UnitIndex
 
@@ -43,6 +44,7 @@ class Procfile:
         if text is None:
             return result
         unit = UnitIndex(tree_roots).unit_of(path)
+        files = expand_files(os.path.dirname(os.path.abspath(path)), "/app", tree_roots)
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -57,7 +59,7 @@ class Procfile:
                 result.problems.append(Problem("P003", path, number, f"process {name!r}: unbalanced quotes in its command"))
                 continue
             where = Location(path, number)
-            process = Process(name, where, None, argv, where, {}, {}, {}, [], unit)
+            process = Process(name, where, None, argv, where, {}, {}, dict(files), [], unit)
             result.processes.append(process)
             result.backends.extend(backends_for(process, tree_roots, max_file_size))
         return result
