@@ -154,6 +154,10 @@ def _upstream_findings(project) -> Iterable[Finding]:
             )
             for v in violations
         ]
+        change = _backend_side(worst, margin)
+        if change is not None:
+            message += f" Or raise the backend's idle timeout instead: {change.describe()}."
+            related.append(Related(Location(change.path, change.line), f"backend-side alternative (not applied by --fix): {change.text}"))
         anchor_directive = pool.report_directive or upstream.directive
         finding = at_directive(RULE, anchor_directive, message, related=related)
         finding.data = {
@@ -167,5 +171,17 @@ def _upstream_findings(project) -> Iterable[Finding]:
             "backend_location": where,
             "pooled_by_default": pool.by_default,
         }
+        if change is not None:
+            finding.data["backend_change"] = {"path": change.path, "line": change.line, "old": change.old, "new": change.text}
         yield finding
+
+
+def _backend_side(verdict, margin):
+    """The backend's own setting raised above nginx's timeout, when the backend closes early
+    enough that nginx's fix would nearly empty the pool (under 30s)."""
+    from nglint.sources.backend_change import backend_change
+
+    if verdict.backend_ms >= 30_000:
+        return None
+    return backend_change(verdict.backend, verdict.nginx_ms, margin)
 

@@ -23,6 +23,8 @@ EXPECTED = {
     "10-node-race-fixed": set(),
     "11-spring-race": {("KA001", "nginx/nginx.conf", 6)},
     "12-spring-race-fixed": set(),
+    "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
+    "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
 }
 
 
@@ -82,7 +84,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     result = run_cli("check", "samples", "--format", "json", cwd=PROJECT_ROOT)
     findings = json.loads(result.stdout)["findings"]
     rules = [f["rule"] for f in findings if not f["path"].startswith("samples/fixes/")]
-    assert sorted(rules) == ["KA001"] * 6 + ["KA003", "KA004", "P005", "P005"]
+    assert sorted(rules) == ["KA001"] * 8 + ["KA003", "KA004", "P005", "P005"]
     # samples/fixes/<rule>/before shows its rule; after/ holds only the fixed files (no server.xml)
     fixes = [(f["rule"], f["path"].split("/")[2:4]) for f in findings if f["path"].startswith("samples/fixes/") and f["rule"] != "P005"]
     assert sorted(fixes) == [(rule, [rule, "before"]) for rule in ("KA001", "KA002", "KA003", "KA004", "KA005")]

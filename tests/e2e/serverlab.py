@@ -19,7 +19,7 @@ from pathlib import Path
 from . import racelab
 
 NS_PREFIX = "nglint-e2s-"
-BACKEND_PORT = 8089
+BACKEND_PORTS = {"gunicorn": 8089, "node": 8090}  # distinct, so `nglint check samples` links each to its own
 _numbers = itertools.count(1)
 KINDS = {
     "gunicorn": (["{python}", "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], "gunicorn"),
@@ -68,7 +68,7 @@ class ServerLab(racelab.RaceLab):
         try:
             sweep_stale_namespaces()
             shutil.copytree(self.sample, self.config_dir)
-            if f"server {racelab.BACKEND_ADDR}:{BACKEND_PORT};" not in self.nginx_conf.read_text():
+            if f"server {racelab.BACKEND_ADDR}:{BACKEND_PORTS[self.kind]};" not in self.nginx_conf.read_text():
                 raise RuntimeError(f"samples/e2e-{self.kind} no longer uses the lab's addresses; update serverlab.py")
             tag = f"{NS_PREFIX}{os.getpid()}-{next(_numbers)}"
             self.link = racelab.SlowLink(self.workdir, self.delay_ms, tag=tag).start()

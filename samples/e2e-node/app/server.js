@@ -10,4 +10,4 @@ const server = http.createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 2000;
-server.listen(8089, '10.77.7.2');
+server.listen(8090, '10.77.7.2');
