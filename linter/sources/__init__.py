@@ -30,6 +30,7 @@ BUILTIN_READERS = (
     ("nglint.sources.uvicorn.reader", "Uvicorn"),
     ("nglint.sources.node.reader", "NodeJs"),
     ("nglint.sources.spring.reader", "SpringBoot"),
+    ("nglint.sources.puma.reader", "Puma"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -40,6 +41,7 @@ BUILTIN_DEFAULTS = {
     "uvicorn": "nglint.sources.uvicorn.defaults",
     "node": "nglint.sources.node.defaults",
     "spring": "nglint.sources.spring.defaults",
+    "puma": "nglint.sources.puma.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

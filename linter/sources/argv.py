@@ -32,6 +32,9 @@ def commands(argv: list[str] | None, depth: int = 0) -> list[list[str]]:
     if not argv or depth > 3:
         return []
     words = list(argv)
+    # An entrypoint script that ends in `exec "$@"`, or an init wrapper, runs what follows.
+    while len(words) > 1 and (_is_entrypoint(words[0]) or os.path.basename(words[0]) in ("tini", "dumb-init", "--", "exec")):
+        words = words[1:]
     base = os.path.basename(words[0])
     if base in _SHELLS and len(words) >= 3 and words[1] in ("-c", "-ec", "-ce", "-lc", "-xc"):
         inner = split_shell(words[2])
@@ -47,6 +50,11 @@ def commands(argv: list[str] | None, depth: int = 0) -> list[list[str]]:
     if current:
         result.append(current)
     return result
+
+
+def _is_entrypoint(word: str) -> bool:
+    base = os.path.basename(word)
+    return base.endswith(".sh") or base.startswith(("docker-entrypoint", "entrypoint"))
 
 
 def program_args(argv: list[str] | None, names: set[str], modules: set[str] = frozenset()) -> list[str] | None:

@@ -30,7 +30,6 @@ _ADDED = {
     "uvicorn": ("s", "--timeout-keep-alive {value} on uvicorn's command line"),
     "node": ("ms", "server.keepAliveTimeout = {value} on the server listen() returns"),
     "spring": ("s", "server.tomcat.keep-alive-timeout={value}s in application.properties"),
-    "tomcat": ("ms", 'keepAliveTimeout="{value}" on the Connector'),
 }
 
 

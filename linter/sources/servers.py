@@ -66,3 +66,23 @@ def port_of_bind(text: str) -> int | None:
         return None
     tail = text.rsplit(":", 1)[-1]
     return int(tail) if tail.isdigit() else None
+
+
+def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
+    """Whether a server config file read on its own (not through a process) may offer
+    backends: not inside a compose project (its services describe the server, with their
+    environment), and in a marked project or at the top of the checked tree. In a folder
+    of unmarked stacks side by side, a default port would link it to a neighbour's nginx."""
+    import os
+
+    from nglint.sources.compose.project import is_compose_name
+    from nglint.tiers.units import UnitIndex
+
+    unit = UnitIndex(tree_roots).unit_of(path)
+    try:
+        if any(is_compose_name(name) for name in os.listdir(unit)):
+            return False
+    except OSError:
+        return False
+    roots = {os.path.abspath(root) for root in tree_roots}
+    return unit not in roots or unit == os.path.abspath(app_root)

@@ -260,6 +260,8 @@ class _Stage:
         if len(words) < 2 or "<<" in text:
             return
         *sources, dest = words
+        if "$" in dest:
+            return  # a destination from an unknown variable: where the files land is unknown
         into_dir = dest.endswith("/") or dest in (".", "./") or dest.endswith("/.") or len(sources) > 1
         if not dest.startswith("/"):
             dest = self.workdir.rstrip("/") + "/" + dest

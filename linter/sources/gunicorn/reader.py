@@ -42,8 +42,11 @@ class Gunicorn:
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile
+        from nglint.sources.servers import standalone_allowed
 
         result = BackendFile(path)
+        if not standalone_allowed(path, os.path.dirname(os.path.abspath(path)), tree_roots):
+            return result
         settings = _Settings(self.defaults)
         if not settings.read_file(path, tree_roots, max_file_size, result.problems):
             return result

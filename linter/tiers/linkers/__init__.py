@@ -23,6 +23,7 @@ ENTRY_POINT_GROUP = "nglint.linkers"
 BUILTIN_LINKERS = (
     ("nglint.tiers.linkers.by_port", "ByPort"),
     ("nglint.tiers.linkers.compose_names", "ComposeNames"),
+    ("nglint.tiers.linkers.unix_socket", "UnixSocket"),
 )
 
 
