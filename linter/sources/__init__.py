@@ -31,6 +31,7 @@ BUILTIN_READERS = (
     ("nglint.sources.node.reader", "NodeJs"),
     ("nglint.sources.spring.reader", "SpringBoot"),
     ("nglint.sources.puma.reader", "Puma"),
+    ("nglint.sources.apache.reader", "ApacheHttpd"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -42,6 +43,7 @@ BUILTIN_DEFAULTS = {
     "node": "nglint.sources.node.defaults",
     "spring": "nglint.sources.spring.defaults",
     "puma": "nglint.sources.puma.defaults",
+    "apache": "nglint.sources.apache.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
