@@ -32,6 +32,7 @@ BUILTIN_READERS = (
     ("nglint.sources.spring.reader", "SpringBoot"),
     ("nglint.sources.puma.reader", "Puma"),
     ("nglint.sources.apache.reader", "ApacheHttpd"),
+    ("nglint.sources.nginx.backend", "NginxBackend"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).

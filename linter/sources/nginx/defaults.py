@@ -33,5 +33,8 @@ DEFAULTS = table(
         ("proxy_send_timeout", 60_000, "ms", f"{_PROXY}#proxy_send_timeout"),
         ("keepalive_timeout", 75_000, "ms", f"{_CORE}#keepalive_timeout", None, None,
          "client side: how long nginx keeps an idle client connection"),
+        ("image.keepalive_timeout", 65_000, "ms", "https://hub.docker.com/_/nginx", None, None,
+         "`keepalive_timeout  65;` in the official image's /etc/nginx/nginx.conf (nginx.org's package file, "
+         "which includes /etc/nginx/conf.d/*.conf)"),
     ],
 )
