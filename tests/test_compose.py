@@ -339,3 +339,29 @@ def test_program_args_through_wrappers():
     assert program_args(["/docker-entrypoint.sh", "/usr/local/bin/gunicorn", "x"], {"gunicorn"}) == ["x"]
     assert program_args(["node", "server.js"], {"gunicorn"}) is None
     assert option(["-k", "sync", "--worker-class=gevent"], ("-k", "--worker-class")) == ("gevent", 2)
+
+
+def test_hostile_stack_through_the_cli_is_problems_not_a_crash(tmp_path):
+    """Alias bomb, deep nesting, a FIFO env_file, an env_file out of the tree and a
+    self-extending service in one tree: P003s, the rest still linted, exit 1."""
+    import os
+
+    from conftest import run_cli
+
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n" for i in range(8))
+    write_tree(tmp_path, {
+        "bomb/docker-compose.yml": bomb,
+        "deep/compose.yaml": "services:\n  web:\n" + "".join("  " * (i + 2) + "x:\n" for i in range(3000)),
+        "loop/docker-compose.yml": "services:\n  a: {extends: b, image: x}\n  b: {extends: a}\n",
+        "escape/docker-compose.yml": "services:\n  web:\n    image: python\n    env_file: [../../../etc/passwd, ./fifo.env]\n",
+        "escape/nginx.conf": NGINX,
+    })
+    os.mkfifo(tmp_path / "escape" / "fifo.env")
+    result = run_cli("check", ".", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    import json
+
+    problems = [(f["rule"], f["path"]) for f in json.loads(result.stdout)["findings"] if f["rule"] == "P003"]
+    assert {path.split("/")[0] for _, path in problems} == {"bomb", "deep", "loop", "escape"}
