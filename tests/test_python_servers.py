@@ -94,3 +94,15 @@ def test_uvicorn_run_in_the_script(tmp_path):
 def test_other_processes_are_not_python_servers(tmp_path):
     assert [b.kind for b in _backends(tmp_path, ["node", "server.js"])] == ["node"]
     assert _backends(tmp_path, None) == []
+
+
+@pytest.mark.parametrize("argv, env, expected", [
+    (["waitress-serve", "--listen=0.0.0.0:8081", "app:app"], {}, ("waitress", 8081, "120s (waitress's default idle timeout 120s)")),
+    (["waitress-serve", "--channel-timeout=30", "app:app"], {}, ("waitress", 8080, "30s (--channel-timeout 30)")),
+    (["hypercorn", "--bind", "0.0.0.0:9000", "app:app"], {}, ("hypercorn", 9000, "5s (hypercorn's default idle timeout 5s)")),
+    (["hypercorn", "--keep-alive", "75", "app:app"], {}, ("hypercorn", 8000, "75s (--keep-alive 75)")),
+    (["hypercorn", "--keep-alive", "${KA}", "app:app"], {}, ("hypercorn", 8000, "unknown (--keep-alive ${KA}: not a number nglint can read)")),
+])
+def test_command_line_servers(tmp_path, argv, env, expected):
+    (backend,) = _backends(tmp_path, argv, env)
+    assert (backend.kind, backend.port, backend.idle_policy.describe()) == expected

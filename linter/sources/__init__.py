@@ -33,6 +33,8 @@ BUILTIN_READERS = (
     ("nglint.sources.puma.reader", "Puma"),
     ("nglint.sources.apache.reader", "ApacheHttpd"),
     ("nglint.sources.nginx.backend", "NginxBackend"),
+    ("nglint.sources.waitress.reader", "Waitress"),
+    ("nglint.sources.hypercorn.reader", "Hypercorn"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -45,6 +47,8 @@ BUILTIN_DEFAULTS = {
     "spring": "nglint.sources.spring.defaults",
     "puma": "nglint.sources.puma.defaults",
     "apache": "nglint.sources.apache.defaults",
+    "waitress": "nglint.sources.waitress.defaults",
+    "hypercorn": "nglint.sources.hypercorn.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

@@ -86,3 +86,64 @@ def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
         return False
     roots = {os.path.abspath(root) for root in tree_roots}
     return unit not in roots or unit == os.path.abspath(app_root)
+
+
+class CommandLineServer:
+    """A server configured on its command line (and maybe one environment variable):
+    subclasses name the programs, the idle-timeout option, its unit and the defaults keys.
+    They claim no files; they answer for processes."""
+
+    kind = ""
+    programs: set[str] = set()
+    modules: set[str] = set()
+    timeout_options: tuple[str, ...] = ()
+    timeout_env: str | None = None
+    unit_ms = 1000  # the option's unit in milliseconds
+    port_options: tuple[str, ...] = ()
+    label = ""
+    comment = "line"
+    comment_prefix = "#"
+
+    def claims(self, path: str) -> bool:
+        return False
+
+    def feeds(self, path: str) -> bool:
+        return False
+
+    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
+        return []
+
+    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
+        from nglint.backends import BackendFile
+
+        return BackendFile(path)
+
+    def port_from(self, value: str) -> int | None:
+        return port_of_bind(value)
+
+    def from_process(self, process, tree_roots: list[str], max_file_size: int):
+        from nglint.sources.argv import option, program_args
+        from nglint.tiers.model import Provenance
+
+        args = program_args(process.argv, self.programs, self.modules)
+        if args is None:
+            return None
+        default = self.defaults.get("idle_timeout")
+        timeout, provenance = default.value, Provenance.from_default(default, f"{self.label}'s default {default.key.replace('_', ' ')} {default.value // 1000}s")
+        where = process.argv_location or process.location
+        found = [(process.env.get(self.timeout_env), process.env_locations.get(self.timeout_env, process.location), self.timeout_env)] \
+            if self.timeout_env and self.timeout_env in process.env else []
+        value, _ = option(args, self.timeout_options)
+        if value is not None:
+            found.append((value, where, self.timeout_options[0]))
+        if found:
+            text, at, key = found[-1]
+            detail = f"{key} {text}" if key.startswith("-") else f"{key}={text}"
+            if text.isdigit():
+                timeout, provenance = int(text) * self.unit_ms, Provenance.from_file(at.path, at.line, key, detail)
+            else:
+                timeout, provenance = None, Provenance.unknown(f"{detail}: not a number nglint can read")
+        port_text, _ = option(args, self.port_options) if self.port_options else (None, None)
+        port = self.port_from(port_text) if port_text else self.defaults.get("port").value
+        return [server_backend(self.kind, f"{self.label} in {process.name}", port, timeout, provenance,
+                               provenance.location or where, process, anchor=provenance.key)]
