@@ -106,3 +106,23 @@ def test_other_processes_are_not_python_servers(tmp_path):
 def test_command_line_servers(tmp_path, argv, env, expected):
     (backend,) = _backends(tmp_path, argv, env)
     assert (backend.kind, backend.port, backend.idle_policy.describe()) == expected
+
+
+def test_processes_from_other_orchestrators_with_odd_values(tmp_path):
+    """A Kubernetes container may carry env values filled at run time (None), numbers, or
+    ports as strings: every server reader sees strings and answers, never crashes."""
+    where = Location(str(tmp_path / "deploy.yaml"), 3)
+    for argv in (["gunicorn", "-k", "gthread", "app"], ["uvicorn", "m:app"], ["node", "s.js"], ["puma"],
+                 ["java", "-jar", "a.jar"], ["hypercorn", "a:b"], ["waitress-serve", "a:b"]):
+        process = Process("c", where, "img:1", argv, where,
+                          {"GUNICORN_CMD_ARGS": None, "PORT": 8080, "JAVA_OPTS": None, "PUMA_PERSISTENT_TIMEOUT": None,
+                           "UVICORN_TIMEOUT_KEEP_ALIVE": None},
+                          {}, {"/srv/pom.xml": str(tmp_path / "missing.xml")}, ["80", 8000], str(tmp_path))
+        from nglint.sources import readers
+        from nglint.sources.process import _normalised
+
+        # each reader directly (backends_for's guard would hide a failure)
+        answers = [r.from_process(_normalised(process), [str(tmp_path)], 10**6) for r in readers() if hasattr(r, "from_process")]
+        found = next((a for a in answers if a is not None), [])
+        assert bool(found) == (argv[0] != "java"), (argv, found)
+        assert backends_for(process, [str(tmp_path)], 10**6) == found

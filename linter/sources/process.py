@@ -56,14 +56,35 @@ def image_name(image: str | None) -> tuple[str, str | None]:
 
 
 def backends_for(process: Process, tree_roots: list[str], max_file_size: int) -> list:
-    """Backends the process serves, from the first reader that recognises it; [] when none does."""
+    """Backends the process serves, from the first reader that recognises it; [] when none does.
+
+    Values an orchestrator fills at run time (a Kubernetes secretKeyRef, a compose variable
+    from the deploying shell) reach readers as `${NAME}`, so every reader sees strings and
+    says "unknown" instead of failing on None. A reader that still fails on odd input is
+    skipped for this process, never allowed to stop the run."""
     from nglint.sources import readers
 
+    process = _normalised(process)
     for reader in readers():
         describe = getattr(reader, "from_process", None)
         if describe is None:
             continue
-        found = describe(process, tree_roots, max_file_size)
+        try:
+            found = describe(process, tree_roots, max_file_size)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OSError, UnicodeError):
+            continue
         if found is not None:
             return found
     return []
+
+
+def _normalised(process: Process) -> Process:
+    from nglint.records import replace
+
+    env = {str(key): ("${" + str(key) + "}" if value is None else str(value)) for key, value in (process.env or {}).items()}
+    argv = [str(word) for word in process.argv] if process.argv is not None else None
+    ports = [port for port in (process.ports or []) if isinstance(port, int) and not isinstance(port, bool)]
+    files = {str(k): str(v) for k, v in (process.files or {}).items() if k and v}
+    if env == process.env and argv == process.argv and ports == process.ports and files == process.files:
+        return process
+    return replace(process, env=env, argv=argv, ports=ports, files=files)
