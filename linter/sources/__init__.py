@@ -35,6 +35,7 @@ BUILTIN_READERS = (
     ("nglint.sources.nginx.backend", "NginxBackend"),
     ("nglint.sources.waitress.reader", "Waitress"),
     ("nglint.sources.hypercorn.reader", "Hypercorn"),
+    ("nglint.sources.kestrel.reader", "Kestrel"),
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -49,6 +50,7 @@ BUILTIN_DEFAULTS = {
     "apache": "nglint.sources.apache.defaults",
     "waitress": "nglint.sources.waitress.defaults",
     "hypercorn": "nglint.sources.hypercorn.defaults",
+    "kestrel": "nglint.sources.kestrel.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
