@@ -36,6 +36,7 @@ BUILTIN_READERS = (
     ("nglint.sources.waitress.reader", "Waitress"),
     ("nglint.sources.hypercorn.reader", "Hypercorn"),
     ("nglint.sources.kestrel.reader", "Kestrel"),
+    ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -51,6 +52,7 @@ BUILTIN_DEFAULTS = {
     "waitress": "nglint.sources.waitress.defaults",
     "hypercorn": "nglint.sources.hypercorn.defaults",
     "kestrel": "nglint.sources.kestrel.defaults",
+    "go": "nglint.sources.gohttp.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
