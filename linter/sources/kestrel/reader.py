@@ -6,7 +6,6 @@ ASP.NET Core's configuration. A value set in C# code is not read: the message sa
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 
@@ -69,6 +68,8 @@ class Kestrel:
                                provenance.location or process.location, process, anchor=provenance.key)]
 
     def _from_json(self, process, file_name, tree_roots, max_file_size):
+        import json
+
         from nglint.sources.files import read_text
 
         candidates = sorted((inside for inside in process.files if posixpath.basename(inside) == file_name),

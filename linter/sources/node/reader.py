@@ -11,7 +11,6 @@ files are JavaScript, few are servers.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -83,6 +82,8 @@ class NodeJs:
         return None
 
     def _package(self, process, tree_roots, max_file_size) -> dict:
+        import json
+
         from nglint.sources.files import read_text
 
         candidates = sorted((inside for inside in process.files if posixpath.basename(inside) == "package.json"),
