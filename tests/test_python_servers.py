@@ -122,7 +122,25 @@ def test_processes_from_other_orchestrators_with_odd_values(tmp_path):
         from nglint.sources.process import _normalised
 
         # each reader directly (backends_for's guard would hide a failure)
-        answers = [r.from_process(_normalised(process), [str(tmp_path)], 10**6) for r in readers() if hasattr(r, "from_process")]
+        answers = [r.from_process(_normalised(process, [str(tmp_path)], 10**6), [str(tmp_path)], 10**6) for r in readers() if hasattr(r, "from_process")]
         found = next((a for a in answers if a is not None), [])
         assert bool(found) == (argv[0] != "java"), (argv, found)
         assert backends_for(process, [str(tmp_path)], 10**6) == found
+
+
+def test_start_script_that_execs_the_server(tmp_path):
+    script = ("#!/bin/sh\nset -e\n# migrate first\npython manage.py migrate --noinput\n"
+              "if [ -n \"$DEBUG\" ]; then\n  echo debug\nfi\nexec gunicorn -k gthread --keep-alive 4 \"$@\"\n")
+    (backend,) = _backends(tmp_path, ["./docker-entrypoint.sh", "-b", "0.0.0.0:8001", "app:app"], files={"start.sh": script, "docker-entrypoint.sh": script})
+    assert (backend.kind, backend.port, backend.idle_policy.timeout_ms) == ("gunicorn", 8001, 4000)
+    (backend,) = _backends(tmp_path, ["/app/start.sh"], files={"start.sh": script})
+    assert backend.idle_policy.timeout_ms == 4000
+
+
+def test_start_script_outside_the_tree_is_never_read(tmp_path):
+    outside = tmp_path / "outside.sh"
+    outside.write_text("exec gunicorn -k gthread --keep-alive 9 app\n")
+    where = Location(str(tmp_path / "tree" / "c.yml"), 1)
+    (tmp_path / "tree").mkdir()
+    process = Process("app", where, None, ["/start.sh"], where, files={"/start.sh": str(outside)})
+    assert backends_for(process, [str(tmp_path / "tree")], 10**6) == []
