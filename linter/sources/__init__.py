@@ -36,6 +36,7 @@ BUILTIN_READERS = (
     ("nglint.sources.waitress.reader", "Waitress"),
     ("nglint.sources.hypercorn.reader", "Hypercorn"),
     ("nglint.sources.kestrel.reader", "Kestrel"),
+    ("nglint.sources.jetty.reader", "Jetty"),
     ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
 
@@ -53,6 +54,7 @@ BUILTIN_DEFAULTS = {
     "hypercorn": "nglint.sources.hypercorn.defaults",
     "kestrel": "nglint.sources.kestrel.defaults",
     "go": "nglint.sources.gohttp.defaults",
+    "jetty": "nglint.sources.jetty.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
