@@ -154,6 +154,8 @@ def _upstream_findings(project) -> Iterable[Finding]:
             )
             for v in violations
         ]
+        if pool.by_default and pool.version_location is not None:
+            related.append(Related(pool.version_location, f"pooled by default: {pool.version_note}"))
         change = _backend_side(worst, margin)
         if change is not None:
             message += f" Or raise the backend's idle timeout instead: {change.describe()}."

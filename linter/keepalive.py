@@ -34,6 +34,7 @@ class Pool:
     timeout_ms: int | None  # None: could not be read (placeholder or invalid)
     timeout: Directive | None  # explicit keepalive_timeout, if any
     version_note: str = ""  # where the nginx version that pools by default came from
+    version_location: Location | None = None  # the file naming that nginx's image
 
     @property
     def report_directive(self) -> Directive | None:
@@ -126,14 +127,14 @@ class KeepaliveAnalysis:
         keepalive = upstream.first("keepalive")
         timeout = upstream.first("keepalive_timeout")
         disabled = keepalive is not None and keepalive.arg(0).strip() == "0"
-        version_note = ""
+        version_note, version_location = "", None
         if keepalive is not None:
             pooled, by_default = not disabled, False
         else:
             pooled = by_default = self.new_defaults(upstream.config)
             detected = self.nginx_version(upstream.config)
             if pooled and self.settings.nginx_version is None and detected is not None:
-                version_note = detected.source
+                version_note, version_location = detected.source, detected.location
         timeout_ms: int | None = NGINX_DEFAULTS.get("upstream.keepalive_timeout").value
         if timeout is not None:
             value = timeout.arg(0)
@@ -152,7 +153,7 @@ class KeepaliveAnalysis:
                             "keepalive_timeout",
                         )
                     )
-        return Pool(pooled, by_default, disabled, keepalive, timeout_ms, timeout, version_note)
+        return Pool(pooled, by_default, disabled, keepalive, timeout_ms, timeout, version_note, version_location)
 
     # -- which nginx runs each config ---------------------------------------------------
     def nginx_version(self, config):
@@ -193,7 +194,9 @@ class KeepaliveAnalysis:
                     process = getattr(entry, "process", entry)
                     found = version_of_image(process.image)
                     if found is not None:
-                        versions[found.version] = found
+                        from nglint.records import replace
+
+                        versions[found.version] = replace(found, location=process.location)
                     else:
                         versions[None] = None  # one of its containers runs an unknown version
             if len(versions) == 1 and None not in versions:

@@ -81,3 +81,19 @@ def test_declared_version_wins(lint):
 def test_each_stack_its_own_version(lint):
     report = lint({**_stack("new", "nginx:1.30"), **_stack("old", "nginx:1.26")})
     assert [(rule, path) for rule, path, _ in found(report) if rule.startswith("KA")] == [("KA001", "new/nginx/default.conf")]
+
+
+def test_changed_compose_file_reports_the_race_its_image_causes(tmp_path):
+    """The compose file naming the nginx image is a related location, so `--changed
+    docker-compose.yml` (an image bump) reports the pooled-by-default race it brings."""
+    import json
+    import subprocess
+
+    from conftest import run_cli, write_tree
+
+    write_tree(tmp_path, _stack("s", "nginx:1.30-alpine"))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = run_cli("check", "--changed", "s/docker-compose.yml", "--format", "json", cwd=tmp_path)
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["KA001"], result.stdout + result.stderr
+    assert ["s/docker-compose.yml", 3] in [[r["path"], r["line"]] for r in findings[0]["related"]]

@@ -34,6 +34,7 @@ class NginxVersion:
     version: tuple[int, ...]
     source: str
     url: str = ""
+    location: object = None  # where the image is named (a compose service), when known
 
 
 def version_of_image(image: str | None) -> NginxVersion | None:
