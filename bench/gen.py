@@ -359,6 +359,51 @@ http {
 """
 
 
+def generate_stack(root: str, services: int, seed: int = 8) -> TreeInfo:
+    """One compose project with `services` application services (a seeded mix of Node.js,
+    gunicorn and Spring Boot, each with its own config file) and the nginx in front that
+    mounts one upstream per service: the shape of a large stack linked by service names."""
+    rng = random.Random(seed)
+    root = os.path.abspath(root)
+    info = TreeInfo(root, services, services)
+    compose = ["services:", "  proxy:", "    image: nginx:1.30-alpine", "    volumes:",
+               "      - ./nginx/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    upstreams, locations = [], []
+    for index in range(services):
+        name = f"svc{index:04d}"
+        kind = rng.choice(("node", "gunicorn", "spring"))
+        port = {"node": 3000, "gunicorn": 8000, "spring": 8080}[kind]
+        idle = rng.choice((2, 5, 30, 65, 75, 120))
+        if kind == "node":
+            _write(os.path.join(root, name, "server.js"),
+                   f"const server = require('http').createServer(handler);\nserver.keepAliveTimeout = {idle * 1000};\n"
+                   f"server.listen({port});\n")
+            compose += [f"  {name}:", "    image: node:22-alpine", "    command: node /srv/server.js",
+                        f"    volumes: ['./{name}/server.js:/srv/server.js:ro']"]
+        elif kind == "gunicorn":
+            _write(os.path.join(root, name, "gunicorn.conf.py"),
+                   f"bind = '0.0.0.0:{port}'\nworker_class = 'gthread'\nthreads = 4\nkeepalive = {idle}\n")
+            compose += [f"  {name}:", "    image: python:3.12-slim", "    command: gunicorn -c /srv/gunicorn.conf.py app:app",
+                        f"    volumes: ['./{name}/gunicorn.conf.py:/srv/gunicorn.conf.py:ro']"]
+        else:
+            _write(os.path.join(root, name, "pom.xml"),
+                   "<project><dependencies><dependency><artifactId>spring-boot-starter-web</artifactId>"
+                   "</dependency></dependencies></project>\n")
+            _write(os.path.join(root, name, "application.properties"), f"server.tomcat.connection-timeout={idle}s\n")
+            compose += [f"  {name}:", "    image: eclipse-temurin:21-jre", "    command: java -jar /app/app.jar",
+                        f"    volumes: ['./{name}/pom.xml:/build/pom.xml:ro', "
+                        f"'./{name}/application.properties:/app/config/application.properties:ro']"]
+        upstreams.append(f"    upstream {name} {{\n        server {name}:{port};\n    }}\n")
+        locations.append(f"        location /{name}/ {{\n            proxy_pass http://{name};\n        }}\n")
+    _write(os.path.join(root, "docker-compose.yml"), "\n".join(compose) + "\n")
+    conf = os.path.join(root, "nginx", "nginx.conf")
+    _write(conf, "events {}\nhttp {\n" + "".join(upstreams) + "    server {\n        listen 80;\n" + "".join(locations)
+           + "    }\n}\n")
+    info.nginx_entries.append(conf)
+    info.nginx_files.append(conf)
+    return info
+
+
 def generate_one_file(root: str) -> str:
     """A one-file config: what a pre-commit hook sees on a small commit (start-up cost)."""
     path = os.path.join(os.path.abspath(root), "nginx.conf")
@@ -437,10 +482,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=100, help="server blocks (default 100)")
     parser.add_argument("--roots", type=int, default=0, help="write this many independent roots instead of one tree")
+    parser.add_argument("--stack", type=int, default=0, help="write one compose stack with this many services instead")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--out", required=True, help="directory to write into")
     args = parser.parse_args(argv)
-    if args.roots:
+    if args.stack:
+        info = generate_stack(args.out, args.stack, args.seed)
+        print(f"compose stack with {info.servers} services under {info.root}")
+    elif args.roots:
         infos = generate_roots(args.out, args.roots, args.servers, args.seed)
         print(f"{len(infos)} roots, {sum(i.files for i in infos)} files under {args.out}")
     else:

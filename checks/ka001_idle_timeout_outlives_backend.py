@@ -147,7 +147,8 @@ def _upstream_findings(project) -> Iterable[Finding]:
         # The backend's value and its source are the related location below.
         sources = [nginx_timeout_source(pool, worst.nginx_ms), margin_source(project.settings, worst.backend_ms)]
         if pool.by_default:
-            sources.append("pool: none declared; nginx pools upstream blocks by default since 1.29.7 (see KA005)")
+            why = pool.version_note or "see KA005"
+            sources.append(f"pool: none declared; nginx pools upstream blocks by default since 1.29.7 ({why})")
         related = [
             Related(
                 Location(v.backend.location.path, v.backend.location.line),
@@ -155,6 +156,12 @@ def _upstream_findings(project) -> Iterable[Finding]:
             )
             for v in violations
         ]
+        if pool.by_default and pool.version_location is not None:
+            related.append(Related(pool.version_location, f"pooled by default: {pool.version_note}"))
+        change = _backend_side(worst, margin)
+        if change is not None:
+            sources.append(f"or raise the backend's idle timeout instead: {change.describe()} (not applied by --fix)")
+            related.append(Related(Location(change.path, change.line), f"backend-side alternative (not applied by --fix): {change.text}"))
         anchor_directive = pool.report_directive or upstream.directive
         finding = at_directive(RULE, anchor_directive, message, related=related, sources=sources)
         finding.data = {
@@ -168,5 +175,17 @@ def _upstream_findings(project) -> Iterable[Finding]:
             "backend_location": where,
             "pooled_by_default": pool.by_default,
         }
+        if change is not None:
+            finding.data["backend_change"] = {"path": change.path, "line": change.line, "old": change.old, "new": change.text}
         yield finding
+
+
+def _backend_side(verdict, margin):
+    """The backend's own setting raised above nginx's timeout, when the backend closes early
+    enough that nginx's fix would nearly empty the pool (under 30s)."""
+    from nglint.sources.backend_change import backend_change
+
+    if verdict.backend_ms >= 30_000:
+        return None
+    return backend_change(verdict.backend, verdict.nginx_ms, margin)
 

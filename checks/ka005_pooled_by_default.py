@@ -58,11 +58,11 @@ def fix(finding: Finding, project):
 
 
 def check(project) -> Iterable[Finding]:
-    if project.settings.nginx_version is not None:
-        return  # pinned: KA001 applies directly (>= 1.29.7) or the block is not pooled
     yield from _foreign_findings(project)
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
+        if analysis.nginx_version(upstream.config) is not None:
+            continue  # known (declared or from the image): KA001 applies directly (>= 1.29.7) or it is not pooled
         pool = analysis.pool(upstream)
         if pool.keepalive is not None:
             continue  # pooled explicitly (KA001's business) or disabled with keepalive 0

@@ -67,7 +67,9 @@ def check(project) -> Iterable[Finding]:
         else:
             ports = sorted({s.port for s in links.unmatched if s.port is not None})
             if ports:
-                reason = "no server.xml HTTP Connector found for port " + ", ".join(str(p) for p in ports)
+                reason = ("no backend found for " + ", ".join(
+                    f"{s.host}:{s.port}" for s in links.unmatched if s.port is not None)
+                    + " (no compose service, server config or server.xml of this stack nglint can read listens there)")
             else:
                 reason = "its servers have no TCP port to match"
         message = (

@@ -57,11 +57,15 @@ class Backend:
 
 @record
 class BackendFile:
-    """What a backend parser found in one file."""
+    """What a backend parser found in one file.
+
+    `processes` are the server processes an orchestration file declares (nglint.sources.
+    process.Process), kept so linkers can tell which stack an nginx config belongs to."""
 
     path: str
     backends: list[Backend] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    processes: list = field(default_factory=list)
 
 
 class BackendParser(Protocol):

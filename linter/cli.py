@@ -1,4 +1,4 @@
-"""Command line: `nglint check`, `nglint explain`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
+"""Command line: `nglint check`, `nglint explain`, `nglint topology`, `nglint init`, `nglint rules`, `nglint rule CODE`, `nglint --version`.
 
 Exit codes (fixed; CI and pre-commit depend on them): 0 no error or warning findings,
 1 findings, 2 usage error or internal failure.
@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
     # --- end explain ---
 
+    from nglint.topology.command import add_parser as add_topology
+
+    add_topology(sub)
     sub.add_parser("rules", help="list all rules")
     rule = sub.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
@@ -143,6 +146,10 @@ def _main(argv: list[str] | None) -> int:
             from nglint.explain.command import run as explain
 
             return explain(args)
+        if args.command == "topology":
+            from nglint.topology.command import run_topology
+
+            return run_topology(args)
         if args.command == "rules":
             return _rules()
         if args.command == "init":

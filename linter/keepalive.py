@@ -37,6 +37,8 @@ class Pool:
     keepalive: Directive | None
     timeout_ms: int | None  # None: could not be read (placeholder or invalid)
     timeout: Directive | None  # explicit keepalive_timeout, if any
+    version_note: str = ""  # where the nginx version that pools by default came from
+    version_location: Location | None = None  # the file naming that nginx's image
 
     @property
     def report_directive(self) -> Directive | None:
@@ -135,10 +137,14 @@ class KeepaliveAnalysis:
         keepalive = upstream.first("keepalive")
         timeout = upstream.first("keepalive_timeout")
         disabled = keepalive is not None and keepalive.arg(0).strip() == "0"
+        version_note, version_location = "", None
         if keepalive is not None:
             pooled, by_default = not disabled, False
         else:
-            pooled = by_default = self.settings.new_nginx_defaults
+            pooled = by_default = self.new_defaults(upstream.config)
+            detected = self.nginx_version(upstream.config)
+            if pooled and self.settings.nginx_version is None and detected is not None:
+                version_note, version_location = detected.source, detected.location
         timeout_ms: int | None = NGINX_DEFAULTS.get("upstream.keepalive_timeout").value
         if timeout is not None:
             value = timeout.arg(0)
@@ -157,7 +163,65 @@ class KeepaliveAnalysis:
                             "keepalive_timeout",
                         )
                     )
-        return Pool(pooled, by_default, disabled, keepalive, timeout_ms, timeout)
+        return Pool(pooled, by_default, disabled, keepalive, timeout_ms, timeout, version_note, version_location)
+
+    # -- which nginx runs each config ---------------------------------------------------
+    def nginx_version(self, config):
+        """The nginx version that serves `config`: the declared nginx-version, else the one
+        the image of the container serving the file says (nglint.sources.nginx.versions),
+        else None. Per config: stacks side by side may run different nginx versions."""
+        from nglint.sources.nginx.versions import NginxVersion
+
+        if self.settings.nginx_version is not None:
+            return NginxVersion(self.settings.nginx_version, "nginx-version declared in configuration")
+        return self._detected_versions.get(config.path)
+
+    def new_defaults(self, config) -> bool:
+        """True when the nginx serving `config` pools upstream blocks and speaks HTTP/1.1 by default."""
+        from nglint.sources.nginx.defaults import POOLED_BY_DEFAULT_SINCE
+
+        if self.settings.nginx_version is not None:
+            return self.settings.new_nginx_defaults
+        found = self.nginx_version(config)
+        return found is not None and found.version >= POOLED_BY_DEFAULT_SINCE
+
+    @cached_property
+    def _detected_versions(self) -> dict:
+        import os
+
+        from nglint.sources.nginx.served import nginx_services
+        from nglint.sources.nginx.versions import version_of_image
+
+        served = nginx_services(self.project)
+        detected = {}
+        if not served:
+            return detected
+        for model in self.project.models:
+            config = model.config
+            versions = {}
+            for path in config.files or [config.path]:
+                for entry in served.get(os.path.abspath(path), []):
+                    process = getattr(entry, "process", entry)
+                    found = version_of_image(process.image)
+                    if found is not None:
+                        from nglint.records import replace
+
+                        versions[found.version] = replace(found, location=process.location)
+                    else:
+                        versions[None] = None  # one of its containers runs an unknown version
+            if len(versions) == 1 and None not in versions:
+                detected[config.path] = next(iter(versions.values()))
+        return detected
+
+    @cached_property
+    def _site_configs(self) -> dict:
+        return {id(site): model.config for model in self.project.models for site in model.proxy_sites}
+
+    def site_new_defaults(self, site: ProxySite) -> bool:
+        config = self._site_configs.get(id(site))
+        if config is None:
+            return self.settings.new_nginx_defaults
+        return self.new_defaults(config)
 
     def links(self, upstream: Upstream):
         return self.project.links[upstream]
@@ -248,7 +312,7 @@ class KeepaliveAnalysis:
         directive, _ = site.effective("proxy_http_version")
         if directive is not None:
             return directive.arg(0, "1.0"), directive
-        return ("1.1" if self.settings.new_nginx_defaults else "1.0"), None
+        return ("1.1" if self.site_new_defaults(site) else "1.0"), None
 
     def connection(self, site: ProxySite) -> ConnectionState:
         """The Connection header nginx sends for `site`, and an outer clearing one its own
@@ -267,7 +331,7 @@ class KeepaliveAnalysis:
                 cleared = clears_connection(mapped)
         else:
             # From 1.29.7 nginx no longer sends "Connection: close" on its own.
-            cleared = self.settings.new_nginx_defaults
+            cleared = self.site_new_defaults(site)
         dropped = None
         if header is None and level >= 0:
             for outer in range(level - 1, -1, -1):

@@ -58,7 +58,7 @@ def _link_servers(upstream: Upstream, linkers: list) -> UpstreamLinks:
     seen: set[Backend] = set()
     for server in upstream.servers:
         resolution = next((r for r in (linker.resolve(upstream, server) for linker in linkers) if r is not None), None)
-        if resolution is None:
+        if resolution is None or not (resolution.backends or resolution.ambiguous):
             links.unmatched.append(server)
         elif resolution.ambiguous:
             links.ambiguous.append((server, resolution.ambiguous))

@@ -123,3 +123,17 @@ def test_results_block_is_replaced_not_appended(tmp_path: Path) -> None:
     text = path.read_text()
     assert "old" not in text and "new" in text
     assert text.startswith("# Title") and text.rstrip().endswith("kept")
+
+
+def test_stack_generator_links_every_service_by_name(tmp_path):
+    """bench/gen.py --stack: one compose project, every upstream linked to its own service."""
+    import json
+
+    first = gen.generate_stack(str(tmp_path / "a"), 30)
+    gen.generate_stack(str(tmp_path / "b"), 30)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    result = subprocess.run([sys.executable, "-m", "nglint", "check", first.root, "--format", "json"],
+                            capture_output=True, text=True, timeout=300)
+    findings = json.loads(result.stdout)["findings"]
+    assert not [f for f in findings if f["rule"] in ("P003", "P005")], result.stdout
+    assert len(findings) == 30  # one KA001 or KA002 per upstream: each linked, each compared

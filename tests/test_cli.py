@@ -41,9 +41,14 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/05-split-includes/nginx/conf.d/upstreams.conf",
         "samples/e2e-race/nginx/nginx.conf",
         "samples/fixes/KA001/before/nginx/conf.d/upstreams.conf",
+        "samples/20-gunicorn-race/nginx/nginx.conf",
+        "samples/22-node-race/nginx/nginx.conf",
+        "samples/24-spring-race/nginx/nginx.conf",
+        "samples/e2e-gunicorn/nginx/nginx.conf",
+        "samples/e2e-node/nginx/nginx.conf",
     }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
-    assert payload["summary"]["errors"] == 4 + 3 + 5  # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001)
+    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3  # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24
 
 
 def test_info_findings_alone_exit_0(tmp_path):

@@ -23,10 +23,25 @@ ENTRY_POINT_GROUP = "nglint.sources"
 # stays free of their parsers.
 BUILTIN_READERS = (
     ("nglint.sources.tomcat.reader", "TomcatServerXml"),
+    ("nglint.sources.compose.reader", "ComposeFile"),
+    ("nglint.sources.dockerfile.reader", "Dockerfile"),
+    ("nglint.sources.procfile.reader", "Procfile"),
+    ("nglint.sources.gunicorn.reader", "Gunicorn"),
+    ("nglint.sources.uvicorn.reader", "Uvicorn"),
+    ("nglint.sources.node.reader", "NodeJs"),
+    ("nglint.sources.spring.reader", "SpringBoot"),
+    ("nglint.sources.puma.reader", "Puma"),
+    ("nglint.sources.apache.reader", "ApacheHttpd"),
+    ("nglint.sources.nginx.backend", "NginxBackend"),
+    ("nglint.sources.waitress.reader", "Waitress"),
+    ("nglint.sources.hypercorn.reader", "Hypercorn"),
+    ("nglint.sources.kestrel.reader", "Kestrel"),
+    ("nglint.sources.jetty.reader", "Jetty"),
     ("nglint.sources.k8s.reader", "KubernetesYaml"),
     ("nglint.sources.terraform.reader", "TerraformReader"),
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
     ("nglint.sources.proxies.reader", "ProxyConfigs"),
+    ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
@@ -38,6 +53,17 @@ BUILTIN_DEFAULTS = {
     "frontend": "nglint.sources.frontend.defaults",
     "heartbeat": "nglint.sources.frontend.heartbeats",
     "close-style": "nglint.sources.closing",
+    "gunicorn": "nglint.sources.gunicorn.defaults",
+    "uvicorn": "nglint.sources.uvicorn.defaults",
+    "node": "nglint.sources.node.defaults",
+    "spring": "nglint.sources.spring.defaults",
+    "puma": "nglint.sources.puma.defaults",
+    "apache": "nglint.sources.apache.defaults",
+    "waitress": "nglint.sources.waitress.defaults",
+    "hypercorn": "nglint.sources.hypercorn.defaults",
+    "kestrel": "nglint.sources.kestrel.defaults",
+    "go": "nglint.sources.gohttp.defaults",
+    "jetty": "nglint.sources.jetty.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

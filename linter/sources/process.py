@@ -56,14 +56,71 @@ def image_name(image: str | None) -> tuple[str, str | None]:
 
 
 def backends_for(process: Process, tree_roots: list[str], max_file_size: int) -> list:
-    """Backends the process serves, from the first reader that recognises it; [] when none does."""
+    """Backends the process serves, from the first reader that recognises it; [] when none does.
+
+    Values an orchestrator fills at run time (a Kubernetes secretKeyRef, a compose variable
+    from the deploying shell) reach readers as `${NAME}`, so every reader sees strings and
+    says "unknown" instead of failing on None. A reader that still fails on odd input is
+    skipped for this process, never allowed to stop the run."""
     from nglint.sources import readers
 
+    process = _normalised(process, tree_roots, max_file_size)
     for reader in readers():
         describe = getattr(reader, "from_process", None)
         if describe is None:
             continue
-        found = describe(process, tree_roots, max_file_size)
+        try:
+            found = describe(process, tree_roots, max_file_size)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OSError, UnicodeError):
+            continue
         if found is not None:
             return found
     return []
+
+
+MAX_SCRIPT_BYTES = 64 * 1024
+
+
+def _through_start_script(argv: list[str] | None, files: dict[str, str], tree_roots: list[str],
+                          max_file_size: int) -> list[str] | None:
+    """A command that runs a start script of the tree (`./start.sh`, `entrypoint.sh gunicorn
+    app`) becomes the script's commands as one shell line, `"$@"` replaced by the
+    arguments it was given: the server it `exec`s is then visible to the readers."""
+    import posixpath
+    import shlex
+
+    if not argv or not argv[0].endswith(".sh"):
+        return argv
+    name = posixpath.basename(argv[0])
+    local = files.get(argv[0]) if argv[0].startswith("/") else None
+    if local is None:
+        matches = {v for k, v in files.items() if posixpath.basename(k) == name}
+        local = matches.pop() if len(matches) == 1 else None
+    if local is None:
+        return argv
+    from nglint.sources.files import read_text
+
+    text = read_text(local, tree_roots, min(max_file_size, MAX_SCRIPT_BYTES), [])
+    if text is None:
+        return argv  # outside the checked tree, not a regular file, or too large: never read
+    rest = shlex.join(argv[1:])
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or line.endswith(("{", "}", "then", "do", "else")) or line in ("fi", "done", "esac"):
+            continue
+        lines.append(line.replace('"$@"', rest).replace("$@", rest))
+    return ["/bin/sh", "-c", " ; ".join(lines)] if lines else argv
+
+
+def _normalised(process: Process, tree_roots: list[str] | None = None, max_file_size: int = MAX_SCRIPT_BYTES) -> Process:
+    from nglint.records import replace
+
+    env = {str(key): ("${" + str(key) + "}" if value is None else str(value)) for key, value in (process.env or {}).items()}
+    argv = [str(word) for word in process.argv] if process.argv is not None else None
+    ports = [port for port in (process.ports or []) if isinstance(port, int) and not isinstance(port, bool)]
+    files = {str(k): str(v) for k, v in (process.files or {}).items() if k and v}
+    argv = _through_start_script(argv, files, tree_roots or [], max_file_size)
+    if env == process.env and argv == process.argv and ports == process.ports and files == process.files:
+        return process
+    return replace(process, env=env, argv=argv, ports=ports, files=files)

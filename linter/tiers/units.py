@@ -84,11 +84,19 @@ class UnitIndex:
         return any(directory == root or directory.startswith(root + os.sep) for root in self._roots)
 
 
-def _is_marked(directory: str) -> bool:
-    return any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS)
+def _is_marked(directory: str, markers: tuple[str, ...] = UNIT_MARKERS) -> bool:
+    if any(os.path.lexists(os.path.join(directory, marker)) for marker in markers):
+        return True
+    # A project deployed only with variant files (docker-compose.local.yml, compose.prod.yaml)
+    from nglint.sources.compose.project import is_compose_name
+
+    try:
+        return any(is_compose_name(name) for name in os.listdir(directory))
+    except OSError:
+        return False
 
 
 def declares_one_project(directory: str) -> bool:
     """True for a directory whose own files say it is one deployable project (a compose
     file, kustomization, chart or nglint config); a git work tree may be a monorepo."""
-    return any(os.path.lexists(os.path.join(directory, marker)) for marker in UNIT_MARKERS if marker != ".git")
+    return _is_marked(directory, tuple(marker for marker in UNIT_MARKERS if marker != ".git"))

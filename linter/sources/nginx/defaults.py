@@ -36,5 +36,8 @@ DEFAULTS = table(
         ("packaged.keepalive_timeout", 65_000, "ms", "https://github.com/nginx/nginx/blob/master/conf/nginx.conf", None, None,
          "the nginx.conf shipped with nginx (and by distribution packages and the official Docker image, "
          "https://github.com/nginx/docker-nginx/blob/master/stable/debian/nginx.conf) sets keepalive_timeout 65"),
+        ("image.keepalive_timeout", 65_000, "ms", "https://hub.docker.com/_/nginx", None, None,
+         "`keepalive_timeout  65;` in the official image's /etc/nginx/nginx.conf (nginx.org's package file, "
+         "which includes /etc/nginx/conf.d/*.conf)"),
     ],
 )

@@ -1,8 +1,9 @@
 """Linkers: each one knows one way an nginx upstream server names its backend.
 
 A linker is asked, per upstream `server` entry, which backends it means. It answers with a
-`Resolution` (linked backends, or ambiguous candidates it refuses to choose between) or
-None when the entry is not its business; the next linker is asked then. Built-ins and
+`Resolution` (linked backends, or ambiguous candidates it refuses to choose between; with
+neither, a gap it vouches for: no later linker may guess) or None when the entry is not
+its business; the next linker is asked then. Built-ins and
 plugins (entry-point group `nglint.linkers`) come through the same door and are tried by
 `priority`, most specific first. What no linker resolves is a link gap (reported by P005).
 """
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from nglint.nginx_model import ServerAddress, Upstream
 
 ENTRY_POINT_GROUP = "nglint.linkers"
-BUILTIN_LINKERS = (("nglint.tiers.linkers.by_port", "ByPort"),)
+BUILTIN_LINKERS = (
+    ("nglint.tiers.linkers.by_port", "ByPort"),
+    ("nglint.tiers.linkers.compose_names", "ComposeNames"),
+    ("nglint.tiers.linkers.unix_socket", "UnixSocket"),
+)
 
 
 @record

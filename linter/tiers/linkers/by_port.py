@@ -35,7 +35,9 @@ class ByPort:
         self._by_unit_port: dict[tuple[str, int], list] = {}
         for backend in backends:
             if backend.speaks_http and backend.port is not None:
-                key = (self._units.unit_of(backend.location.path), backend.port)
+                # A backend that knows its unit (a compose service) keeps it: its location
+                # may be a file elsewhere (the Dockerfile of a build context).
+                key = (backend.unit or self._units.unit_of(backend.location.path), backend.port)
                 self._by_unit_port.setdefault(key, []).append(backend)
         self._stacks = StackIndex(project.parsed_nginx.keys())
 

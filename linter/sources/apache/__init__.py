@@ -1,0 +1,1 @@
+"""Apache httpd: httpd.conf / apache2.conf and the files they include."""

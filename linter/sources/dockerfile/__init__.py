@@ -1,0 +1,1 @@
+"""Dockerfiles: what an image runs (FROM, CMD/ENTRYPOINT, ENV, EXPOSE, COPY/ADD)."""

@@ -1,0 +1,5 @@
+"""A Dockerfile assumes nothing about idle timeouts; its table is empty on purpose."""
+
+from nglint.tiers.defaults import table
+
+DEFAULTS = table("dockerfile", [])

@@ -1,0 +1,1 @@
+"""gunicorn: gunicorn.conf.py, its command line and GUNICORN_CMD_ARGS."""

@@ -1,0 +1,1 @@
+"""hypercorn: its command line."""

@@ -1,0 +1,1 @@
+"""Jetty (standalone): start.ini and start.d/*.ini of a jetty base."""

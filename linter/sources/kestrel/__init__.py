@@ -1,0 +1,1 @@
+"""ASP.NET Core's Kestrel: appsettings.json and environment."""

@@ -1,0 +1,1 @@
+"""Procfiles (Heroku, foreman, honcho): one process type per line."""

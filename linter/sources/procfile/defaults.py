@@ -1,0 +1,5 @@
+"""A Procfile assumes nothing about idle timeouts; its table is empty on purpose."""
+
+from nglint.tiers.defaults import table
+
+DEFAULTS = table("procfile", [])

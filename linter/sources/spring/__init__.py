@@ -1,0 +1,1 @@
+"""Spring Boot: application.properties/.yml (and profiles), environment, -D and -- flags."""

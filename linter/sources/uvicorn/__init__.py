@@ -1,0 +1,1 @@
+"""uvicorn: its command line, UVICORN_* variables and `uvicorn.run(...)` in Python."""

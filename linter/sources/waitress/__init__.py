@@ -1,0 +1,1 @@
+"""waitress: waitress-serve's command line."""

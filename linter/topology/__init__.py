@@ -1,0 +1,1 @@
+"""`nglint topology`: every chain of connections nglint found, hop by hop."""
