@@ -158,7 +158,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
         ]
         if pool.by_default and pool.version_location is not None:
             related.append(Related(pool.version_location, f"pooled by default: {pool.version_note}"))
-        change = _backend_side(worst, margin)
+        change = _backend_side(worst, project.settings.margin)
         if change is not None:
             sources.append(f"or raise the backend's idle timeout instead: {change.describe()} (not applied by --fix)")
             related.append(Related(Location(change.path, change.line), f"backend-side alternative (not applied by --fix): {change.text}"))

@@ -106,6 +106,10 @@ def _count_checked(report: Report, project: Project, scope, named: list[str]) ->
         report.nginx_files = sum(1 for path in project.parsed_nginx if scope.contains(path))
     else:
         report.nginx_files = len(project.parsed_nginx)
+    if not report.nginx_files and project.hops:
+        # No nginx file, yet an nginx the repository describes otherwise (an ingress
+        # controller's pool) or a front tier was checked: not "nothing to lint".
+        report.nginx_files = len({hop.client.location.path for hop in project.hops})
     report.named_paths = named
 
 

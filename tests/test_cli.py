@@ -48,7 +48,7 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/e2e-node/nginx/nginx.conf",
     }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
-    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3  # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24
+    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3 + 2  # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24, e2e-gunicorn, e2e-node
 
 
 def test_info_findings_alone_exit_0(tmp_path):
