@@ -63,15 +63,15 @@ def find_git_root(start: str) -> str | None:
 
 def context_roots(changed: list[str], settings: Settings, cwd: str) -> list[str]:
     """The directories whose whole content gives the changed files their context: the
-    directory of the nglint config, else the git work tree, else the current directory.
-    Empty for files outside all of them: they are linted on their own, as files named on
-    the command line, and no directory is walked (their common ancestor with anything
-    else may be `/`, and walking the whole file system is not what a hook on one file
-    means). For the same reason `/` itself is never a context."""
+    directory of the nglint config, else the git work tree, else the changed files' own
+    directory (never the current directory: run from $HOME, that would walk all of it).
+    Empty for files in no common directory but `/`: they are linted on their own, as
+    files named on the command line, and no directory is walked (walking the whole file
+    system is not what a hook on one file means)."""
     if not changed:
         return [os.path.abspath(cwd)]
-    here = os.path.abspath(cwd)
-    for candidate in (settings.project_root, find_git_root(changed[0]), find_git_root(cwd), here if os.path.dirname(here) != here else None):
+    own = os.path.commonpath([os.path.dirname(path) for path in changed])
+    for candidate in (settings.project_root, find_git_root(changed[0]), find_git_root(cwd), own if os.path.dirname(own) != own else None):
         if candidate and all(within(path, os.path.abspath(candidate)) for path in changed):
             return [os.path.abspath(candidate)]
     return []

@@ -120,13 +120,15 @@ def test_thousand_levels_deep(tmp_path):
 
 
 def test_changed_file_outside_every_project_is_linted_alone(tmp_path):
-    """No git repository, no config, run from `/`: the file is linted on its own; its
-    directory and the file system are not walked."""
-    write_tree(tmp_path, {"lone/site.conf": "server {\n  listen 80;\n  include missing.conf;\n}\n", "lone/other/nginx.conf": "http {\n"})
-    result = cli("check", "--changed", tmp_path / "lone/site.conf", "--format", "json", cwd="/")
-    assert_report(result)
-    report = json.loads(result.stdout)
-    assert report["summary"]["files_checked"] == 1
+    """No git repository, no config, run from `/` (or from a home directory above it): the
+    file is linted in its own directory, never more; nothing above it is walked."""
+    write_tree(tmp_path, {"lone/site.conf": "server {\n  listen 80;\n  include missing.conf;\n}\n", "lone/other/nginx.conf": "http {\n",
+                          "above/nginx.conf": "http {\n"})
+    for cwd in ("/", tmp_path):
+        result = cli("check", "--changed", tmp_path / "lone/site.conf", "--format", "json", cwd=cwd)
+        assert_report(result)
+        report = json.loads(result.stdout)
+        assert report["summary"]["files_checked"] == 2  # lone/site.conf and lone/other/nginx.conf, not above/
     assert {f["path"].rsplit("/", 1)[-1] for f in report["findings"]} == {"site.conf"}
 
 

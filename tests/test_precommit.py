@@ -295,8 +295,12 @@ def test_published_manifest_through_try_repo(repo):
 
 # -- `nglint check --changed` on its own (what the hook runs), without pre-commit ----------
 def _changed(tmp_path, *files: str, fmt: str = "json"):
+    """`--changed` as pre-commit runs it: inside a git work tree, which is the context (a
+    file in no work tree and no config directory is linted in its own directory only)."""
     import json
 
+    if not (tmp_path / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     result = run_cli("check", "--changed", *files, "--format", fmt, cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     return [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
@@ -379,8 +383,10 @@ def test_manifest_declares_both_hooks_and_the_documented_files():
     pattern = re.compile(hooks["nglint"]["files"])
     taken = ["nginx.conf", "deploy/nginx/nginx.conf", "app.conf", "site.nginx", "conf.d/app", "sites-enabled/default",
              "etc/sites-available/x", "snippets/proxy_params", "tomcat/conf/server.xml", "conf/catalina.properties",
-             "deploy/shop.vhost", "templates/default.conf.template", "deploy/nginx/shop"]
-    left = ["README.md", "conf.d.md", "server.xml.bak", "myserver.xml", "app.conf.orig", "confd/x"]
+             "deploy/shop.vhost", "templates/default.conf.template", "deploy/nginx/shop",
+             "k8s/deploy.yaml", "docker-compose.yml", "infra/main.tf", "Dockerfile", "app/gunicorn.conf.py", "src/server.js",
+             "config/puma.rb", "src/main/resources/application-docker.properties", "Procfile"]
+    left = ["README.md", "conf.d.md", "server.xml.bak", "myserver.xml", "app.conf.orig", "confd/x", "src/util.js", "lib/models.py"]
     assert [p for p in taken if not pattern.search(p)] == []
     assert [p for p in left if pattern.search(p)] == []
 
