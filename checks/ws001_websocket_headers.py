@@ -57,7 +57,8 @@ def fix(finding: Finding, project):
     block = maps(project).get((finding.data["config"], finding.data["map_variable"]))
     if block is None or "" not in block.entries:
         return None
-    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]))
+    # The pool is reused from now on, so it needs a chosen timeout, checked against its backend.
+    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]), reveals=("KA002", "P005"))
     fix.replace(block.entries[""][1], "ws001.j2")
     return fix.build(f"Clear Connection instead of closing it in map {finding.data['map_variable']}")
 
@@ -138,7 +139,7 @@ def check(project) -> Iterable[Finding]:
         if version != "1.1":
             missing.append("HTTP/1.1")
             keys.append("http_version")
-            sources.append(_version_source(version, version_directive))
+            sources.append(_version_source(version, version_directive) + "; a websocket needs `proxy_http_version 1.1`")
         upgrade = upgrade_header(site)
         if upgrade is None or "$http_upgrade" not in upgrade.arg(1).lower() and upgrade.arg(1).lower() != "websocket":
             missing.append("the Upgrade header")
