@@ -107,6 +107,18 @@ def _margin_source(settings, server_ms: int) -> str:
     )
 
 
+def _gap_name(label: str) -> str:
+    """The load balancer's label, its module path cut from the left until the headline fits
+    (`... module.public-alb.aws_alb.this`): two balancers of one file stay two findings."""
+    words = label.split(" ")
+    parts = words[-1].split(".")
+    room = HEADLINE_MAX - 90  # the rest of the gap's sentence
+    while len(label) > room and len(parts) > 2:
+        parts = parts[2:] if parts[0] == "module" else parts[1:]
+        label = " ".join(words[:-1] + [".".join(parts)])
+    return label if len(label) <= room else "a load balancer"
+
+
 def _hop_for(analysis, finding: Finding):
     key = finding.data.get("hop")
     return next((hop for hop in analysis.hops if _hop_key(hop) == key), None)
@@ -168,10 +180,7 @@ def check(project) -> Iterable[Finding]:
     for gap in analysis.gaps:
         if not gap.front.kind.endswith(("alb", "clb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")):
             continue
-        message = (
-            f"Cannot tell what is behind {label_name(gap.front.label, 'a load balancer')}, so LB001 was not checked "
-            "for it: declare its target in [[tool.nglint.frontend]]"
-        )
+        message = f"Nothing known behind {_gap_name(gap.front.label)}, so LB001 is unchecked: declare its target in [[tool.nglint.frontend]]"
         finding = Finding(RULE.code, Severity.INFO, message, Location(gap.front.location.path, gap.front.location.line),
                           sources=[f"{gap.front.label}: {gap.reason}"])
         finding.data = {"gap": gap.front.label}
