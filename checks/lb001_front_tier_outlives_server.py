@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity
-from nglint.messages import HEADLINE_MAX, endpoint_name, label_name
+from nglint.messages import HEADLINE_MAX, endpoint_name
 from nglint.units import format_ms
 
 RULE = Rule(

@@ -66,7 +66,7 @@ def fix(finding: Finding, project):
 def _headers_fix(finding: Finding, project):
     from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
-    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 
     site = _site_at(project, finding)
     missing = set(finding.data["missing"])
