@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
-from nglint.messages import endpoint_name, margin_source, nginx_timeout_source, short_label
+from nglint.messages import HEADLINE_MAX, endpoint_name, margin_source, nginx_timeout_source, short_label
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -124,6 +124,11 @@ def _foreign_findings(project) -> Iterable[Finding]:
             f"Pooled by default since nginx 1.29.7, {endpoint_name(client)} would keep idle connections {format_ms(race.client_ms)}, "
             f"{endpoint_name(hop.server)} closes them after {format_ms(race.server_ms)}: raise the server's idle timeout"
         )
+        if len(message) > HEADLINE_MAX:  # a long controller name: the sources give it in full
+            message = (
+                f"Pooled by default since nginx 1.29.7, the controller would keep idle connections {format_ms(race.client_ms)}, "
+                f"{endpoint_name(hop.server)} closes them after {format_ms(race.server_ms)}: raise the server's idle timeout"
+            )
         sources = [
             f"{client.label}: keepalive 0 means no pool before nginx 1.29.7; from 1.29.7 every upstream block pools",
             f"pool idle timeout: {format_ms(race.client_ms)} from {client.idle.provenance.describe()}; no controller key sets it",

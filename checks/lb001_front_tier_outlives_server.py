@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity
+from nglint.messages import HEADLINE_MAX, endpoint_name
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -88,13 +89,34 @@ def fix(finding: Finding, project):
 def _unknown(client, server, hop) -> Finding:
     """The load balancer's idle timeout could not be read: say why, never guess."""
     message = (
-        f"Cannot compare {client.label} with {server.label} ({server.idle.describe()}): the load balancer's idle "
-        f"timeout is unknown: {client.idle.unknown_reason}. Give the value a default or declare it in "
-        "[[tool.nglint.frontend]]."
+        f"{endpoint_name(client)}'s idle timeout is unknown, so it was not compared with {endpoint_name(server)}: "
+        "give it a default or declare it in [[tool.nglint.frontend]]"
     )
-    finding = Finding(RULE.code, Severity.INFO, message, client.idle.provenance.location or client.location)
+    sources = [f"{client.label}: unknown: {client.idle.unknown_reason}", f"{server.label}: {server.idle.describe()}"]
+    finding = Finding(RULE.code, Severity.INFO, message, client.idle.provenance.location or client.location, sources=sources)
     finding.data = {"hop": _hop_key(hop), "unknown": client.idle.unknown_reason}
     return finding
+
+
+def _margin_source(settings, server_ms: int) -> str:
+    margin = settings.margin
+    origin = settings.origins.get("margin", "default")
+    return (
+        f"margin: the server must outlast the load balancer by {format_ms(margin.required_gap_ms(server_ms))} "
+        f"({margin.describe()} of the server's timeout, minimum 1s; from {origin})"
+    )
+
+
+def _gap_name(label: str) -> str:
+    """The load balancer's label, its module path cut from the left until the headline fits
+    (`... module.public-alb.aws_alb.this`): two balancers of one file stay two findings."""
+    words = label.split(" ")
+    parts = words[-1].split(".")
+    room = HEADLINE_MAX - 90  # the rest of the gap's sentence
+    while len(label) > room and len(parts) > 2:
+        parts = parts[2:] if parts[0] == "module" else parts[1:]
+        label = " ".join(words[:-1] + [".".join(parts)])
+    return label if len(label) <= room else "a load balancer"
 
 
 def _hop_for(analysis, finding: Finding):
@@ -125,26 +147,28 @@ def check(project) -> Iterable[Finding]:
             continue
         needed = required_seconds(race.client_ms, margin)
         nginx = isinstance(server.subject, NginxTarget)
-        lower = (f"lower its idle timeout to {race.suggested_seconds}s" if race.suggested_seconds
-                 else "lower its idle timeout")
+        front, behind = endpoint_name(client), endpoint_name(server)
+        lower = f"lower the LB's to {race.suggested_seconds}s" if race.suggested_seconds else "lower the LB's"
+        advice = f"set keepalive_timeout {needed}s or {lower}" if nginx else f"raise {behind}'s to {needed}s or {lower}"
+        message = f"{front} keeps idle connections {format_ms(race.client_ms)}, {behind} closes them at {format_ms(race.server_ms)}: {advice}"
+        if len(message) > HEADLINE_MAX:  # a long resource name: the sources name it in full
+            message = message.replace(front, "The load balancer", 1)
+        sources = [
+            f"{client.label}: {format_ms(race.client_ms)} from {client.idle.provenance.describe()}",
+            f"{server.label}: {format_ms(race.server_ms)} from {server.idle.provenance.describe()}",
+            _margin_source(project.settings, race.server_ms),
+            f"linked by {hop.evidence}",
+        ]
         if nginx:
-            advice = f"set keepalive_timeout {needed}s where nginx serves it, or {lower} (display only)"
-        else:
-            advice = f"raise the idle timeout of {server.label} to at least {needed}s, or {lower}"
-        notes = "".join(f" Note: {note}." for note in getattr(client.subject, "notes", ()))
-        message = (
-            f"{client.label} keeps idle connections to {server.label} for {format_ms(race.client_ms)}, but the server closes "
-            f"them after {format_ms(race.server_ms)}: it can send a request on a connection the server is "
-            f"closing (502). The server must outlast it by {format_ms(margin.required_gap_ms(race.server_ms))} "
-            f"(margin {margin.describe()}): {advice}. {client.label}: {client.idle.provenance.describe()}; "
-            f"server: {server.idle.provenance.describe()}; linked by {hop.evidence}.{notes}"
-        )
+            sources.append("fix: --fix raises keepalive_timeout; lowering the load balancer's idle timeout is shown only")
+        sources.extend(f"note: {note}" for note in getattr(client.subject, "notes", ()))
         where = server.idle.provenance.location or server.location
         related = [Related(client.idle.provenance.location or client.location,
                            f"{client.label} keeps idle connections {format_ms(race.client_ms)} ({client.idle.provenance.describe()})")]
         if hop.evidence_location is not None:
             related.append(Related(hop.evidence_location, f"linked by {hop.evidence}"))
-        finding = Finding(RULE.code, RULE.severity, message, where, related=related, anchor="keepalive_timeout" if nginx else None)
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related, anchor="keepalive_timeout" if nginx else None,
+                          sources=sources)
         finding.data = {
             "hop": _hop_key(hop),
             "front_timeout_ms": race.client_ms,
@@ -156,7 +180,8 @@ def check(project) -> Iterable[Finding]:
     for gap in analysis.gaps:
         if not gap.front.kind.endswith(("alb", "clb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")):
             continue
-        finding = Finding(RULE.code, Severity.INFO, f"Cannot tell what is behind {gap.reason}; LB001 was not checked for it.",
-                          Location(gap.front.location.path, gap.front.location.line))
+        message = f"Nothing known behind {_gap_name(gap.front.label)}, so LB001 is unchecked: declare its target in [[tool.nglint.frontend]]"
+        finding = Finding(RULE.code, Severity.INFO, message, Location(gap.front.location.path, gap.front.location.line),
+                          sources=[f"{gap.front.label}: {gap.reason}"])
         finding.data = {"gap": gap.front.label}
         yield finding

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Related, Rule, Severity
+from nglint.messages import HEADLINE_MAX, endpoint_name, label_name
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -73,6 +74,15 @@ def fix(finding: Finding, project):
     return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
 
 
+def _margin_source(settings, device_ms: int) -> str:
+    margin = settings.margin
+    origin = settings.origins.get("margin", "default")
+    return (
+        f"margin: the server must close or probe {format_ms(margin.required_gap_ms(device_ms))} before the device forgets "
+        f"({margin.describe()} of the device's timeout, minimum 1s; from {origin})"
+    )
+
+
 def check(project) -> Iterable[Finding]:
     from nglint.sources.frontend.model import is_front_tier
     from nglint.tiers.front import NginxTarget, analyse
@@ -102,19 +112,25 @@ def check(project) -> Iterable[Finding]:
         if race is None or race.ok:
             continue
         seconds = race.suggested_seconds
-        fix_words = (f"set keepalive_timeout {seconds}s, or add so_keepalive={seconds}s:: to the listen directive" if seconds
-                     else "lower keepalive_timeout or add so_keepalive= to the listen directive")
-        notes = "".join(f" Note: {note}." for note in getattr(device.subject, "notes", ()))
-        message = (
-            f"{device.label} forgets a flow idle for {format_ms(race.server_ms)}, but {server.label} keeps idle connections "
-            f"{format_ms(race.client_ms)}{probe}: clients send the next request into a forgotten flow. The server must close "
-            f"or probe first: {fix_words}. Device: {device.idle.provenance.describe()}; server: {acts.provenance.describe()}; "
-            f"linked by {hop.evidence}.{notes}"
-        )
+        fix_words = (f"set keepalive_timeout {seconds}s or so_keepalive={seconds}s:: on listen" if seconds
+                     else "lower keepalive_timeout or set so_keepalive= on listen")
+        what = "first probes them at" if probe else "keeps them"
+        name = endpoint_name(device)
+        message = (f"{name} forgets idle flows at {format_ms(race.server_ms)}, {endpoint_name(server)} {what} "
+                   f"{format_ms(race.client_ms)}: {fix_words}")
+        if len(message) > HEADLINE_MAX:  # a long resource name: the sources name it in full
+            message = message.replace(name, "The L4 load balancer", 1)
+        sources = [
+            f"{device.label}: {format_ms(race.server_ms)} from {device.idle.provenance.describe()}",
+            f"{server.label}: {format_ms(race.client_ms)}{probe} from {acts.provenance.describe()}",
+            _margin_source(project.settings, race.server_ms),
+            f"linked by {hop.evidence}",
+        ]
+        sources.extend(f"note: {note}" for note in getattr(device.subject, "notes", ()))
         where = acts.provenance.location or server.location
         related = [Related(device.idle.provenance.location or device.location,
                            f"{device.label} drops idle flows after {format_ms(race.server_ms)}")]
-        finding = Finding(RULE.code, RULE.severity, message, where, related=related)
+        finding = Finding(RULE.code, RULE.severity, message, where, related=related, sources=sources)
         finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms,
                         "suggested_seconds": seconds if not probe else None, "hop": f"{device.label}|{server.label}"}
         reported.add(id(device.subject))
@@ -122,6 +138,9 @@ def check(project) -> Iterable[Finding]:
     for front in analysis.fronts:
         ignored = [note for note in front.notes if "has no effect" in note]
         if ignored and id(front) not in reported:
-            message = f"{front.label}: " + "; ".join(ignored) + ". The device keeps its own idle timeout " \
-                      f"({front.provenance.describe()})."
-            yield Finding(RULE.code, Severity.INFO, message, front.location)
+            message = (
+                f"{label_name(front.label, 'An L4 load balancer')} ignores an idle-timeout setting here and keeps its own: "
+                "remove it or set the device's own idle timeout"
+            )
+            sources = [f"note: {note}" for note in ignored] + [f"{front.label}: {front.provenance.describe()}"]
+            yield Finding(RULE.code, Severity.INFO, message, front.location, sources=sources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive
+from nglint.messages import HEADLINE_MAX, NGINX_PROXY_HTTP_VERSION_DOC
 
 RULE = Rule(
     code="WS001",
@@ -56,7 +57,8 @@ def fix(finding: Finding, project):
     block = maps(project).get((finding.data["config"], finding.data["map_variable"]))
     if block is None or "" not in block.entries:
         return None
-    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]))
+    # The pool is reused from now on, so it needs a chosen timeout, checked against its backend.
+    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]), reveals=("KA002", "P005"))
     fix.replace(block.entries[""][1], "ws001.j2")
     return fix.build(f"Clear Connection instead of closing it in map {finding.data['map_variable']}")
 
@@ -64,7 +66,7 @@ def fix(finding: Finding, project):
 def _headers_fix(finding: Finding, project):
     from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
-    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 
     site = _site_at(project, finding)
     missing = set(finding.data["missing"])
@@ -100,6 +102,19 @@ def _headers_fix(finding: Finding, project):
     return fix.build("Pass the websocket upgrade to the backend")
 
 
+def _at(directive) -> str:
+    from nglint.paths import display_path
+
+    return f"{display_path(directive.path)}:{directive.line}"
+
+
+def _version_source(version: str, directive) -> str:
+    """Where the HTTP version nginx speaks to the upstream comes from."""
+    if directive is not None:
+        return f"proxy_http_version {version} at {_at(directive)}"
+    return f"proxy_http_version: {version}, nginx's default before 1.29.7 ({NGINX_PROXY_HTTP_VERSION_DOC})"
+
+
 def _site_at(project, finding: Finding):
     from nglint.fixer.layout import NoFix
 
@@ -119,29 +134,35 @@ def check(project) -> Iterable[Finding]:
     reported_maps: set[tuple[str, str]] = set()
     for ws in websocket_sites(project):
         site = ws.site
-        missing, keys = [], []
-        version, _ = analysis.http_version(site)
+        missing, keys, sources = [], [], [f"websocket: {ws.reason}"]
+        version, version_directive = analysis.http_version(site)
         if version != "1.1":
-            missing.append("`proxy_http_version 1.1` (nginx speaks HTTP/1.0 to upstreams before 1.29.7)")
+            missing.append("HTTP/1.1")
             keys.append("http_version")
+            sources.append(_version_source(version, version_directive) + "; a websocket needs `proxy_http_version 1.1`")
         upgrade = upgrade_header(site)
         if upgrade is None or "$http_upgrade" not in upgrade.arg(1).lower() and upgrade.arg(1).lower() != "websocket":
-            missing.append("`proxy_set_header Upgrade $http_upgrade`")
+            missing.append("the Upgrade header")
             keys.append("upgrade")
+            sources.append("Upgrade: " + (f"proxy_set_header Upgrade {upgrade.arg(1)} at {_at(upgrade)}" if upgrade is not None
+                                          else "not set; `proxy_set_header Upgrade $http_upgrade` passes it"))
         connection = connection_header(site)
         map_block = None
         if connection is not None and connection.arg(1).startswith("$"):
             map_block = map_index.get((ws.config_path, connection.arg(1)))
         becomes = connection_becomes_upgrade(connection.arg(1), map_block) if connection is not None else False
         if becomes is False:
-            missing.append("a `Connection` header that is `upgrade` for upgrade requests (`proxy_set_header Connection $connection_upgrade` with a map)")
+            missing.append("Connection: upgrade")
             keys.append("connection")
+            sources.append("Connection: " + (f"proxy_set_header Connection {connection.arg(1)} at {_at(connection)} never becomes `upgrade`"
+                                             if connection is not None else "not set")
+                           + "; `proxy_set_header Connection $connection_upgrade` with a map makes it `upgrade` for upgrade requests")
         if missing:
-            message = (
-                f"Location {ws.path} proxies websockets ({ws.reason}) but lacks " + "; ".join(missing)
-                + ": the handshake reaches the backend as a plain request and the websocket never opens."
-            )
-            finding = at_directive(RULE, site.directive, message)
+            listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+            message = f"Location {ws.path} proxies websockets without {listed}, so the handshake never upgrades: add {'them' if len(missing) > 1 else 'it'}"
+            if len(message) > HEADLINE_MAX:  # a long regex location: the finding's position names it
+                message = message.replace(f"Location {ws.path}", "This location", 1)
+            finding = at_directive(RULE, site.directive, message, sources=sources)
             finding.data = {"location": ws.path, "missing": keys,
                             "connection_value": '"upgrade"' if ws.evident else "$http_connection"}
             yield finding
@@ -152,12 +173,16 @@ def check(project) -> Iterable[Finding]:
                 reported_maps.add(key)
                 entry = close[1]
                 message = (
-                    f"map {map_block.variable} sends `Connection: close` for every non-upgrade request ('' close), and "
-                    f"location {ws.path} uses it on pooled upstream {site.upstream.name!r}: no connection of the pool is "
-                    "ever reused. Use `'' '';` to clear the header instead."
+                    f"map {map_block.variable} sends Connection: close on plain requests, so pooled upstream "
+                    f"{site.upstream.name!r} never reuses a connection: use '' '' to clear it"
                 )
+                sources = [
+                    f"map entry: '' close at {_at(entry)}",
+                    f"pool: upstream {site.upstream.name!r} keeps idle connections, used by location {ws.path} at {_at(site.directive)}",
+                ]
                 finding = Finding(RULE.code, RULE.severity, message, Location(entry.path, entry.line),
-                                  related=[Related(Location(site.directive.path, site.directive.line), f"used by location {ws.path}")])
+                                  related=[Related(Location(site.directive.path, site.directive.line), f"used by location {ws.path}")],
+                                  sources=sources)
                 finding.data = {"config": ws.config_path, "map_variable": map_block.variable}
                 yield finding
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Related, Rule, Severity, at_directive
+from nglint.messages import HEADLINE_MAX, label_name
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -90,12 +91,14 @@ def check(project) -> Iterable[Finding]:
                 continue  # a generic location passing Upgrade mostly serves plain requests
             why = (f"{framework} heartbeats are configured by the application ({row.note})" if row is not None
                    else "nglint does not know whether the backend sends heartbeats")
-            message = (
-                f"Websocket location {ws.path} ({path}): an idle websocket is closed after {format_ms(shortest.timeout_ms)} "
-                f"by {label} ({shortest.provenance.describe()}), and {why}. Make sure something crosses the connection more "
-                f"often, or set proxy_read_timeout to the longest idle period the application allows."
+            message = _fit(
+                f"Idle websockets on {ws.path} close after {format_ms(shortest.timeout_ms)} ({_name(label)}), heartbeat unknown: "
+                "make sure traffic crosses more often or raise proxy_read_timeout",
+                ws.path,
             )
-            finding = at_directive(RULE, site.directive, message, severity=Severity.INFO)
+            sources = _sources(path, timers) + [f"heartbeat: {why}",
+                                                "fix: send something more often, or set proxy_read_timeout to the longest idle period the application allows"]
+            finding = at_directive(RULE, site.directive, message, severity=Severity.INFO, sources=sources)
             finding.data = {"location": ws.path, "timer_ms": shortest.timeout_ms}
             yield finding
             continue
@@ -108,16 +111,42 @@ def check(project) -> Iterable[Finding]:
         if not cutting:
             continue
         timer_label, policy = min(cutting, key=lambda t: t[1].timeout_ms)
-        message = (
-            f"Websocket location {ws.path} ({path}): {timer_label} closes an idle websocket after "
-            f"{format_ms(policy.timeout_ms)} ({policy.provenance.describe()}), not longer than the {framework} heartbeat "
-            f"of {format_ms(row.value)} ({row.describe()}) plus the margin: connections drop between heartbeats. "
-            "Raise the timer or shorten the heartbeat."
+        message = _fit(
+            f"{_name(timer_label)} closes idle websockets on {ws.path} after {format_ms(policy.timeout_ms)}, within the "
+            f"{framework} heartbeat of {format_ms(row.value)}: raise the timer or shorten the heartbeat",
+            ws.path,
         )
+        sources = _sources(path, timers) + [
+            f"heartbeat: {format_ms(row.value)} from {row.describe()}",
+            f"margin: every timer must exceed the heartbeat by {format_ms(margin.required_gap_ms(row.value))} "
+            f"({margin.describe()}; from {project.settings.origins.get('margin', 'default')})",
+            "cut by: " + ", ".join(f"{t} ({format_ms(p.timeout_ms)})" for t, p in cutting),
+        ]
         related = [Related(p.provenance.location, f"{t}: {format_ms(p.timeout_ms)}") for t, p in cutting if p.provenance.location]
-        finding = at_directive(RULE, site.directive, message, related=related)
+        finding = at_directive(RULE, site.directive, message, related=related, sources=sources)
         finding.data = {"location": ws.path, "timer_ms": policy.timeout_ms, "heartbeat_ms": row.value}
         yield finding
+
+
+def _name(label: str) -> str:
+    return label if label.startswith("nginx ") else label_name(label, "the load balancer")
+
+
+def _fit(message: str, path: str) -> str:
+    """The headline, with a location path too long for it left to the finding's position."""
+    return message if len(message) <= HEADLINE_MAX else message.replace(f" on {path}", " here", 1)
+
+
+def _sources(path: str, timers) -> list[str]:
+    """The whole path, then every timer on it with where its value came from."""
+    from nglint.paths import display_path
+
+    def where(policy) -> str:
+        place = policy.provenance.location
+        return f" ({display_path(place.path)}:{place.line})" if place is not None else ""
+
+    return [f"path: {path}"] + [f"{label}: {format_ms(policy.timeout_ms)} from {policy.provenance.describe()}{where(policy)}"
+                                for label, policy, _ in timers]
 
 
 def _upstream(site) -> str:

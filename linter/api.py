@@ -45,6 +45,7 @@ def from_problem(rule: Rule, problem: Problem) -> Finding:
         message=problem.message,
         location=Location(problem.path, problem.line),
         anchor=problem.anchor,
+        sources=list(problem.sources),
     )
 
 

@@ -42,8 +42,14 @@ def endpoint_name(endpoint) -> str:
     (`ingress-nginx 1.9.4`, `F5 NGINX Ingress Controller 3.4.0`), or the backend's short label."""
     if isinstance(endpoint.subject, Backend):
         return short_label(endpoint.subject)
-    name = endpoint.label.split(" (", 1)[0]
-    return name if len(name) <= 48 else endpoint.tier
+    return label_name(endpoint.label, endpoint.tier)
+
+
+def label_name(label: str, fallback: str) -> str:
+    """A label up to its parenthesised detail, or `fallback` when that is still too long
+    for a headline (the whole label then goes to the finding's sources)."""
+    name = label.split(" (", 1)[0]
+    return name if len(name) <= 48 else fallback
 
 
 def backend_source(backend: Backend, where: str) -> str:

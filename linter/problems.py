@@ -21,3 +21,4 @@ class Problem:
     anchor: str | None = None
     severity: Severity | None = None  # None: the rule's default severity
     data: tuple = field(default_factory=tuple)
+    sources: tuple[str, ...] = ()  # where the values the message names came from (Finding.sources)

@@ -60,6 +60,14 @@ def found(report) -> list[tuple[str, str, int]]:
     return [(f.rule, report.display_path(f.path), f.line) for f in report.findings]
 
 
+def told(finding) -> str:
+    """Everything a finding tells: its one-sentence message, then where each value came
+    from (`sources`). For a Finding or its JSON form."""
+    if isinstance(finding, dict):
+        return " ".join([finding["message"], *finding.get("sources", ())])
+    return " ".join([finding.message, *finding.sources])
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed `nglint` console entry point in a subprocess (the real thing)."""
     full_env = dict(os.environ)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import IN_CI, found, run_cli, write_tree
+from conftest import IN_CI, found, run_cli, told, write_tree
 
 NGINX_75 = "events {}\nhttp {\n    keepalive_timeout 75s;\n    server {\n        listen 8080;\n    }\n}\n"
 NGINX_DEFAULT = "events {}\nhttp {\n    server {\n        listen 8080;\n    }\n}\n"
@@ -53,7 +53,7 @@ def test_alb_variable_default_reported_at_nginx_with_terraform_line_related(lint
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
     finding = report.findings[0]
     assert "120s" in finding.message and "75s" in finding.message and "keepalive_timeout 134s" in finding.message
-    assert "default of variable 'idle'" in finding.message and "lower its idle timeout to 67s" in finding.message
+    assert "lower the LB's to 67s" in finding.message and "default of variable 'idle'" in told(finding)
     related = [(report.display_path(r.location.path), r.location.line) for r in finding.related]
     assert related[0] == ("infra/main.tf", 6)  # the idle_timeout attribute line, found in the raw text
 
@@ -67,28 +67,28 @@ def test_tfvars_and_auto_tfvars_override_the_default(lint):
     files["infra/terraform.tfvars"] = "idle = 300\n"
     report = lint(files)
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "terraform.tfvars" in report.findings[0].message
+    assert "terraform.tfvars" in told(report.findings[0])
 
 
 def test_variable_without_default_is_unknown_with_the_reason(lint):
     report = lint({"infra/main.tf": 'variable "idle" {}\n' + alb("var.idle"), "nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
-    assert "variable 'idle' has no default" in report.findings[0].message
+    assert "variable 'idle' has no default" in told(report.findings[0])
     assert report.findings[0].line == 4  # the idle_timeout line, not a guess
 
 
 def test_unevaluated_expression_is_unknown_with_the_expression(lint):
     report = lint({"infra/main.tf": alb("max(60, 120)"), "nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
-    assert "max(60, 120)" in report.findings[0].message
+    assert "max(60, 120)" in told(report.findings[0])
 
 
 def test_count_and_for_each_are_read_as_one_template_and_say_so(lint):
     report = lint({"infra/main.tf": alb("120", extra="  count = 3\n"), "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "uses count: read as one template" in report.findings[0].message
+    assert "uses count: read as one template" in told(report.findings[0])
     report = lint({"infra/main.tf": alb("120", extra='  for_each = toset(["a", "b"])\n'), "nginx/nginx.conf": NGINX_75})
-    assert "uses for_each" in report.findings[0].message
+    assert "uses for_each" in told(report.findings[0])
 
 
 def test_local_module_call_passes_its_inputs_and_is_counted_once(lint):
@@ -99,7 +99,7 @@ def test_local_module_call_passes_its_inputs_and_is_counted_once(lint):
         "nginx/nginx.conf": NGINX_75,
     })
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    message = report.findings[0].message
+    message = told(report.findings[0])
     assert "module.web.aws_lb.web" in message and "200s" in message and "module 'web' input idle" in message
 
 
@@ -141,11 +141,11 @@ def test_hostile_terraform_never_crashes(lint, garbage):
 def test_nlb_idle_timeout_attribute_has_no_effect_and_the_listener_attribute_does(lint):
     report = lint({"infra/main.tf": alb("600", lb_type="network"), "nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value, f.line) for f in report.findings] == [("LB002", "info", 1)]  # 75s closes first
-    assert "idle_timeout on aws_lb.web has no effect" in report.findings[0].message
+    assert "idle_timeout on aws_lb.web has no effect" in told(report.findings[0])
     report = lint({"infra/main.tf": alb("60", lb_type="network"),
                    "nginx/nginx.conf": NGINX_75.replace("75s", "600s")})
     assert found(report) == [("LB002", "nginx/nginx.conf", 3)]
-    assert "350s" in report.findings[0].message and "idle_timeout on aws_lb.web has no effect" in report.findings[0].message
+    assert "350s" in told(report.findings[0]) and "idle_timeout on aws_lb.web has no effect" in told(report.findings[0])
     listener = alb("60", lb_type="network").replace("  idle_timeout       = 60\n", "").replace(
         "  load_balancer_arn", "  tcp_idle_timeout_seconds = 900\n  load_balancer_arn")
     report = lint({"infra/main.tf": listener, "nginx/nginx.conf": NGINX_75.replace("75s", "600s")})
@@ -169,7 +169,7 @@ def test_azure_lb_drops_silently_unless_tcp_reset(lint):
     conf = NGINX_75.replace("75s", "600s")
     report = lint({"infra/main.tf": AZURE.format(minutes=4, reset="false"), "nginx/nginx.conf": conf})
     assert found(report) == [("LB002", "nginx/nginx.conf", 3)]
-    assert "4m" in report.findings[0].message or "240s" in report.findings[0].message
+    assert "4m" in told(report.findings[0]) or "240s" in told(report.findings[0])
     assert found(lint({"infra/main.tf": AZURE.format(minutes=4, reset="true"), "nginx/nginx.conf": conf})) == []
     assert found(lint({"infra/main.tf": AZURE.format(minutes=15, reset="false"), "nginx/nginx.conf": conf})) == []
 
@@ -181,7 +181,7 @@ def test_clb_and_gcp_backend_service(lint):
     gcp = 'resource "google_compute_backend_service" "web" {\n  load_balancing_scheme = "EXTERNAL_MANAGED"\n}\n'
     report = lint({"infra/main.tf": gcp, "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "600s" in report.findings[0].message and "fixed" in report.findings[0].message
+    assert "600s" in told(report.findings[0]) and "fixed" in told(report.findings[0])
 
 
 # -- nginx's side ---------------------------------------------------------------------------
@@ -194,14 +194,14 @@ def test_server_level_timeout_on_the_target_port_decides(lint):
             "        keepalive_timeout 30s;\n    }\n    server {\n        listen 9090;\n    }\n}\n")
     report = lint({"infra/main.tf": alb("120"), "nginx/nginx.conf": conf})
     assert found(report) == [("LB001", "nginx/nginx.conf", 6)]
-    assert "in the server block" in report.findings[0].message
+    assert "in the server block" in told(report.findings[0])
     assert found(lint({"infra/main.tf": alb("120", port=9090), "nginx/nginx.conf": conf})) == []
 
 
 def test_default_nginx_timeout_is_quoted_from_the_defaults_table(lint):
     report = lint({"infra/main.tf": alb("120"), "nginx/nginx.conf": NGINX_DEFAULT})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]  # the server block on the target port
-    assert "nginx's default keepalive_timeout 75s" in report.findings[0].message
+    assert "nginx's default keepalive_timeout 75s" in told(report.findings[0])
 
 
 # -- linking --------------------------------------------------------------------------------
@@ -210,14 +210,14 @@ def test_alb_to_tomcat_by_target_port(lint):
               'connectionTimeout="20000"/></Service></Server>\n')
     report = lint({"infra/main.tf": alb("60"), "tomcat/conf/server.xml": tomcat})
     assert found(report) == [("LB001", "tomcat/conf/server.xml", 1)]
-    assert "the port of Tomcat" in report.findings[0].message
+    assert "the port of Tomcat" in told(report.findings[0])
 
 
 def test_two_nginx_configs_and_no_port_match_is_a_link_gap(lint):
     other = NGINX_75.replace("8080", "9091")
     report = lint({"infra/main.tf": alb("120", port=7000), "a/nginx.conf": other, "b/nginx.conf": other.replace("9091", "9092")})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
-    assert "2 nginx configs" in report.findings[0].message and "[[tool.nglint.frontend]]" in report.findings[0].message
+    assert "2 nginx configs" in told(report.findings[0]) and "[[tool.nglint.frontend]]" in told(report.findings[0])
 
 
 def test_two_nginx_configs_the_one_on_the_port_is_linked(lint):
@@ -254,7 +254,7 @@ def test_user_data_installing_nginx_is_the_evidence(lint):
         "  target_id = aws_instance.web.id\n}\n"
     )
     report = lint({"infra/main.tf": tf, "nginx/nginx.conf": NGINX_75})
-    assert "user_data of aws_instance.web runs nginx" in report.findings[0].message
+    assert "user_data of aws_instance.web runs nginx" in told(report.findings[0])
 
 
 # -- declared front tiers -------------------------------------------------------------------
@@ -267,7 +267,7 @@ def test_declared_frontend_to_nginx_config_and_to_app_server(tmp_path):
     result = run_cli("check", ".", "--format", "json", cwd=tmp_path)
     findings = [(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
     assert sorted(findings) == [("LB001", ".nglint.toml", 5), ("LB001", "nginx/nginx.conf", 3)]
-    messages = " ".join(f["message"] for f in json.loads(result.stdout)["findings"])
+    messages = " ".join(told(f) for f in json.loads(result.stdout)["findings"])
     assert "900s" in messages and "Proxy Idle Timeout" in messages and "90s" in messages
 
 
@@ -324,7 +324,7 @@ def test_stacks_without_markers_never_cross_link_by_port(lint):
     report = lint({"stacks/shop/main.tf": alb("400"), "stacks/blog/tomcat/conf/server.xml": tomcat,
                    "stacks/wiki/nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
-    assert "in its directory or the one above" in report.findings[0].message
+    assert "in its directory or the one above" in told(report.findings[0])
 
 
 def test_nested_module_calls_count_each_load_balancer_once(lint):
@@ -335,7 +335,7 @@ def test_nested_module_calls_count_each_load_balancer_once(lint):
         "nginx/nginx.conf": NGINX_75,
     })
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "module.net.module.lb.aws_lb.web" in report.findings[0].message and "300s" in report.findings[0].message
+    assert "module.net.module.lb.aws_lb.web" in told(report.findings[0]) and "300s" in told(report.findings[0])
 
 
 ASG = (
@@ -349,7 +349,7 @@ ASG = (
 def test_nginx_installed_by_user_data_of_an_asg_with_no_config_in_the_repo(lint):
     report = lint({"infra/main.tf": alb("120") + ASG.format(conf="")})
     assert found(report) == [("LB001", "infra/main.tf", 5)]  # the target group: nothing else to point at
-    message = report.findings[0].message
+    message = told(report.findings[0])
     assert "user_data of aws_launch_template.web runs nginx" in message and "keepalive_timeout 65 in the nginx.conf" in message
 
 
@@ -359,7 +359,7 @@ def test_keepalive_timeout_written_inline_by_user_data_is_read_with_its_line(lin
     assert found(report) == []  # 300s outlasts the ALB's 120s
     report = lint({"infra/main.tf": alb("400") + ASG.format(conf=conf)})
     assert found(report) == [("LB001", "infra/main.tf", 29)]
-    assert "keepalive_timeout 300s written by the user_data of aws_launch_template.web" in report.findings[0].message
+    assert "keepalive_timeout 300s written by the user_data of aws_launch_template.web" in told(report.findings[0])
 
 
 def test_user_data_file_outside_the_tree_is_never_read(lint, tmp_path):
@@ -402,11 +402,11 @@ def test_cloudformation_load_balancer_attributes_with_a_parameter_default(lint):
     report = lint({"cloudformation/stack.yaml": CFN.format(default="    Default: 180\n"), "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
     finding = report.findings[0]
-    assert "default of parameter IdleSeconds" in finding.message
+    assert "default of parameter IdleSeconds" in told(finding)
     assert (report.display_path(finding.related[0].location.path), finding.related[0].location.line) == ("cloudformation/stack.yaml", 12)
     report = lint({"cloudformation/stack.yaml": CFN.format(default=""), "nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
-    assert "parameter IdleSeconds has no Default" in report.findings[0].message
+    assert "parameter IdleSeconds has no Default" in told(report.findings[0])
 
 
 SERVICE = """apiVersion: v1
@@ -426,7 +426,7 @@ def test_service_annotation_idle_timeout_on_a_clb(lint):
     annotations = '    service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout: "300"\n'
     report = lint({"k8s/svc.yaml": SERVICE.format(annotations=annotations), "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "Classic Load Balancer for Service edge" in report.findings[0].message
+    assert "Classic Load Balancer for Service edge" in told(report.findings[0])
 
 
 def test_service_idle_annotation_has_no_effect_on_an_nlb_and_nglint_says_so(lint):
@@ -434,7 +434,7 @@ def test_service_idle_annotation_has_no_effect_on_an_nlb_and_nglint_says_so(lint
                    '    service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout: "3600"\n')
     report = lint({"k8s/svc.yaml": SERVICE.format(annotations=annotations), "nginx/nginx.conf": NGINX_75})
     assert [(f.rule, f.severity.value) for f in report.findings] == [("LB002", "info")]
-    assert "has no effect on a Network Load Balancer" in report.findings[0].message
+    assert "has no effect on a Network Load Balancer" in told(report.findings[0])
 
 
 def test_ingress_load_balancer_attributes_annotation(lint):
@@ -443,7 +443,7 @@ def test_ingress_load_balancer_attributes_annotation(lint):
                "spec:\n  ingressClassName: alb\n")
     report = lint({"k8s/ingress.yaml": ingress, "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "idle_timeout.timeout_seconds=300 on Ingress web" in report.findings[0].message
+    assert "idle_timeout.timeout_seconds=300 on Ingress web" in told(report.findings[0])
 
 
 @pytest.mark.parametrize("garbage", ["AWSTemplateFormatVersion: [\n", "kind: Service\nmetadata: 3\n# alb.ingress.kubernetes.io/x\n",
@@ -473,7 +473,7 @@ TRAEFIK = """http:
 def test_traefik_default_idle_conn_timeout_outlives_nginx_default(lint):
     report = lint({"traefik/dynamic.yml": TRAEFIK.format(transport=""), "nginx/nginx.conf": NGINX_DEFAULT})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "Traefik service web" in report.findings[0].message and "90s" in report.findings[0].message
+    assert "Traefik service web" in told(report.findings[0]) and "90s" in told(report.findings[0])
 
 
 def test_traefik_servers_transport_idle_conn_timeout_is_read_with_its_line(lint):
@@ -501,7 +501,7 @@ ENVOY = """static_resources:
 def test_envoy_cluster_idle_timeout_default_and_explicit(lint):
     report = lint({"envoy/envoy.yaml": ENVOY.format(options=""), "nginx/nginx.conf": NGINX_75})
     assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
-    assert "1h" in report.findings[0].message or "3600s" in report.findings[0].message
+    assert "1h" in told(report.findings[0]) or "3600s" in told(report.findings[0])
     options = ("      typed_extension_protocol_options:\n        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n"
                "          common_http_protocol_options:\n            idle_timeout: 60s\n")
     assert found(lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": NGINX_75})) == []
@@ -516,7 +516,7 @@ def test_symlinks_out_of_the_tree_are_never_opened(lint, tmp_path):
     (tmp_path / "repo/infra/a.tf").symlink_to(secret / "main.tf")
     (tmp_path / "repo/infra/svc.yaml").symlink_to(secret / "svc.yaml")
     report = lint({}, paths=["repo"])
-    assert all("999" not in f.message for f in report.findings)
+    assert all("999" not in told(f) for f in report.findings)
     # Each link is claimed by name, never opened, and refused when parsed (the YAML one by the Kubernetes reader).
     assert [(f.rule, report.display_path(f.path)) for f in report.findings if f.rule == "P003"] == [
         ("P003", "repo/infra/a.tf"), ("P003", "repo/infra/svc.yaml")]

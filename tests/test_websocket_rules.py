@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import found, run_cli, write_tree
+from conftest import found, run_cli, told, write_tree
 
 MAP_CLOSE = "  map $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n  }\n"
 MAP_CLEAR = MAP_CLOSE.replace("'' close;", "'' '';")
@@ -28,7 +28,9 @@ def ws_only(report, prefix="WS"):
 def test_ws001_route_without_any_header_names_every_missing_piece(lint):
     report = lint({"nginx.conf": conf("    location /ws/ {\n      proxy_pass http://app;\n      proxy_read_timeout 1h;\n    }\n")})
     assert ws_only(report) == [("WS001", "nginx.conf", 14)]
-    message = next(f for f in report.findings if f.rule == "WS001").message
+    finding = next(f for f in report.findings if f.rule == "WS001")
+    assert "without HTTP/1.1, the Upgrade header and Connection: upgrade" in finding.message
+    message = told(finding)
     assert "proxy_http_version 1.1" in message and "Upgrade $http_upgrade" in message and "Connection" in message
 
 
@@ -38,7 +40,8 @@ def test_ws001_upgrade_header_makes_any_path_a_websocket_location(lint):
     report = lint({"nginx.conf": conf(location)})
     assert ws_only(report) == [("WS001", "nginx.conf", 14)]
     (finding,) = [f for f in report.findings if f.rule == "WS001"]
-    assert "it passes the Upgrade header" in finding.message and "Upgrade $http_upgrade" not in finding.message
+    assert "it passes the Upgrade header" in told(finding) and "Upgrade $http_upgrade" not in told(finding)
+    assert "without Connection: upgrade" in finding.message
 
 
 def test_ws001_good_twin_and_literal_upgrade_and_http_connection(lint):
@@ -64,8 +67,9 @@ def test_ws001_map_close_on_a_pooled_upstream_reported_once_at_the_map_entry(lin
     second = GOOD_WS.replace("/ws/", "/cable")
     report = lint({"nginx.conf": conf(GOOD_WS + second, maps=MAP_CLOSE)})
     assert ws_only(report) == [("WS001", "nginx.conf", 5)]
-    message = next(f for f in report.findings if f.rule == "WS001").message
-    assert "'' close" in message and "pooled upstream 'app'" in message and "'' ''" in message
+    finding = next(f for f in report.findings if f.rule == "WS001")
+    assert "pooled upstream 'app'" in finding.message and "'' ''" in finding.message
+    assert "'' close" in told(finding)
 
 
 def test_ws001_map_close_without_a_pool_is_fine(lint):
@@ -98,8 +102,9 @@ def test_ws002_unknown_heartbeat_is_info_only_under_the_implicit_default(lint):
     implicit = GOOD_WS.replace("      proxy_read_timeout 3600s;\n", "")
     report = lint({"nginx.conf": conf(implicit)})
     (finding,) = [f for f in report.findings if f.rule == "WS002"]
-    assert finding.severity.value == "info" and "does not know whether the backend sends heartbeats" in finding.message
-    assert "nginx's default proxy_read_timeout 60s" in finding.message
+    assert finding.severity.value == "info" and "heartbeat unknown" in finding.message
+    assert "does not know whether the backend sends heartbeats" in told(finding)
+    assert "nginx's default proxy_read_timeout 60s" in told(finding)
     assert ws_only(lint({"nginx.conf": conf(GOOD_WS)}), "WS002") == []
 
 
@@ -112,8 +117,10 @@ def test_ws002_the_load_balancer_in_front_is_the_shortest_timer_and_named_on_the
     findings = json.loads(run_cli("check", ".", "--format", "json", "--select", "WS", cwd=tmp_path).stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"]) for f in findings] == [("WS002", "nginx/nginx.conf", 14)]
     message = findings[0]["message"]
-    assert "client -> AWS Application Load Balancer aws_lb.web -> nginx location /socket.io/" in message
-    assert "closes an idle websocket after 20s" in message
+    assert "path: client -> AWS Application Load Balancer aws_lb.web -> nginx location /socket.io/ -> upstream 'app'" in findings[0]["sources"]
+    assert message.startswith("AWS Application Load Balancer aws_lb.web closes idle websockets") and "after 20s" in message
+    assert any(s.startswith("AWS Application Load Balancer aws_lb.web: 20s from") for s in findings[0]["sources"])
+    assert any(s.startswith("nginx proxy_read_timeout: 120s from") for s in findings[0]["sources"])
 
 
 @pytest.mark.parametrize("location, server_extra", [

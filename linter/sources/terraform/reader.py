@@ -99,8 +99,9 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
         target = os.path.normpath(os.path.join(module.directory, source))
         if not inside(target, tree_roots) or not os.path.isdir(target):
             # A missing or outside module is not read: what it declares stays unknown.
-            result.problems.append(Problem("P003", call.path, call.line, f"module {call.name!r}: source {source!r} is not a "
-                                           "directory inside the checked tree; its resources are not read", "terraform", Severity.INFO))
+            result.problems.append(Problem("P003", call.path, call.line, f"Module {call.name!r} was not read: its source is no "
+                                           "directory inside the checked tree, so its resources stay unknown", "terraform",
+                                           Severity.INFO, sources=(f"module source: {source!r}",)))
             continue
         inputs = {}
         for name, value in call.attrs.items():
