@@ -78,7 +78,7 @@ def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
     from nglint.sources.compose.project import is_compose_name
     from nglint.tiers.units import UnitIndex
 
-    unit = UnitIndex(tree_roots).unit_of(path)
+    unit = UnitIndex(tree_roots).unit_dir(path)
     try:
         if any(is_compose_name(name) for name in os.listdir(unit)):
             return False

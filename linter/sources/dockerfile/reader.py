@@ -39,7 +39,7 @@ class Dockerfile:
         from nglint.tiers.units import UNIT_MARKERS, UnitIndex
 
         result = BackendFile(path)
-        unit = UnitIndex(tree_roots).unit_of(path)
+        unit = UnitIndex(tree_roots).unit_dir(path)
         if any(os.path.isfile(os.path.join(unit, marker)) for marker in UNIT_MARKERS if "ompose" in marker):
             return result  # the compose project's services describe this image
         image = read_image(path, tree_roots, max_file_size)
