@@ -61,11 +61,11 @@ def found(report) -> list[tuple[str, str, int]]:
 
 
 def told(finding) -> str:
-    """Everything a finding tells: its one-sentence message, then where each value came
-    from (`sources`). For a Finding or its JSON form."""
+    """Everything a finding tells: its one-sentence message, where each value came from
+    (`sources`), and what it says of the other tiers (`related`). For a Finding or its JSON form."""
     if isinstance(finding, dict):
-        return " ".join([finding["message"], *finding.get("sources", ())])
-    return " ".join([finding.message, *finding.sources])
+        return " ".join([finding["message"], *finding.get("sources", ()), *(r["message"] for r in finding.get("related", ()))])
+    return " ".join([finding.message, *finding.sources, *(r.message for r in finding.related)])
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:

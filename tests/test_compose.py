@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import found, write_tree
+from conftest import told, found, write_tree
 
 NGINX = """\
 events {}
@@ -62,7 +62,7 @@ def test_clustered_tomcats_each_linked_by_name(lint, tmp_path):
         "stack/t2/server.xml": SERVER_XML.format(ms=120000),
     })
     (finding,) = [f for f in report.findings if f.rule == "KA001"]
-    assert "Tomcat in tomcat3 (tomcat:10): 20s" in finding.message
+    assert "Tomcat in tomcat3 (tomcat:10) closes idle connections after 20s" in told(finding)
     assert not [f for f in report.findings if f.rule == "P005"]
     links = _links(tmp_path).links
     assert sorted(link.backend.host for link in links) == ["tomcat1", "tomcat2", "tomcat3"]
@@ -121,7 +121,7 @@ def test_localhost_on_host_network_nginx_is_a_published_port(lint):
         "nginx.conf": conf,
     })
     (finding,) = [f for f in report.findings if f.rule == "KA001"]
-    assert "Tomcat in app" in finding.message
+    assert "Tomcat in app" in told(finding)
 
 
 def test_localhost_inside_a_bridged_nginx_container_is_not_linked(lint):
