@@ -15,35 +15,17 @@ import os
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.servers import ProcessOnlyReader
 
 MAX_GO_FILES = 60
 _UNITS = {"Nanosecond": 1e-6, "Microsecond": 1e-3, "Millisecond": 1, "Second": 1000, "Minute": 60_000, "Hour": 3_600_000}
 
 
-class GoHttp:
+class GoHttp(ProcessOnlyReader):
     kind = "go"
     comment = LINE_COMMENT
     comment_prefix = "//"
-
-    def claims(self, path: str) -> bool:
-        return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
-
-    @property
-    def defaults(self):
-        from nglint.sources.gohttp.defaults import DEFAULTS
-
-        return DEFAULTS
+    defaults_module = "nglint.sources.gohttp.defaults"
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
         from nglint.sources.files import read_text

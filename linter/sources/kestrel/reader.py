@@ -10,34 +10,16 @@ import posixpath
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.servers import ProcessOnlyReader
 
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?$")
 
 
-class Kestrel:
+class Kestrel(ProcessOnlyReader):
     kind = "kestrel"
     comment = LINE_COMMENT
     comment_prefix = "//"
-
-    def claims(self, path: str) -> bool:
-        return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
-
-    @property
-    def defaults(self):
-        from nglint.sources.kestrel.defaults import DEFAULTS
-
-        return DEFAULTS
+    defaults_module = "nglint.sources.kestrel.defaults"
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
         from nglint.sources.process import image_name

@@ -11,32 +11,15 @@ from __future__ import annotations
 
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.servers import ProcessOnlyReader
 
 
-class NginxBackend:
+class NginxBackend(ProcessOnlyReader):
+    # nginx files are found and read by nglint's own nginx loader
     kind = "nginx-backend"
     comment = LINE_COMMENT
     comment_prefix = "#"
-
-    def claims(self, path: str) -> bool:
-        return False  # nginx files are found and read by nglint's own nginx loader
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
-
-    @property
-    def defaults(self):
-        from nglint.sources.nginx.defaults import DEFAULTS
-
-        return DEFAULTS
+    defaults_module = "nglint.sources.nginx.defaults"
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
         from nglint.sources.nginx.served import is_nginx_process

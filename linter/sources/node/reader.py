@@ -16,36 +16,18 @@ import posixpath
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.servers import ProcessOnlyReader
 
 _NODE_PROGRAMS = {"node", "nodejs", "nodemon", "ts-node", "tsx", "ts-node-dev", "babel-node"}
 _SCRIPT_RUNNERS = {"npm", "yarn", "pnpm"}
 _SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx")
 
 
-class NodeJs:
+class NodeJs(ProcessOnlyReader):
     kind = "node"
     comment = LINE_COMMENT
     comment_prefix = "//"
-
-    def claims(self, path: str) -> bool:
-        return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
-
-    @property
-    def defaults(self):
-        from nglint.sources.node.defaults import DEFAULTS
-
-        return DEFAULTS
+    defaults_module = "nglint.sources.node.defaults"
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
         entry = self._entry(process, process.argv, tree_roots, max_file_size, 0)

@@ -16,6 +16,7 @@ import posixpath
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.servers import ProcessOnlyReader
 
 _BUILD_FILES = ("pom.xml", "build.gradle", "build.gradle.kts")
 _DURATION = re.compile(r"^\s*(-?\d+)\s*(ns|us|ms|s|m|h|d)?\s*$", re.IGNORECASE)
@@ -28,30 +29,11 @@ _KEYS = {
 }
 
 
-class SpringBoot:
+class SpringBoot(ProcessOnlyReader):
     kind = "spring"
     comment = LINE_COMMENT
     comment_prefix = "#"
-
-    def claims(self, path: str) -> bool:
-        return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
-
-    @property
-    def defaults(self):
-        from nglint.sources.spring.defaults import DEFAULTS
-
-        return DEFAULTS
+    defaults_module = "nglint.sources.spring.defaults"
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
         from nglint.sources.files import read_text
