@@ -60,7 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="lint PATHs on their own; by default they are linted in the context of the project "
         "around them (nglint config directory, else git work tree) and select where findings are reported",
     )
-    # --- pre-commit and CI (issue 5) ---
     check.add_argument(
         "--changed",
         action="store_true",
@@ -77,14 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="least severity that makes the run exit 1 (default: warning, or fail-on in config)")
     check.add_argument("--stdin-filename", metavar="PATH",
                        help="with PATH `-`: lint standard input as the content of this file, with the project around it")
-    # --- end pre-commit and CI ---
-    # --- fixes (issue 4) ---
     fixing = check.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report what remains")
     fixing.add_argument("--diff", action="store_true", help="print the fixes as one unified diff and write nothing (exit 1 if any)")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: include fixes marked unsafe")
-    # --- end fixes ---
-    # --- parallel parsing (issue 8) ---
     check.add_argument(
         "--jobs",
         type=_jobs,
@@ -92,13 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parse files in N processes (default: number of CPUs); output is identical to --jobs 1",
     )
-    # --- end parallel parsing ---
 
     init = sub.add_parser("init", help="write a .nglint.toml from what nglint finds, and print the pre-commit snippet")
     init.add_argument("path", nargs="?", default=".", metavar="DIR", help="project directory (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing .nglint.toml")
 
-    # --- explain (nglint.explain.command; kept here so `check` imports none of it) ---
+    # explain's options live here so that `check` imports nothing of nglint.explain.
     explain = sub.add_parser("explain", help="explain nginx error-log lines: cause, where, which finding, what to change")
     explain.add_argument("logs", nargs="*", metavar="LOG", help="nginx error logs (plain, rotated, .gz); - for stdin")
     explain.add_argument("--config-path", action="append", default=None, metavar="PATH",
@@ -109,7 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--until", metavar="T", help="only lines at or before T (same forms as --since)")
     explain.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                          help="count a large plain log in N processes (default: number of CPUs); same output as --jobs 1")
-    # --- end explain ---
 
     from nglint.topology.command import add_parser as add_topology
 
@@ -210,7 +203,7 @@ def _check(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"nglint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if not args.paths:  # issue 5: `--changed` with no files means nothing changed
+    if not args.paths:  # `--changed` with no files: nothing changed
         args.paths = [] if args.changed else ["."]
     try:
         settings = load_settings(args.config, args.paths[0] if args.paths else ".", args.allow_outside)
@@ -230,7 +223,6 @@ def _check(args: argparse.Namespace) -> int:
 
             settings.fail_on = Severity(args.fail_on)
             settings.origins["fail-on"] = "--fail-on"
-        # --- pre-commit and CI (issue 5) ---
         if args.show_settings:
             from nglint.show_settings import render_settings
 
@@ -238,13 +230,10 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.statistics and args.format not in ("text", "json"):
             raise UsageError("--statistics prints a text or JSON table; it cannot be combined with --format " + args.format)
-        # --- end pre-commit and CI ---
-        # --- parallel parsing (issue 8) ---
         if args.jobs is None:
             from nglint.parallel import default_jobs
 
             args.jobs = default_jobs()
-        # --- end parallel parsing ---
         # Fixes are built only where they are shown or applied, or counted for text's hint.
         build_fixes = args.fix or args.diff or args.format in ("json", "sarif", "rdjson")
         if not build_fixes and args.format == "text" and not args.quiet and not args.statistics:
@@ -334,7 +323,6 @@ def _read_stdin(limit: int) -> bytes:
     return stream.read(limit + 1)
 
 
-# --- fixes (issue 4) ---
 def _fix_lock(args: argparse.Namespace, settings):
     """`--fix` holds the repository's fix lock from its first read to its last write."""
     import contextlib
@@ -410,7 +398,6 @@ def _fix_hint(report, unsafe_fixes: bool, only_unsafe: bool = False) -> None:
         print(f"[*] {safe} fixable with --fix{extra}.", file=sys.stderr)
     elif unsafe and not unsafe_fixes:
         print(f"{unsafe} fix(es) available with --unsafe-fixes.", file=sys.stderr)
-# --- end fixes ---
 
 
 def _write_output(path: str, data: bytes) -> bool:

@@ -87,7 +87,6 @@ def _maybe_fixable(report: Report) -> bool:
     return any(safety.get(finding.rule) in ("safe", "unsafe") for finding in report.findings)
 
 
-# --- suppressions and changed files (issue 5) ---
 def _changed_scope(paths: list[str], settings: Settings, cwd: str, changed: bool):
     """(paths to load, scope) for `--changed`; (paths, None) otherwise."""
     if not changed:
@@ -141,7 +140,6 @@ def _suppress_and_scope(report: Report, project: Project, checks: list, settings
         active = [f for f in active if scope.covers(f)]
         suppressed = [f for f in suppressed if scope.covers(f)]
     report.findings, report.suppressed = active, suppressed
-# --- end suppressions and changed files ---
 
 
 def _attach_fixes(findings: list[Finding], project: Project, checks: list) -> None:

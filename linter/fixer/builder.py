@@ -148,7 +148,7 @@ def _directive_names(lines: tuple[str, ...]) -> tuple[str, ...]:
 def upstreams_named(project, finding: Finding) -> list:
     """Upstreams with the finding's `data["upstream"]` name (several configs may reuse one)."""
     name = finding.data.get("upstream")
-    # Indexed once per project: scanning every upstream per finding was quadratic (issue 8).
+    # Indexed once per project: scanning every upstream per finding was quadratic.
     index = project.__dict__.get("_upstreams_by_name")
     if index is None:
         index = {}

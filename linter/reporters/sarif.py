@@ -111,7 +111,7 @@ def _result(
     if line_hash is not None:
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
     if finding.fix is not None:
-        from nglint.fixer import fix_mapping  # issue 4: a Fix as {description, edits[{path, start, end, text}]}
+        from nglint.fixer import fix_mapping  # a Fix as {description, edits[{path, start, end, text}]}
 
         fixes = sarif_fixes(report, fix_mapping(finding.fix))
         if fixes:
@@ -231,7 +231,7 @@ def _utf16_column(line_text: str, column: int) -> int:
 
 
 def suppression(value: Any) -> dict[str, Any]:
-    """SARIF `suppression` for an in-source `# nglint: ignore` (issue 5's Finding.suppressed).
+    """SARIF `suppression` for an in-source `# nglint: ignore` (Finding.suppressed).
 
     Accepts a justification string, or an object or mapping with `justification`
     (or `reason`); anything else still marks the result suppressed, without reason.
@@ -249,7 +249,7 @@ def suppression(value: Any) -> dict[str, Any]:
 
 
 def sarif_fixes(report: Report, fix: Any) -> list[dict[str, Any]]:
-    """SARIF `fixes[]` for a fix from the fix engine (issue 4).
+    """SARIF `fixes[]` for a fix from the fix engine.
 
     The hook expects either an object (or mapping) with `edits` and an optional
     `description`, or a plain iterable of edits. Each edit has `path`, `start` and
