@@ -60,6 +60,12 @@ def check(project) -> Iterable[Finding]:
                 )
 
 
+def check_suppressions(applied) -> Iterable[Finding]:
+    """After suppressions were applied: one finding per suppression that silenced nothing."""
+    for suppression, codes in applied.unused:
+        yield unused_finding(suppression, codes, applied.nearest.get(id(suppression)))
+
+
 def unused_finding(suppression, codes: tuple[str, ...], nearest: Finding | None = None) -> Finding:
     """N001 for the codes of a suppression that silenced no finding (of rules that ran).
 

@@ -129,11 +129,11 @@ def _suppress_and_scope(report: Report, project: Project, checks: list, settings
     findings = fragments.drop_context_findings(report.findings, project, rules_run)
     applied = suppressions.apply(findings, project, {rule.code for rule in rules_run})
     active = applied.active
-    if applied.unused and any(rule.code == "N001" for rule in rules_run):
-        from nglint.checks.n001_bad_suppression import unused_finding
-
-        unused = [unused_finding(s, codes, applied.nearest.get(id(s))) for s, codes in applied.unused]
-        active = finalize(active + unused, project, report, settings)
+    # Checks that judge the suppressions themselves run after them (`check_suppressions`):
+    # only then is it known which suppression silenced nothing.
+    late = [finding for check in checks if hasattr(check, "check_suppressions") for finding in check.check_suppressions(applied)]
+    if late:
+        active = finalize(active + late, project, report, settings)
     suppressed = applied.suppressed
     if scope is not None:
         scope.learn(project, {rule.code for rule in report.rules if {"parse", "suppression"} & set(rule.tags)})

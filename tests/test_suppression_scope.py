@@ -55,7 +55,7 @@ def test_unused_suppression_names_the_nearest_finding(lint, tmp_path, monkeypatc
     body = "upstream app {\n  server 127.0.0.1:8080;  # nglint: disable=KA001 one line off\n  keepalive 4;\n}\n"
     report = lint({"nginx.conf": _nginx(body), "server.xml": TOMCAT})
     [n001] = [f for f in report.findings if f.rule == "N001"]
-    assert "The nearest KA001 finding is at nginx.conf:5: move the comment there" in n001.message
+    assert "the nearest KA001 is at nginx.conf:5: move it there" in n001.message
     assert n001.related[0].location.line == 5 and n001.related[0].location.path.endswith("nginx.conf")
 
 
@@ -63,7 +63,7 @@ def test_unused_suppression_with_no_such_finding_says_delete(lint):
     body = "upstream app {\n  server 127.0.0.1:8080;  # nglint: disable=KA001 stale\n  keepalive 4;\n  keepalive_timeout 10s;\n}\n"
     report = lint({"nginx.conf": _nginx(body), "server.xml": TOMCAT})
     [n001] = [f for f in report.findings if f.rule == "N001"]
-    assert "Delete it" in n001.message and "nearest" not in n001.message and n001.related == []
+    assert n001.message.endswith(": delete it") and "nearest" not in n001.message and n001.related == []
 
 
 def test_unused_suppression_points_to_another_file(lint, tmp_path, monkeypatch):
@@ -74,5 +74,5 @@ def test_unused_suppression_points_to_another_file(lint, tmp_path, monkeypatch):
         "server.xml": TOMCAT,
     })
     [n001] = [f for f in report.findings if f.rule == "N001"]
-    assert "The nearest KA001 finding is at nginx.conf:" in n001.message
+    assert "the nearest KA001 is at nginx.conf:" in n001.message
     assert n001.related[0].location.path.endswith("nginx.conf")
