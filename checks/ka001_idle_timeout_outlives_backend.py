@@ -70,13 +70,17 @@ def check(project) -> Iterable[Finding]:
 def _foreign_hop_findings(project) -> Iterable[Finding]:
     """The same invariant on hops whose client is another tier's pool (an ingress
     controller, a load balancer), reported at the client's setting."""
-    from nglint.sources.frontend.model import is_front_tier
     from nglint.tiers.hops import foreign_hops
+
+    hops = foreign_hops(project)
+    if not hops:
+        return
+    from nglint.sources.frontend.model import is_front_tier
     from nglint.tiers.invariant import client_closes_first
 
     margin = project.settings.margin
     by_client: dict = {}
-    for hop in foreign_hops(project):
+    for hop in hops:
         if not hop.client.idle.pools or is_front_tier(hop.client.tier):
             continue  # a load balancer's hops are LB001's
         race = client_closes_first(hop.client.idle, hop.server.idle, margin)

@@ -129,6 +129,10 @@ def _hop_key(hop) -> str:
 
 
 def check(project) -> Iterable[Finding]:
+    from nglint.tiers.front_entry import has_fronts
+
+    if not has_fronts(project):
+        return  # nothing in front of any server: no import of the front-tier analysis
     from nglint.sources.frontend.model import is_front_tier
     from nglint.tiers.front import NginxTarget, analyse
     from nglint.tiers.invariant import client_closes_first

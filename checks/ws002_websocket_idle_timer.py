@@ -50,20 +50,27 @@ location /ws/ {
 
 
 def check(project) -> Iterable[Finding]:
+    from nglint.websocket import websocket_sites
+
+    sites = websocket_sites(project)
+    if not sites:
+        return  # no websocket proxied: nothing of the heartbeat or front-tier tables is needed
     from nglint.sources.frontend.heartbeats import DEFAULTS as HEARTBEATS, framework_of
     from nglint.sources.nginx.defaults import DEFAULTS as NGINX
-    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.tiers.front_entry import has_fronts
     from nglint.tiers.invariant import client_closes_first
     from nglint.tiers.model import IdlePolicy, Provenance
     from nglint.units import UnitError, parse_nginx_time
-    from nglint.websocket import websocket_sites
 
     fronts_by_config: dict[str, list] = {}
-    for hop in analyse(project).hops:
-        if isinstance(hop.server.subject, NginxTarget):
-            fronts_by_config.setdefault(hop.server.subject.config.path, []).append(hop.client)
+    if has_fronts(project):
+        from nglint.tiers.front import NginxTarget, analyse
+
+        for hop in analyse(project).hops:
+            if isinstance(hop.server.subject, NginxTarget):
+                fronts_by_config.setdefault(hop.server.subject.config.path, []).append(hop.client)
     margin = project.settings.margin
-    for ws in websocket_sites(project):
+    for ws in sites:
         site = ws.site
         timers = []  # (label, IdlePolicy, explicit)
         for name in ("proxy_read_timeout",):  # proxy_send_timeout runs only while a write is blocked

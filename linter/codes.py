@@ -8,7 +8,6 @@ them here and says what was probably meant.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 _SELECTOR = re.compile(r"[A-Za-z]+[0-9]*")
@@ -33,7 +32,7 @@ def selector_problem(selector: str, codes: list[str] | None = None) -> str | Non
 def did_you_mean(word: str, candidates: list[str]) -> str:
     """` (did you mean 'X'?)` for the closest candidate, or an empty string."""
     prefixes = sorted({re.match(r"[A-Z]+", code).group() for code in candidates if re.match(r"[A-Z]+", code)})
-    matches = difflib.get_close_matches(word, list(candidates) + prefixes, n=1, cutoff=0.6)
+    matches = __import__('difflib').get_close_matches(word, list(candidates) + prefixes, n=1, cutoff=0.6)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 

@@ -8,7 +8,6 @@ error. Suppressed findings get the same treatment so SARIF shows them consistent
 
 from __future__ import annotations
 
-import difflib
 
 from nglint.config import ConfigError, Settings
 from nglint.findings import Finding, Severity
@@ -39,7 +38,7 @@ def check_backend_upstreams(project, settings: Settings) -> None:
     for spec in settings.backends:
         if spec.upstream.lower() in names:
             continue
-        close = difflib.get_close_matches(spec.upstream.lower(), list(names), n=1)
+        close = __import__('difflib').get_close_matches(spec.upstream.lower(), list(names), n=1)
         hint = f" (did you mean {names[close[0]]!r}?)" if close else ""
         known = ", ".join(sorted(names.values())) or "none"
         raise ConfigError(

@@ -85,11 +85,13 @@ def test_shared_snippet_read_once_listed_once(tmp_path):
     assert {(os.path.basename(d.path), d.line) for d in copies} == {("proxy.conf", 1)}
 
 
-def test_missing_include_reported_at_each_site(lint):
+def test_missing_include_reported_once_with_each_site(lint):
     report = lint({
         "nginx.conf": "events {}\nhttp {\n  include missing.conf;\n  server {\n    include missing.conf;\n  }\n}\n",
     })
-    assert [f for f in found(report) if f[0] == "P002"] == [("P002", "nginx.conf", 3), ("P002", "nginx.conf", 5)]
+    assert [f for f in found(report) if f[0] == "P002"] == [("P002", "nginx.conf", 3)]
+    (p002,) = [f for f in report.findings if f.rule == "P002"]
+    assert p002.sources == ["the same include is also on line 5"]
 
 
 def test_plugin_shortcut_sees_declared_group(tmp_path):

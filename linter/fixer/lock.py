@@ -17,11 +17,14 @@ import os
 import time
 from collections.abc import Iterator
 
+from nglint.discovery import UsageError
+
 WAIT_SECONDS = 120.0
 
 
-class LockTimeout(Exception):
-    """Another `--fix` run kept the lock for longer than WAIT_SECONDS."""
+class LockTimeout(UsageError):
+    """Another `--fix` run kept the lock for longer than WAIT_SECONDS: the invocation
+    cannot be carried out now (exit 2, like every UsageError)."""
 
 
 def lock_directory(paths: list[str], project_root: str | None) -> str:

@@ -75,7 +75,7 @@ def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
     of unmarked stacks side by side, a default port would link it to a neighbour's nginx."""
     import os
 
-    from nglint.sources.compose.project import is_compose_name
+    from nglint.sources.compose.names import is_compose_name
     from nglint.tiers.units import UnitIndex
 
     unit = UnitIndex(tree_roots).unit_dir(path)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from nglint.tiers.model import Hop
 
 ENTRY_POINT_GROUP = "nglint.hops"
-BUILTIN_HOP_BUILDERS: tuple[tuple[str, str], ...] = (("nglint.sources.k8s.hops", "build"), ("nglint.tiers.front", "build"))
+BUILTIN_HOP_BUILDERS: tuple[tuple[str, str], ...] = (("nglint.sources.k8s.entry", "build"), ("nglint.tiers.front_entry", "build"))
 
 
 @lru_cache(maxsize=1)

@@ -88,7 +88,7 @@ def _is_marked(directory: str, markers: tuple[str, ...] = UNIT_MARKERS) -> bool:
     if any(os.path.lexists(os.path.join(directory, marker)) for marker in markers):
         return True
     # A project deployed only with variant files (docker-compose.local.yml, compose.prod.yaml)
-    from nglint.sources.compose.project import is_compose_name
+    from nglint.sources.compose.names import is_compose_name
 
     try:
         return any(is_compose_name(name) for name in os.listdir(directory))

@@ -19,16 +19,12 @@ from nglint.sources.argv import split_shell
 from nglint.sources.compose.interpolate import interpolate, read_env_file
 from nglint.sources.files import expand_files, inside_tree, read_text
 from nglint.sources.process import Process
+from nglint.sources.compose.names import is_compose_name  # noqa: F401 (re-exported)
 from nglint.sources.yamlnodes import Mapping, YamlError, load_documents
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-_COMPOSE_NAME = re.compile(r"^(docker-)?compose(\.[\w.-]+)?\.ya?ml$")
 _APPENDED = ("ports", "expose", "volumes", "env_file")
 MAX_EXTENDS = 8
-
-
-def is_compose_name(name: str) -> bool:
-    return bool(_COMPOSE_NAME.match(name))
 
 
 def is_override(name: str) -> bool:
