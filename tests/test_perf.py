@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import found, write_tree
+from conftest import told, found, write_tree
 
 
 def _many_servers(count: int, inner: str = "") -> str:
@@ -130,7 +130,7 @@ def test_p005_ambiguity_lists_at_most_ten_candidates(lint):
     report = lint(files)
     p005 = [f for f in report.findings if f.rule == "P005"]
     assert len(p005) == 1
-    assert "and 2 more" in p005[0].message and len(p005[0].related) == 10
+    assert "and 2 more" in told(p005[0]) and len(p005[0].related) == 10
 
 
 def _bench_tree(tmp_path: Path) -> Path:
