@@ -152,7 +152,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
         sources = [nginx_timeout_source(pool, worst.nginx_ms), margin_source(project.settings, worst.backend_ms)]
         if pool.by_default:
             why = pool.version_note or "see KA005"
-            sources.append(f"pool: none declared; nginx pools upstream blocks by default since 1.29.7 ({why})")
+            sources.append(f"pool: none declared, so pooled by default since nginx 1.29.7 ({why})")
         related = [
             Related(
                 Location(v.backend.location.path, v.backend.location.line),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import told
+
 from nglint.config import Margin
 from nglint.sources.backend_change import needed_seconds
 
@@ -32,7 +34,7 @@ NGINX = "upstream app {\n    server app:8000;\n    keepalive 8;\n}\nserver {\n  
 def test_alternative_in_the_backends_own_format(lint, files, expected, where):
     report = lint({**files, "nginx/default.conf": NGINX})
     (finding,) = [f for f in report.findings if f.rule == "KA001"]
-    assert f"Or raise the backend's idle timeout instead: {expected}" in finding.message
+    assert f"or raise the backend's idle timeout instead: {expected}" in told(finding)
     alternative = finding.related[-1]
     assert (report.display_path(alternative.location.path), alternative.location.line) == where
     assert finding.data["backend_change"]["line"] == where[1]

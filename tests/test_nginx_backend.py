@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import write_tree
+from conftest import told, write_tree
 from nglint.findings import Location
 from nglint.sources.process import Process, backends_for
 
@@ -54,4 +54,4 @@ def test_front_nginx_links_to_frontend_nginx(lint):
         """,
     })
     (finding,) = [f for f in report.findings if f.rule == "KA001"]
-    assert "nginx in client: 15s (keepalive_timeout 15s" in finding.message
+    assert "nginx in client closes idle connections after 15s (keepalive_timeout 15s" in told(finding)

@@ -118,7 +118,8 @@ def test_plugin_kind_gets_ka001_with_its_default_and_provenance(plugin_python, t
     assert result.returncode == 1, result.stderr
     (finding,) = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "KA001"]
     assert (finding["path"], finding["line"]) == ("nginx/nginx.conf", 5)
-    assert "idlesrv default idle_timeout 5s" in finding["message"]
+    assert "idlesrv closes them after 5s" in finding["message"]
+    assert any("idlesrv default idle_timeout 5s" in related["message"] for related in finding["related"])
     assert [(r["path"], r["line"]) for r in finding["related"]] == [("app/idlesrv.ini", 1)]
 
 
