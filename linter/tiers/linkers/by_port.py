@@ -48,12 +48,13 @@ class ByPort:
         if not candidates:
             return None
         via = f"port {server.port}"
-        origin = os.path.dirname(os.path.abspath(server.directive.path))
+        # Real paths: a config reached through a symlink is one file, in one place.
+        origin = os.path.dirname(os.path.realpath(server.directive.path))
         shared: dict[str, str] = {}
         for backend in candidates:
             path = backend.location.path
             if path not in shared:
-                shared[path] = os.path.commonpath([origin, os.path.dirname(os.path.abspath(path))])
+                shared[path] = os.path.commonpath([origin, os.path.dirname(os.path.realpath(path))])
         deepest = max(len(directory) for directory in shared.values())
         nearest = [path for path, directory in shared.items() if len(directory) == deepest]
         if len(nearest) != 1 or (self._stacks.holds_several(shared[nearest[0]]) and not declares_one_project(shared[nearest[0]])):
@@ -66,8 +67,8 @@ class StackIndex:
 
     def __init__(self, nginx_files) -> None:
         self._children: dict[str, set[str]] = {}
-        for path in nginx_files:
-            current = os.path.dirname(os.path.abspath(path))
+        for path in {os.path.realpath(path) for path in nginx_files}:
+            current = os.path.dirname(path)
             while True:
                 parent = os.path.dirname(current)
                 if parent == current:
