@@ -17,7 +17,7 @@ NGINX = (
     '        location /api {\n            proxy_pass http://api;\n            proxy_http_version 1.1;\n            proxy_set_header Connection "";\n        }\n'
     "    }\n}\n"
 )
-COMPOSE = "services:\n  web:\n    image: nginx:1.27.3\n  app:\n    image: tomcat:10\n"
+COMPOSE = "services:\n  web:\n    image: nginx:1.27.3\n"
 
 
 def _stack(root: Path, **extra: str) -> None:
