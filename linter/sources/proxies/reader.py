@@ -45,20 +45,10 @@ class ProxyConfigs:
         return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.findings import Severity
-        from nglint.problems import Problem
-        from nglint.sources.aws.yamlnodes import load_documents
-        from nglint.sources.frontend.model import FrontFile
+        from nglint.sources.aws.yamlnodes import read_front_yaml
 
-        result = FrontFile(path)
-        try:
-            from nglint.boundary import read_text
-
-            documents = load_documents(read_text(path, max_file_size))
-        except Exception as exc:  # bad input never crashes a run
-            line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-            result.problems.append(Problem("P003", path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",
-                                           "yaml", Severity.WARNING))
+        result, documents = read_front_yaml(path, max_file_size)
+        if documents is None:
             return result
         for document in documents:
             if not isinstance(document, dict):
