@@ -82,13 +82,6 @@ def exists(path: str) -> bool:
     return lstat(path) is not None
 
 
-def read_link(path: str) -> str | None:
-    try:
-        return os.readlink(path)
-    except _FS_ERRORS:
-        return None
-
-
 def within(path: str, root: str) -> bool:
     """Lexical containment of two normalised absolute paths."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -25,7 +25,6 @@ from functools import cached_property
 
 from nglint.boundary import exists, is_dir, within
 from nglint.config import Settings
-from nglint.discovery import UsageError
 from nglint.findings import Finding
 from nglint.records import field, record
 

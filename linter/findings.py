@@ -19,10 +19,6 @@ class Severity(str, enum.Enum):
     WARNING = "warning"
     INFO = "info"
 
-    @property
-    def fails_run(self) -> bool:
-        return self is not Severity.INFO
-
 
 @record(frozen=True)
 class Location:
@@ -70,6 +66,3 @@ class Finding:
     @property
     def line(self) -> int:
         return self.location.line
-
-    def sort_key(self) -> tuple:
-        return (self.location.path, self.location.line, self.location.column, self.rule, self.message)

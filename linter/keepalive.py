@@ -16,11 +16,11 @@ from nglint.linking import Link
 from nglint.nginx_model import ProxySite, Upstream
 from nglint.nginx_tree import Directive
 from nglint.problems import Problem
-from nglint.records import field, record
+from nglint.records import record
 from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
 from nglint.tiers.invariant import IdleRace, client_closes_first
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance
-from nglint.units import UnitError, format_ms, parse_nginx_time
+from nglint.units import UnitError, parse_nginx_time
 
 # proxy_http_version values that keep upstream connections: HTTP/1.1, and HTTP/2 where
 # nginx accepts it (https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_http_version).

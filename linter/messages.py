@@ -52,11 +52,6 @@ def label_name(label: str, fallback: str) -> str:
     return name if len(name) <= 48 else fallback
 
 
-def backend_source(backend: Backend, where: str) -> str:
-    timeout = format_ms(backend.idle_timeout_ms) if backend.idle_timeout_ms is not None else "never"
-    return f"{backend.label}: {timeout} from {backend.idle_timeout_source} ({where})"
-
-
 def nginx_timeout_source(pool, nginx_ms: int) -> str:
     """Where nginx's idle timeout for a pool comes from: the directive or the default."""
     from nglint.paths import display_path

@@ -227,12 +227,3 @@ def scan(data: bytes) -> Scan:
         else:
             result.error, result.error_line = stop.message, stop.line
     return result
-
-
-def statement_end_line(data: bytes, name: str, line: int) -> int:
-    """The line of the `;` or `{` ending the first statement `name` starting at `line`:
-    where nginx reports an error about that statement. `line` if it is not found."""
-    for stmt in scan(data).flat:
-        if stmt.name == name and stmt.line == line:
-            return stmt.end_line
-    return line

@@ -17,22 +17,22 @@ from nglint.rules import Rule
 ENTRY_POINT_GROUP = "nglint.checks"
 
 BUILTIN_CHECKS = (
-    "nglint.checks.ka001_idle_timeout_outlives_backend",
-    "nglint.checks.ka002_untuned_keepalive_timeout",
-    "nglint.checks.ka003_pool_never_used",
-    "nglint.checks.ka004_proxy_set_header_drops_connection",
-    "nglint.checks.ka005_pooled_by_default",
-    "nglint.checks.hc001_tcp_health_check",
-    "nglint.checks.lb001_front_tier_outlives_server",
-    "nglint.checks.lb002_l4_device_forgets_flow",
-    "nglint.checks.ws001_websocket_headers",
-    "nglint.checks.ws002_websocket_idle_timer",
-    "nglint.checks.p001_nginx_parse_error",
-    "nglint.checks.p002_bad_include",
-    "nglint.checks.p003_backend_parse_error",
-    "nglint.checks.p004_unresolved_placeholder",
-    "nglint.checks.p005_unlinked_upstream",
-    "nglint.checks.n001_bad_suppression",
+    "nglint.checks.keepalive.ka001_idle_timeout_outlives_backend",
+    "nglint.checks.keepalive.ka002_untuned_keepalive_timeout",
+    "nglint.checks.keepalive.ka003_pool_never_used",
+    "nglint.checks.keepalive.ka004_proxy_set_header_drops_connection",
+    "nglint.checks.keepalive.ka005_pooled_by_default",
+    "nglint.checks.health.hc001_tcp_health_check",
+    "nglint.checks.front.lb001_front_tier_outlives_server",
+    "nglint.checks.front.lb002_l4_device_forgets_flow",
+    "nglint.checks.websocket.ws001_websocket_headers",
+    "nglint.checks.websocket.ws002_websocket_idle_timer",
+    "nglint.checks.loading.p001_nginx_parse_error",
+    "nglint.checks.loading.p002_bad_include",
+    "nglint.checks.loading.p003_backend_parse_error",
+    "nglint.checks.loading.p004_unresolved_placeholder",
+    "nglint.checks.loading.p005_unlinked_upstream",
+    "nglint.checks.suppression.n001_bad_suppression",
 )
 
 

@@ -29,12 +29,6 @@ class MapBlock:
     variable: str
     entries: dict[str, tuple[str, Directive]] = field(default_factory=dict)
 
-    def value_for(self, key: str) -> str | None:
-        if key in self.entries:
-            return self.entries[key][0]
-        default = self.entries.get("default")
-        return default[0] if default else ""
-
 
 @record(eq=False)
 class WsSite:

@@ -83,7 +83,8 @@ def check_in_process(*args: str) -> Outcome:
 
 def all_formats_in_process(*args: str) -> str:
     """Every output format concatenated, so a leak in any reporter (SARIF snippets) is seen."""
-    from nglint.cli import FORMATS, main
+    from nglint.cli import main
+    from nglint.commands.check import FORMATS
 
     chunks = []
     for fmt in FORMATS:

@@ -124,3 +124,31 @@ def test_no_paths_defaults_to_current_directory(tmp_path):
     write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {\n  include nope.conf;\n}\n"})
     result = run_cli("check", cwd=tmp_path)
     assert result.returncode == 1 and result.stdout.startswith("nginx.conf:3:3: P002 ")
+
+
+def test_a_command_imports_only_its_own_module(tmp_path):
+    """`nglint check` (a pre-commit hook) loads nglint.commands.check and nothing of the
+    other commands; `nglint --help` still lists every command with its help."""
+    import subprocess
+    import sys
+
+    write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {}\n"})
+    code = (
+        "import sys\nfrom nglint.cli import main\n"
+        "code = main(['check', '--quiet', 'nginx.conf'])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith('nglint.commands.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0 ['nglint.commands.check']", done.stderr
+    listing = run_cli("--help", cwd=tmp_path)
+    assert listing.returncode == 0
+    for command in ("check", "init", "explain", "topology", "rules", "rule"):
+        assert f"    {command} " in listing.stdout
+
+
+def test_a_mistyped_option_is_matched_against_its_own_command():
+    """`--untill` is close to explain's `--until`, but `check` has no such option to suggest."""
+    result = run_cli("check", "samples", "--untill", "x", cwd=PROJECT_ROOT)
+    assert result.returncode == 2 and "did you mean" not in result.stderr
+    result = run_cli("explain", "x.log", "--untill", "x", cwd=PROJECT_ROOT)
+    assert result.returncode == 2 and "did you mean '--until'?" in result.stderr

@@ -269,7 +269,7 @@ def test_progress_only_on_a_terminal_for_large_inputs(tmp_path: Path) -> None:
 
 
 def test_cli_formats_are_the_reporters() -> None:
-    from nglint.cli import EXPLAIN_FORMATS
+    from nglint.commands.explain import FORMATS as EXPLAIN_FORMATS
     from nglint.explain.render import FORMATS
 
     assert EXPLAIN_FORMATS == FORMATS

@@ -489,6 +489,22 @@ def test_templates_are_found_through_importlib_resources():
                                 "lb001.j2", "lb002.j2", "ws001.j2", "ws001_headers.j2"]
 
 
+def test_each_template_sits_beside_its_rule_under_a_unique_name():
+    """Fix code names a template without its family, so a name must mean one file, and
+    the rule that owns it (its code prefix) lives in the same package."""
+    from pathlib import Path
+
+    from nglint.registry import BUILTIN_CHECKS
+
+    checks = Path(__file__).resolve().parent.parent / "checks"
+    templates = sorted(checks.rglob("*.j2"))
+    names = [path.name for path in templates]
+    assert len(names) == len(set(names)) and templates
+    modules = {name.rsplit(".", 1)[1].split("_", 1)[0]: name.split(".")[2] for name in BUILTIN_CHECKS}
+    for path in templates:
+        assert modules[path.stem.split("_", 1)[0]] == path.parent.name, path
+
+
 def test_ka003_leaves_an_explicit_connection_header_alone(tmp_path):
     """`Connection "upgrade"` is a WebSocket location: clearing it would break it."""
     write_tree(tmp_path, {"nginx.conf": """
@@ -563,8 +579,9 @@ def test_wheel_ships_the_templates(tmp_path):
     assert build.returncode == 0, build.stdout + build.stderr
     (built,) = (tmp_path / "dist").glob("nglint-*.whl")
     names = set(zipfile.ZipFile(built).namelist())
-    templates = {"hc001.j2", "ka001.j2", "ka001_k8s.j2", "ka002.j2", "ka003.j2", "ka004.j2", "ka005.j2"}
-    assert {f"nglint/checks/templates/{name}" for name in templates} <= names
+    templates = {"health/hc001.j2", "keepalive/ka001.j2", "keepalive/ka001_k8s.j2", "keepalive/ka002.j2", "front/lb002.j2",
+                 "websocket/ws001_headers.j2"}
+    assert {f"nglint/checks/{name}" for name in templates} <= names
     assert "nglint/fixer/apply.py" in names
 
 

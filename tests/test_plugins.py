@@ -41,8 +41,12 @@ def plugin_env(tmp_path_factory):
             '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n'
             '[project]\nname = "nglint-legacy-plugin"\nversion = "0.1"\n'
             '[project.entry-points."nglint.checks"]\nlegacy = "nglint_legacy"\n'
+            '[tool.setuptools.package-data]\nnglint_legacy = ["*.j2"]\n'
         ),
-        "plugin/nglint_legacy.py": PLUGIN_MODULE,
+        "plugin/nglint_legacy/__init__.py": PLUGIN_MODULE,
+        # Fix templates beside the check, like the built-ins' (one tries to shadow KA001's).
+        "plugin/nglint_legacy/xleg001.j2": "upstream {{ name }} { server {{ server }}; }\n",
+        "plugin/nglint_legacy/ka001.j2": "not the built-in template\n",
     })
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
@@ -73,6 +77,18 @@ def test_plugin_rule_runs_and_is_selectable(plugin_env, tmp_path):
         capture_output=True, text=True,
     )
     assert "XLEG001" not in ignored.stdout
+
+
+def test_plugin_templates_are_found_beside_the_plugin(plugin_env):
+    """A plugin's fix template is found by name in its own package; a built-in template
+    of the same name still wins, so a plugin cannot change a built-in rule's fix."""
+    code = (
+        "from nglint.fixer.render import render_lines\n"
+        "print(render_lines('xleg001.j2', name='app', server='a:1'))\n"
+        "print(render_lines('ka001.j2', seconds=18, note=False))\n"
+    )
+    done = subprocess.run([str(plugin_env), "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines() == ["['upstream app { server a:1; }']", "['keepalive_timeout 18s;']"], done.stderr
 
 
 def test_plugin_is_not_visible_without_installation():

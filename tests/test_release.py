@@ -128,8 +128,8 @@ def test_wheel_holds_the_package_data(wheels: list[Path]) -> None:
     import zipfile
 
     names = set(zipfile.ZipFile(wheels[0]).namelist())
-    assert {"nglint/cli.py", "nglint/reporters/junit.py", "nglint/checks/ka001_idle_timeout_outlives_backend.py"} <= names
-    assert any(name.startswith("nglint/checks/templates/") for name in names)
+    assert {"nglint/cli.py", "nglint/reporters/junit.py", "nglint/checks/keepalive/ka001_idle_timeout_outlives_backend.py"} <= names
+    assert {"nglint/checks/keepalive/ka001.j2", "nglint/checks/front/lb001.j2", "nglint/checks/websocket/ws001.j2"} <= names
 
 
 def test_pipx_installs_the_wheel(wheels: list[Path], tmp_path: Path) -> None:

@@ -270,7 +270,7 @@ class _Fix:
 
 
 def test_fix_hook_turns_edits_into_sarif_fixes(tmp_path: Path) -> None:
-    """Stand-in for issue 4's fix engine: a hand-built fix with two edits in two files."""
+    """A hand-built fix with two edits in two files: the reporter takes any fix-shaped object."""
     nginx = _write(tmp_path, "nginx.conf", NGINX)
     other = _write(tmp_path, "conf.d/extra conf.conf", "keepalive_timeout 75s;\n")
     fix = _Fix("Set keepalive_timeout below the backend's", [

@@ -8,7 +8,7 @@ a reader decodes back to the same bytes.
 
 from __future__ import annotations
 
-FORMATS = ("text", "json", "markdown")  # nglint.cli.EXPLAIN_FORMATS names the same
+FORMATS = ("text", "json", "markdown")  # nglint.commands.explain.FORMATS names the same
 SHOWN = 5  # explanations per cause in text and Markdown; JSON has them all
 
 

@@ -49,11 +49,6 @@ class Statement:
     close_brace: int | None = None
     children: list["Statement"] | None = None
 
-    @property
-    def terminator(self) -> int:
-        """Offset of the `;` (or `{`) that ends the directive's head."""
-        return self.open_brace if self.open_brace is not None else self.end - 1
-
 
 @record
 class Lexed:

@@ -17,7 +17,7 @@ from nglint.fixer.model import Fix
 from nglint.nginx_tree import Directive
 from nglint.rules import Rule
 
-# The trailing comments the keepalive_timeout templates write (checks/templates/ka00*.j2):
+# The trailing comments the keepalive_timeout templates write (checks/keepalive/ka00*.j2):
 # a later fix rewrites them with the value instead of leaving a stale explanation.
 _OWN_TIMEOUT_COMMENT = re.compile(r"#\s.*closes idle connections after \d[\w.]*\s*$|#\s+nginx's default made explicit\b")
 

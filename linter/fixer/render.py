@@ -1,4 +1,4 @@
-"""Render a rule's fix template (checks/templates/*.j2) into bare directive lines.
+"""Render a rule's fix template (a `.j2` file beside the rule's module) into bare directive lines.
 
 Templates hold only nginx text and the finding's values; indentation, line endings
 and placement are the engine's business (layout.py), so one template serves a tabbed
@@ -28,12 +28,15 @@ def one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
+LEGACY_FOLDER = "templates"
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("nglint.checks", "templates"),
+        loader=jinja2.FunctionLoader(_template_source),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -77,7 +80,50 @@ def _render(template: str, context: dict) -> tuple[str, ...]:
 
 def template_names() -> list[str]:
     """Every shipped template (used by the packaging test)."""
+    return sorted(entry.name for folder in _builtin_folders() for entry in folder.iterdir() if entry.name.endswith(".j2"))
+
+
+def _template_source(name: str) -> str | None:
+    """The text of template `name`, looked up by bare name in each rule's folder.
+
+    A rule keeps its template beside its module, so fix code names a template
+    (`ka001.j2`) without knowing which family package holds it; names are unique across
+    families (tests/test_fix_engine.py). Built-in folders come first so a plugin cannot
+    shadow a built-in template, then each plugin check's own package."""
+    for folder in _folders():
+        candidate = folder.joinpath(name)
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
+def _folders() -> tuple:
+    """Not cached: the plugin list is the registry's (cached there), and Jinja keeps each
+    compiled template, so this runs once per template name."""
     from importlib.resources import files
 
-    folder = files("nglint.checks").joinpath("templates")
-    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".j2"))
+    from nglint.registry import BUILTIN_CHECKS, all_checks
+
+    builtin = {name.rpartition(".")[0] for name in BUILTIN_CHECKS} | {"nglint.checks"}
+    plugin_packages = []
+    for check in all_checks():
+        package = getattr(getattr(check, "__spec__", None), "parent", "") or ""
+        if package and package not in builtin and package not in plugin_packages:
+            plugin_packages.append(package)
+    return _builtin_folders() + tuple(files(package) for package in plugin_packages)
+
+
+@lru_cache(maxsize=1)
+def _builtin_folders() -> tuple:
+    """The packages of the built-in rules, then `nglint.checks/templates`, where templates
+    lived before rules had family packages (kept for checks that install theirs there)."""
+    from importlib.resources import files
+
+    from nglint.registry import BUILTIN_CHECKS
+
+    packages = list(dict.fromkeys(name.rpartition(".")[0] for name in BUILTIN_CHECKS))
+    folders = [files(package) for package in packages if package != "nglint.checks"]
+    legacy = files("nglint.checks").joinpath(LEGACY_FOLDER)
+    if legacy.is_dir():
+        folders.append(legacy)
+    return tuple(folders)

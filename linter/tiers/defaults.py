@@ -93,10 +93,3 @@ def table(kind: str, entries: Iterable[tuple]) -> DefaultsTable:
         since, until, note = (list(rest) + [None, None, ""])[:3]
         rows.append(Default(kind, key, value, unit, url, since, until, note or ""))
     return DefaultsTable(kind, rows)
-
-
-def defaults_for(kind: str) -> DefaultsTable:
-    """The defaults table of a tier kind, from its reader (built-in or plugin)."""
-    from nglint.sources import defaults_table
-
-    return defaults_table(kind)

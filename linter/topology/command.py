@@ -1,19 +1,9 @@
-"""`nglint topology [PATH...] [--format text|json|mermaid|dot]`."""
+"""`nglint topology`: load the project, build its chains of hops, render them (options: nglint.commands.topology)."""
 
 from __future__ import annotations
 
 import os
 import sys
-
-FORMATS = ("text", "json", "mermaid", "dot")
-
-
-def add_parser(sub) -> None:
-    topology = sub.add_parser("topology", help="print every chain of connections found, with both idle timeouts per hop")
-    topology.add_argument("paths", nargs="*", default=None, metavar="PATH", help="files or directories (default: .)")
-    topology.add_argument("--format", choices=FORMATS, default="text")
-    topology.add_argument("--config", metavar="FILE", help="config file (.nglint.toml or pyproject.toml)")
-    topology.add_argument("--nginx-version", metavar="V", help="nginx version the config runs on (changes keepalive defaults)")
 
 
 def run_topology(args) -> int:

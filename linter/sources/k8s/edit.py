@@ -1,6 +1,6 @@
 """Byte-exact edits of a controller's settings map (ConfigMap `data`, chart `config`).
 
-The key line comes from a template (checks/templates/ka001_k8s.j2); where it goes and
+The key line comes from a template (checks/keepalive/ka001_k8s.j2); where it goes and
 how it is indented and quoted comes from the file: a changed value keeps its quoting
 style and everything around it, a new key goes after the map's last entry with the
 first entry's indentation, quoting and line ending. A map written in flow style
