@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
+from nglint.diagnostics import LINK_GAP
 from nglint.findings import Finding, Location, Related, Severity
 from nglint.nginx_tree import Directive
 from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.rules import Rule
 
-__all__ = ["Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem"]
+__all__ = ["Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem", "problems_for"]
 
 
 class Check(Protocol):
@@ -49,12 +50,20 @@ def from_problem(rule: Rule, problem: Problem) -> Finding:
     )
 
 
-def problems_with_code(project, code: str) -> Iterable[Problem]:
-    """Loading problems of one P-rule, from parsers and from the keepalive analysis."""
+def problems_for(project, rule: Rule) -> Iterable[Problem]:
+    """The diagnostics of the kinds `rule` reports (`Rule.reports`), in the order the stages
+    recorded them: the readers', the keepalive analysis's and, when link gaps are asked
+    for, the front-tier analysis's (computed only in a run that read or declared a front tier)."""
+    kinds = frozenset(rule.reports)
+    if not kinds:
+        return
     for problem in project.problems:
-        if problem.code == code:
+        if problem.kind in kinds:
             yield problem
     for problem in project.keepalive.problems:
-        if problem.code == code:
+        if problem.kind in kinds:
             yield problem
+    if LINK_GAP in kinds:
+        from nglint.tiers.front_entry import link_gaps
 
+        yield from link_gaps(project)

@@ -21,7 +21,7 @@ class Backend:
     `idle_timeout_ms` None means the backend never closes idle connections itself.
     `keepalive_disabled` is true when it closes after every response (nginx then never
     reuses the connection, so there is no race). `timeout_known` is false when the value
-    hides behind an unresolved placeholder (reported as P004, never guessed).
+    hides behind an unresolved placeholder (recorded as such, never guessed).
     """
 
     kind: str
@@ -77,7 +77,7 @@ class BackendParser(Protocol):
         """True when `path` is a file this parser reads (decided by name, cheaply)."""
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
-        """Read `path`; never raise: record P003/P004 problems instead."""
+        """Read `path`; never raise: record problems (nglint.diagnostics kinds) instead."""
 
 
 def backend_parsers() -> list[BackendParser]:

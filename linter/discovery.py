@@ -57,7 +57,7 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
                 if os.path.islink(file_path) and not walked.contains(file_path):
                     # A symlink out of the tree is never opened, not even to sniff it; the
-                    # loader reports a .conf one (P002), a server.xml one is refused (P003).
+                    # loader refuses a .conf one (refused-include), a server.xml one is refused (refused-file).
                     if file_path not in seen:
                         seen.add(file_path)
                         if worth_sniffing(file_path):

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from nglint.backends import Backend
 from nglint.config import Settings
+from nglint.diagnostics import UNRESOLVED_PLACEHOLDER
 from nglint.findings import Location
 from nglint.linking import Link
 from nglint.nginx_model import ProxySite, Upstream
@@ -120,7 +121,7 @@ class KeepaliveAnalysis:
 
     @property
     def problems(self) -> list[Problem]:
-        """Problems met reading keepalive settings (P004), whichever rules ran first."""
+        """Problems met reading keepalive settings (unresolved placeholders), whichever rules ran first."""
         for upstream in self.all_upstreams():
             self.pool(upstream)
         return self._problems
@@ -155,7 +156,7 @@ class KeepaliveAnalysis:
                 if "${" in value or value.startswith("$"):
                     self._problems.append(
                         Problem(
-                            "P004",
+                            UNRESOLVED_PLACEHOLDER,
                             timeout.path,
                             timeout.line,
                             f"keepalive_timeout {value} in upstream {upstream.name!r} is an unresolved placeholder; "

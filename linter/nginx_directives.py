@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable
 
+from nglint.diagnostics import NGINX_PARSE_ERROR
 from nglint.nginx_directive_table import DIRECTIVES, ENUMS
 from nglint.nginx_tree import Directive, NginxConfig
 from nglint.problems import Problem
@@ -107,7 +108,7 @@ class _Checker:
         if directive.path in self.broken:
             return  # the rest of that file is read against a shifted structure
         line = self.end_line(directive)
-        self.problems.append(Problem("P001", directive.path, line, message))
+        self.problems.append(Problem(NGINX_PARSE_ERROR, directive.path, line, message))
         if structure:
             self.broken[directive.path] = line
 
@@ -261,7 +262,7 @@ def top_context(config: NginxConfig, roots: list[str]) -> str | None:
 
 
 def check_configs(configs: list[NginxConfig], roots: list[str], version: Version | None, max_file_size: int) -> tuple[list[Problem], dict[str, int]]:
-    """P001 problems for every loaded entry, and the line of the first block-structure
+    """nginx-parse-error problems for every loaded entry, and the line of the first block-structure
     error per file (after which that file's other errors are cascades)."""
     checker = _Checker(version, _EndLines(max_file_size))
     for config in configs:
@@ -306,4 +307,4 @@ class _EndLines:
 
 def drop_cascades(problems: Iterable[Problem], broken: dict[str, int]) -> list[Problem]:
     """Parse errors a block-structure error earlier in the same file caused."""
-    return [p for p in problems if not (p.code == "P001" and p.path in broken and p.line >= broken[p.path])]
+    return [p for p in problems if not (p.kind == NGINX_PARSE_ERROR and p.path in broken and p.line >= broken[p.path])]

@@ -38,7 +38,7 @@ def is_dump(path: str, max_file_size: int) -> bool:
     try:
         head = open_limited(path, max_file_size, head=65536)
     except Refused:
-        return False  # the parser reports why (P001)
+        return False  # the parser records why
     for line in head.split(b"\n")[:20]:
         if _HEADER.match(line):
             return True

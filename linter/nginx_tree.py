@@ -4,7 +4,7 @@ nginx resolves relative includes against its configuration prefix (the entry fil
 directory), expands globs in sorted order, and fails on a literal include that does not
 exist. nglint does the same, but never reads outside the checked tree: absolute paths
 are read only through an `nginx-prefix` mapping, and anything escaping the tree via
-`..` or a symlink is reported (P002) instead of read.
+`..` or a symlink is recorded as a refused include instead of read.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 
 from nglint import boundary
 from nglint.boundary import Boundary
+from nglint.diagnostics import BAD_INCLUDE, MISSING_INCLUDE, NGINX_PARSE_ERROR, REFUSED_INCLUDE, STOCK_INCLUDE
 from nglint.findings import Severity
 from nglint.nginx_dump import DumpFile, is_dump, split_dump
 from nglint.nginx_dump import resolve as resolve_in_dump
@@ -104,7 +105,7 @@ class NginxLoader:
             # A symlink found in the tree that points out of it: reading it could echo a
             # file the pull request's author cannot otherwise see into the CI log.
             # The message names the link only: where it leads is not the tree's business.
-            config.problems.append(Problem("P002", entry, 1, f"{display_path(entry)} is a symlink that leads outside the checked tree; not read"))
+            config.problems.append(Problem(REFUSED_INCLUDE, entry, 1, f"{display_path(entry)} is a symlink that leads outside the checked tree; not read"))
             return config
         if is_dump(entry, self.limits.max_file_size):
             return self._load_dump(entry, config)
@@ -122,7 +123,7 @@ class NginxLoader:
         config.files.append(entry)
         for part in dump:
             if part.parsed.error:
-                self._problem(Problem("P001", entry, part.parsed.error_line, f"{part.virtual}: {part.parsed.error}"))
+                self._problem(Problem(NGINX_PARSE_ERROR, entry, part.parsed.error_line, f"{part.virtual}: {part.parsed.error}"))
         state = _Walk(config=config, base_dirs=[], dump=dump)
         config.directives = self._expand(dump[0].parsed.statements, entry, (f"{entry}::{dump[0].virtual}",), state, 0)
         return config
@@ -130,13 +131,13 @@ class NginxLoader:
     def _include_from_dump(self, directive: Directive, pattern: str, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
         parts, has_magic = resolve_in_dump(state.dump, pattern)
         if not parts and not has_magic:
-            state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file in this nginx -T dump", "include"))
+            state.config.problems.append(Problem(MISSING_INCLUDE, directive.path, directive.line, f"include {pattern!r} matches no file in this nginx -T dump", "include"))
         out: list[Directive] = []
         for part in parts:
             key = f"{directive.path}::{part.virtual}"
             if key in stack:
                 state.config.problems.append(
-                    Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
+                    Problem(BAD_INCLUDE, directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
                 )
                 continue
             out.extend(self._expand(part.parsed.statements, directive.path, stack + (key,), state, depth))
@@ -153,7 +154,7 @@ class NginxLoader:
                 parsed = self.preparsed.pop(key, None) or parse_nginx_file(key, self.limits.max_file_size)
             self.parsed[key] = parsed
             if parsed.error:
-                self._problem(Problem("P001", key, parsed.error_line, parsed.error))
+                self._problem(Problem(NGINX_PARSE_ERROR, key, parsed.error_line, parsed.error))
         return parsed
 
     def realpath(self, path: str) -> str:
@@ -166,7 +167,7 @@ class NginxLoader:
 
     # -- internals ----------------------------------------------------------------------
     def _problem(self, problem: Problem) -> None:
-        key = (problem.code, problem.path, problem.line, problem.message)
+        key = (problem.kind, problem.path, problem.line, problem.message)
         if key not in self._problem_keys:
             self._problem_keys.add(key)
             self.problems.append(problem)
@@ -200,7 +201,7 @@ class NginxLoader:
             if block is not None:
                 if depth >= MAX_BLOCK_DEPTH:
                     self._problem(
-                        Problem("P001", path, directive.line, f"blocks nested more than {MAX_BLOCK_DEPTH} deep (counting includes); the inner blocks are not checked")
+                        Problem(NGINX_PARSE_ERROR, path, directive.line, f"blocks nested more than {MAX_BLOCK_DEPTH} deep (counting includes); the inner blocks are not checked")
                     )
                     directive.block = []
                 else:
@@ -212,7 +213,7 @@ class NginxLoader:
 
     def _include(self, directive: Directive, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
         if not directive.args:
-            state.config.problems.append(Problem("P002", directive.path, directive.line, "include has no file argument", "include"))
+            state.config.problems.append(Problem(BAD_INCLUDE, directive.path, directive.line, "include has no file argument", "include"))
             return []
         pattern = directive.args[0]
         if "$" in pattern:
@@ -220,13 +221,13 @@ class NginxLoader:
         if "\x00" in pattern:
             # No file name can hold a NUL byte (the OS calls would raise); nginx cannot open it either.
             state.config.problems.append(
-                Problem("P002", directive.path, directive.line, "include path contains a NUL byte and matches no file", "include")
+                Problem(MISSING_INCLUDE, directive.path, directive.line, "include path contains a NUL byte and matches no file", "include")
             )
             return []
         if len(stack) > self.limits.max_include_depth:
             state.config.problems.append(
                 Problem(
-                    "P002",
+                    BAD_INCLUDE,
                     directive.path,
                     directive.line,
                     f"include {pattern!r} not followed: nesting deeper than max-include-depth {self.limits.max_include_depth}",
@@ -239,7 +240,7 @@ class NginxLoader:
                 state.fanout_reported = True
                 state.config.problems.append(
                     Problem(
-                        "P002",
+                        BAD_INCLUDE,
                         directive.path,
                         directive.line,
                         f"include {pattern!r} not followed: the includes expand to more than {MAX_EXPANDED_DIRECTIVES} directives; "
@@ -261,7 +262,7 @@ class NginxLoader:
         for target, real in resolved:
             if real in stack:
                 state.config.problems.append(
-                    Problem("P002", directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
+                    Problem(BAD_INCLUDE, directive.path, directive.line, f"include cycle: {pattern!r} includes a file that includes it", "include")
                 )
                 continue
             if target not in state.seen:
@@ -273,7 +274,7 @@ class NginxLoader:
         return out
 
     def _resolve(self, directive: Directive, pattern: str, state: "_Walk") -> list[str]:
-        """Files an include names, filtered to the checked tree, with P002 for the rest."""
+        """Files an include names, filtered to the checked tree, with a diagnostic for the rest."""
         candidates_for_bases: list[str]
         if os.path.isabs(pattern):
             mapped = self._map_absolute(pattern, state)
@@ -284,7 +285,7 @@ class NginxLoader:
             if mapped is None:
                 state.config.problems.append(
                     Problem(
-                        "P002",
+                        REFUSED_INCLUDE,
                         directive.path,
                         directive.line,
                         f"include {pattern!r} not read: absolute path outside the checked tree "
@@ -304,17 +305,17 @@ class NginxLoader:
             # Decided on the pattern and the tree's own links, reported once per include
             # line, and worded the same whether or not anything exists out there.
             state.config.problems.append(
-                Problem("P002", directive.path, directive.line, f"include {pattern!r} points outside the checked tree; not read", "include")
+                Problem(REFUSED_INCLUDE, directive.path, directive.line, f"include {pattern!r} points outside the checked tree; not read", "include")
             )
             return []
         if not found.matches:
             if not has_magic and not self._stock(directive, pattern):
-                state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
+                state.config.problems.append(Problem(MISSING_INCLUDE, directive.path, directive.line, f"include {pattern!r} matches no file", "include"))
             return []
         if found.outside:
             state.config.problems.append(
                 Problem(
-                    "P002",
+                    REFUSED_INCLUDE,
                     directive.path,
                     directive.line,
                     f"include {pattern!r} also reaches outside the checked tree through a symlink; those files are not read",
@@ -329,7 +330,7 @@ class NginxLoader:
                 isdir = self._isdir[match] = boundary.is_dir(match)
             if isdir:
                 if not has_magic:
-                    state.config.problems.append(Problem("P002", directive.path, directive.line, f"include {pattern!r} is a directory", "include"))
+                    state.config.problems.append(Problem(BAD_INCLUDE, directive.path, directive.line, f"include {pattern!r} is a directory", "include"))
                 continue
             files.append(match)
         return files
@@ -343,7 +344,7 @@ class NginxLoader:
         key = (directive.path, name)
         if key not in self._stock_reported:
             self._stock_reported.add(key)
-            self._problem(Problem("P002", directive.path, directive.line, stock_message(pattern), "include", Severity.INFO))
+            self._problem(Problem(STOCK_INCLUDE, directive.path, directive.line, stock_message(pattern), "include", Severity.INFO))
         return True
 
     def _first_match(self, candidates: list[str], has_magic: bool) -> boundary.GlobResult:

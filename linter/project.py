@@ -12,6 +12,7 @@ from functools import cached_property
 from nglint.backends import Backend, BackendFile, backend_parsers
 from nglint.boundary import is_file
 from nglint.config import Settings
+from nglint.diagnostics import MISSING_INCLUDE, UNLISTED_DIRECTORY
 from nglint.discovery import Inputs, UsageError, discover
 from nglint.nginx_model import NginxModel, build_model
 from nglint.nginx_parse import ParsedFile
@@ -89,7 +90,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     project.parsed_nginx = loader.parsed
     project.problems.extend(loader.problems)
     project.problems.extend(
-        Problem("P001", directory, 1, f"cannot list directory: {reason}; the files in it are not checked") for directory, reason in inputs.unlisted
+        Problem(UNLISTED_DIRECTORY, directory, 1, f"cannot list directory: {reason}; the files in it are not checked") for directory, reason in inputs.unlisted
     )
     for config in project.configs:
         if is_fragment(config, settings):
@@ -170,7 +171,7 @@ def fragment_problem(problem: Problem) -> Problem:
     from nglint.findings import Severity
     from nglint.records import replace
 
-    if problem.code == "P002" and problem.message.endswith("matches no file"):
+    if problem.kind == MISSING_INCLUDE and problem.message.endswith("matches no file"):
         return replace(
             problem,
             severity=Severity.INFO,

@@ -53,7 +53,29 @@ def all_checks() -> tuple:
         if rule.code in seen:
             raise RegistryError(f"rule code {rule.code} is defined twice ({seen[rule.code]!r} and {check!r})")
         seen[rule.code] = check
+    _check_reported_kinds([check.RULE for check in checks])
     return tuple(sorted(checks, key=lambda c: c.RULE.code))
+
+
+def _check_reported_kinds(rules: list[Rule]) -> None:
+    """Each diagnostic kind is reported by one rule at most, and only kinds of the closed
+    vocabulary: two rules reporting one kind would say the same thing twice, and a kind no
+    reader records would be a rule that never fires."""
+    from nglint.diagnostics import KINDS
+
+    owner: dict[str, str] = {}
+    for rule in rules:
+        for kind in rule.reports:
+            if kind not in KINDS:
+                raise RegistryError(f"rule {rule.code} reports {kind!r}, which is no diagnostic kind (nglint.diagnostics.KINDS)")
+            if kind in owner:
+                raise RegistryError(f"diagnostic kind {kind!r} is reported by both {owner[kind]} and {rule.code}")
+            owner[kind] = rule.code
+
+
+def rule_for_kind(kind: str) -> Rule | None:
+    """The rule that reports diagnostics of `kind`, or None when no loaded rule does."""
+    return next((rule for rule in all_rules() if kind in rule.reports), None)
 
 
 def all_rules() -> list[Rule]:

@@ -28,6 +28,9 @@ class Rule:
     tags: tuple[str, ...] = field(default_factory=tuple)
     fix_safety: str | None = None  # "safe", "unsafe", "display" or None when not fixable
     since: str = "0.1.0"  # the nglint release that introduced the rule
+    # Diagnostic kinds (nglint.diagnostics) this rule turns into findings: readers record
+    # kinds, never codes, and this is where a kind meets the code that reports it.
+    reports: tuple[str, ...] = ()
 
     @property
     def help_uri(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 from nglint.config import ConfigError, Settings
+from nglint.diagnostics import NGINX_UNREAD
 from nglint.findings import Finding, Severity
 
 
@@ -32,7 +33,7 @@ def check_backend_upstreams(project, settings: Settings) -> None:
     """
     if not settings.backends or not project.configs:
         return
-    if any(problem.code in ("P001", "P002") for problem in project.problems):
+    if any(problem.kind in NGINX_UNREAD for problem in project.problems):
         return
     names = {upstream.name.lower(): upstream.name for model in project.models for upstream in model.upstreams}
     for spec in settings.backends:

@@ -67,7 +67,7 @@ def explicit_nginx(path: str) -> bool:
         return True
     head = _head(path)
     if head is None:
-        return True  # unreadable: let the parser report it (P001)
+        return True  # unreadable: let the parser record why
     nginx, foreign = _score(head)
     if worth_sniffing(path):
         return not (foreign > nginx)
@@ -94,7 +94,7 @@ def looks_like_nginx(path: str) -> bool:
     """Sniff the first 64 KiB: more nginx statements and blocks than foreign lines."""
     head = _head(path)
     if head is None:
-        return True  # unreadable: let the parser report it (P001)
+        return True  # unreadable: let the parser record why
     return looks_like_nginx_text(head)
 
 

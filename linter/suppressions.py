@@ -25,6 +25,7 @@ import re
 from typing import Iterable
 
 from nglint.boundary import Refused, open_limited
+from nglint.diagnostics import FILE_UNREAD
 from nglint.findings import Finding
 from nglint.records import field, record
 
@@ -232,7 +233,7 @@ def collect(project) -> list[FileSuppressions]:
     from nglint.sources import LINE_COMMENT, XML_COMMENT, reader_for
 
     for backend_file in project.backend_files:
-        if any(problem.code == "P003" for problem in backend_file.problems):
+        if any(problem.kind in FILE_UNREAD for problem in backend_file.problems):
             continue  # refused or broken: read it no further (also not for comments)
         if not _may_hold_marker(backend_file.path, project.settings.max_file_size):
             continue

@@ -2,14 +2,15 @@
 
 The official image runs envsubst over /etc/nginx/templates/*.template when the container
 starts, so `listen ${NGINX_PORT};` is nginx only after rendering. A line the parser
-rejects because of a `${VAR}` placeholder is a placeholder to report as such (P004, info),
-not a broken config (P001).
+rejects because of a `${VAR}` placeholder is an unresolved placeholder (at info level),
+not an nginx parse error.
 """
 
 from __future__ import annotations
 
 import re
 
+from nglint.diagnostics import NGINX_PARSE_ERROR, UNRESOLVED_PLACEHOLDER
 from nglint.findings import Severity
 from nglint.problems import Problem
 from nglint.records import replace
@@ -48,12 +49,12 @@ def template_problems(problems: list[Problem], max_bytes: int) -> list[Problem]:
     """Parse errors at a placeholder of a template, turned into placeholder notes."""
     out = []
     for problem in problems:
-        if problem.code == "P001" and is_template(problem.path):
+        if problem.kind == NGINX_PARSE_ERROR and is_template(problem.path):
             names = placeholders_on_line(problem.path, problem.line, max_bytes)
             if names:
                 problem = replace(
                     problem,
-                    code="P004",
+                    kind=UNRESOLVED_PLACEHOLDER,
                     severity=Severity.INFO,
                     message=f"Template placeholder {', '.join(names)} is filled in by envsubst at start-up; "
                     "this line is checked only once rendered",

@@ -14,6 +14,7 @@ import re
 
 from nglint.backends import Backend, BackendFile
 from nglint.boundary import Boundary, Refused, is_file, open_limited
+from nglint.diagnostics import BACKEND_PARSE_ERROR, REFUSED_FILE, UNRESOLVED_PLACEHOLDER, refusal_kind
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.properties import parse_properties, substitute
@@ -25,10 +26,10 @@ _DTD_MARKERS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def read_server_xml(path: str, tree_roots: list[str], max_file_size: int) -> BackendFile:
-    """Every Connector of one server.xml as a Backend; never raises (P003/P004 instead)."""
+    """Every Connector of one server.xml as a Backend; never raises (problems recorded instead)."""
     result = BackendFile(path)
     if not Boundary(tree_roots).contains(path):
-        result.problems.append(Problem("P003", path, 1, "not read: a symlink that leads outside the checked tree"))
+        result.problems.append(Problem(REFUSED_FILE, path, 1, "not read: a symlink that leads outside the checked tree"))
         return result
     parsed = read_xml(path, max_file_size, result)
     if parsed is None:
@@ -47,7 +48,7 @@ def read_server_xml(path: str, tree_roots: list[str], max_file_size: int) -> Bac
 def read_server_xml_text(text: str, origin: Location) -> BackendFile:
     """Every Connector of a server.xml held inside another file (a ConfigMap's block
     scalar whose first line is at `origin`): locations point into that file. No
-    catalina.properties applies: placeholders stay unresolved (P004)."""
+    catalina.properties applies: placeholders stay unresolved (and are recorded so)."""
     from nglint.records import replace
 
     inner = BackendFile(origin.path)
@@ -73,7 +74,7 @@ def read_server_xml_text(text: str, origin: Location) -> BackendFile:
 
 def read_xml(path: str, max_file_size: int, result: BackendFile):
     """Parse safely: (root element, text lines of the same bytes), or None after recording
-    P003 for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
+    a problem for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
     line where a tag ends), so the file is read once and both views agree."""
     try:
         raw = open_limited(path, max_file_size)
@@ -83,7 +84,7 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
             reason = f"refused: {reason}"
         elif not reason.startswith("cannot"):
             reason = f"not read: {reason}"
-        result.problems.append(Problem("P003", path, 1, reason))
+        result.problems.append(Problem(refusal_kind(refused.reason), path, 1, reason))
         return None
     return parse_xml_bytes(raw, path, result)
 
@@ -94,7 +95,7 @@ def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
     if marker:
         line = raw.count(b"\n", 0, marker.start()) + 1
         result.problems.append(
-            Problem("P003", path, line, "refused as unsafe: server.xml declares a DTD or entities, which nglint never processes")
+            Problem(REFUSED_FILE, path, line, "refused as unsafe: server.xml declares a DTD or entities, which nglint never processes")
         )
         return None
 
@@ -114,14 +115,14 @@ def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if getattr(exc, "position", None) else 1) or 1
         message = exc.msg or str(exc)
-        result.problems.append(Problem("P003", path, line, f"not well-formed XML: {message}"))
+        result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"not well-formed XML: {message}"))
         return None
     except (ValueError, MemoryError, RecursionError) as exc:
-        result.problems.append(Problem("P003", path, 1, f"cannot parse: {exc}"))
+        result.problems.append(Problem(BACKEND_PARSE_ERROR, path, 1, f"cannot parse: {exc}"))
         return None
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None or tree.docinfo.doctype:
-        result.problems.append(Problem("P003", path, 1, "refused as unsafe: server.xml declares a DTD"))
+        result.problems.append(Problem(REFUSED_FILE, path, 1, "refused as unsafe: server.xml declares a DTD"))
         return None
     return root, raw.decode("utf-8", errors="replace").removeprefix("\ufeff").split("\n")
 
@@ -155,7 +156,7 @@ def find_catalina_properties(server_xml: str, tree_roots: list[str]) -> str | No
 
 
 def _attribute(element, name: str, properties: dict[str, str], path: str, result: BackendFile, line: int, lines: list[str]) -> tuple[str | None, bool]:
-    """An attribute with placeholders resolved; (value, known). Unresolved ones give P004."""
+    """An attribute with placeholders resolved; (value, known). Unresolved ones are recorded as unresolved placeholders."""
     raw = element.get(name)
     if raw is None:
         return None, True
@@ -164,7 +165,7 @@ def _attribute(element, name: str, properties: dict[str, str], path: str, result
         names = ", ".join("${" + n + "}" for n in unresolved)
         result.problems.append(
             Problem(
-                "P004",
+                UNRESOLVED_PLACEHOLDER,
                 path,
                 _attribute_line(lines, line, name),
                 f'Connector {name}="{raw}": unresolved placeholder {names}; define it in catalina.properties '
@@ -177,7 +178,7 @@ def _attribute(element, name: str, properties: dict[str, str], path: str, result
 
 
 def _attribute_line(lines: list[str], start: int, name: str) -> int:
-    """Line of `name=` at or after the element start, so P004 points at the attribute."""
+    """Line of `name=` at or after the element start, so the placeholder problem points at the attribute."""
     for number in range(start, min(start + 50, len(lines)) + 1):
         if f"{name}=" in lines[number - 1]:
             return number

@@ -1,5 +1,5 @@
 """The tier in front: Terraform load balancers (real python-hcl2), declared front tiers,
-hops to nginx or an app server, LB001 and LB002, their fix and their link gaps."""
+hops to nginx or an app server, LB001 and LB002, their fix and their link gaps (P005)."""
 
 import json
 import shutil
@@ -216,8 +216,26 @@ def test_alb_to_tomcat_by_target_port(lint):
 def test_two_nginx_configs_and_no_port_match_is_a_link_gap(lint):
     other = NGINX_75.replace("8080", "9091")
     report = lint({"infra/main.tf": alb("120", port=7000), "a/nginx.conf": other, "b/nginx.conf": other.replace("9091", "9092")})
-    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]
     assert "2 nginx configs" in told(report.findings[0]) and "[[tool.nglint.frontend]]" in told(report.findings[0])
+
+
+def test_a_link_gap_is_a_diagnostic_of_the_tier_model_that_p005_reports(tmp_path):
+    """The model records what happened (a link gap), the registry says which rule reports it;
+    an L4 device linked to nothing has no idle race to leave unchecked and records none."""
+    from nglint.registry import rule_for_kind
+
+    other = NGINX_75.replace("8080", "9091")
+    files = {"infra/main.tf": alb("120", port=7000), "a/nginx.conf": other, "b/nginx.conf": other.replace("9091", "9092")}
+    _, analysis = hops_of(files, tmp_path / "http")
+    (gap,) = analysis.gaps
+    assert gap.kind == "link-gap" and rule_for_kind(gap.kind).code == "P005"
+    assert gap.message == ("Nothing known behind AWS Application Load Balancer aws_lb.web: declare its target in "
+                           "[[tool.nglint.frontend]] to check its timeout")
+    assert "2 nginx configs" in gap.sources[0]
+    files["infra/main.tf"] = alb("120", port=7000, lb_type="network")
+    _, analysis = hops_of(files, tmp_path / "l4")
+    assert analysis.gaps == [] and analysis.hops == []
 
 
 def test_two_nginx_configs_the_one_on_the_port_is_linked(lint):
@@ -232,7 +250,7 @@ def test_monorepo_stacks_never_cross_link(lint):
         "stack-b/docker-compose.yml": "services: {}\n",
         "stack-b/nginx/nginx.conf": NGINX_75,
     })
-    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]
     assert report.display_path(report.findings[0].path) == "stack-a/infra/main.tf"
 
 
@@ -323,7 +341,7 @@ def test_stacks_without_markers_never_cross_link_by_port(lint):
               'connectionTimeout="20000"/></Service></Server>\n')
     report = lint({"stacks/shop/main.tf": alb("400"), "stacks/blog/tomcat/conf/server.xml": tomcat,
                    "stacks/wiki/nginx/nginx.conf": NGINX_75})
-    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]
     assert "in its directory or the one above" in told(report.findings[0])
 
 
@@ -369,7 +387,7 @@ def test_user_data_file_outside_the_tree_is_never_read(lint, tmp_path):
                        'resource "aws_lb_target_group_attachment" "a" {\n  target_group_arn = aws_lb_target_group.web.arn\n'
                        "  target_id = aws_instance.web.id\n}\n")
     report = lint({"repo/infra/main.tf": tf}, paths=["repo"])
-    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]  # a gap, not a link
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]  # a gap, not a link
 
 
 # -- CloudFormation and AWS Load Balancer Controller annotations ------------------------------

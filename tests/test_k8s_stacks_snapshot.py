@@ -16,6 +16,8 @@ from collections import Counter
 
 import pytest
 
+from nglint.registry import rule_for_kind
+
 SNAPSHOT = os.path.join(os.path.dirname(__file__), "snapshots", "k8s_stacks.json")
 UPDATE = os.environ.get("NGLINT_UPDATE_SNAPSHOTS", "") not in ("", "0")
 
@@ -41,7 +43,7 @@ def _stack_summary(directory: str) -> dict | None:
         "controllers": sorted(c.label for unit in cluster.units for c in unit.controllers),
         "controller_hops": sorted({f"{hop.client.label} -> {hop.server.label}" for hop in project.hops
                                    if hop.client.tier in ("ingress-nginx", "nginx-ingress")}),
-        "problems": sorted(f"{p.code} {os.path.relpath(p.path, directory)}:{p.line}" for f in files for p in f.problems),
+        "problems": sorted(f"{rule_for_kind(p.kind).code} {os.path.relpath(p.path, directory)}:{p.line}" for f in files for p in f.problems),
     }
 
 

@@ -161,9 +161,10 @@ def test_a_parse_error_at_a_template_placeholder_is_reported_as_a_placeholder(tm
     write_tree(tmp_path, {"t.conf.template": "server {\n    listen ${PORT}\n}\n", "t.conf": "server {\n    listen 80\n}\n"})
     template, plain = str(tmp_path / "t.conf.template"), str(tmp_path / "t.conf")
     # nginx reports the unterminated statement at the `}` after it (line 3).
-    problems = [Problem("P001", template, 3, 'unexpected "}"'), Problem("P001", plain, 3, 'unexpected "}"')]
+    problems = [Problem("nginx-parse-error", template, 3, 'unexpected "}"'), Problem("nginx-parse-error", plain, 3, 'unexpected "}"')]
     converted = template_problems(problems, 1 << 20)
-    assert [(p.code, p.severity.value if p.severity else None) for p in converted] == [("P004", "info"), ("P001", None)]
+    assert [(p.kind, p.severity.value if p.severity else None) for p in converted] == [
+        ("unresolved-placeholder", "info"), ("nginx-parse-error", None)]
     assert "${PORT}" in converted[0].message
 
 

@@ -1,6 +1,7 @@
 """A new backend kind from a third-party package, with no change to nglint's core: its
 reader, defaults table and file names come through the `nglint.sources` entry point, and
-KA001, its fix, inline suppressions and `--changed` work for it as for Tomcat."""
+KA001, its fix, inline suppressions and `--changed` work for it as for Tomcat, and a
+diagnostic kind it records is reported by the built-in rule that reports that kind."""
 
 import json
 import subprocess
@@ -15,7 +16,9 @@ READER_MODULE = '''
 import os
 
 from nglint.backends import Backend, BackendFile
+from nglint.diagnostics import BACKEND_PARSE_ERROR
 from nglint.findings import Location
+from nglint.problems import Problem
 from nglint.sources import LINE_COMMENT
 from nglint.tiers.defaults import table
 from nglint.tiers.model import Provenance
@@ -45,7 +48,9 @@ class IdleConf:
         values = {}
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
-                key, _, value = line.split("#", 1)[0].partition("=")
+                key, equals, value = line.split("#", 1)[0].partition("=")
+                if key.strip() and not equals:
+                    result.problems.append(Problem(BACKEND_PARSE_ERROR, path, number, "not a `key = value` line"))
                 if value.strip():
                     values[key.strip()] = (value.strip(), number)
         if "listen" not in values:
@@ -153,3 +158,10 @@ def test_plugin_kind_changed_files(plugin_python, tmp_path):
     write_tree(tmp_path, {"other/README.conf": "# not nginx\n"})
     unrelated = _nglint(plugin_python, "check", "--changed", "other/README.conf", "--format", "json", cwd=tmp_path)
     assert json.loads(unrelated.stdout)["findings"] == []
+
+
+def test_plugin_kind_records_a_diagnostic_kind_a_builtin_rule_reports(plugin_python, tmp_path):
+    _stack(tmp_path, "listen = 8000\nidle_timeout 120\n")
+    result = _nglint(plugin_python, "check", ".", "--format", "json", "--select", "P", cwd=tmp_path)
+    findings = [(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(result.stdout)["findings"]]
+    assert findings == [("P003", "app/idlesrv.ini", 2, "not a `key = value` line")], result.stderr

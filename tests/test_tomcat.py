@@ -82,7 +82,7 @@ def test_unresolved_placeholder_is_p004_not_a_guess(tmp_path):
     (backend,) = result.backends
     assert not backend.timeout_known
     (problem,) = result.problems
-    assert problem.code == "P004" and problem.line == 5 and "${ka}" in problem.message
+    assert problem.kind == "unresolved-placeholder" and problem.line == 5 and "${ka}" in problem.message
 
 
 def test_doctype_with_entities_is_refused(tmp_path):
@@ -92,20 +92,20 @@ def test_doctype_with_entities_is_refused(tmp_path):
     )
     result = TomcatServerXml().parse(str(tmp_path / "server.xml"), [str(tmp_path)], 1 << 20)
     assert result.backends == []
-    assert [(p.code, p.line) for p in result.problems] == [("P003", 2)]
+    assert [(p.kind, p.line) for p in result.problems] == [("refused-file", 2)]
 
 
 def test_malformed_xml_is_p003_with_line(tmp_path):
     write_tree(tmp_path, {"server.xml": '<Server>\n  <Service>\n    <Connector port="8080"\n</Server>\n'})
     result = TomcatServerXml().parse(str(tmp_path / "server.xml"), [str(tmp_path)], 1 << 20)
-    assert result.problems[0].code == "P003"
+    assert result.problems[0].kind == "backend-parse-error"
     assert result.problems[0].line >= 3
 
 
 def test_oversize_file_refused_before_parsing(tmp_path):
     write_tree(tmp_path, {"server.xml": "<Server>" + " " * 5000 + "</Server>"})
     result = TomcatServerXml().parse(str(tmp_path / "server.xml"), [str(tmp_path)], 1000)
-    assert result.problems[0].code == "P003" and "max-file-size" in result.problems[0].message
+    assert result.problems[0].kind == "refused-file" and "max-file-size" in result.problems[0].message
 
 
 def test_other_products_server_xml_is_ignored(tmp_path):

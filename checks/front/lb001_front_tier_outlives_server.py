@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Related, Rule, Severity
+from nglint.api import Finding, Related, Rule, Severity
 from nglint.messages import HEADLINE_MAX, endpoint_name
 from nglint.units import format_ms
 
@@ -60,7 +60,7 @@ def fix(finding: Finding, project):
     from nglint.tiers.front import NginxTarget, analyse
 
     if "required_seconds" not in finding.data:
-        return None  # an unknown value or a link gap: nothing to change
+        return None  # an unknown value: nothing to change
     hop = _hop_for(analyse(project), finding)
     if hop is None or not isinstance(hop.server.subject, NginxTarget):
         return None
@@ -105,18 +105,6 @@ def _margin_source(settings, server_ms: int) -> str:
         f"margin: the server must outlast the load balancer by {format_ms(margin.required_gap_ms(server_ms))} "
         f"({margin.describe()} of the server's timeout, minimum 1s; from {origin})"
     )
-
-
-def _gap_name(label: str) -> str:
-    """The load balancer's label, its module path cut from the left until the headline fits
-    (`... module.public-alb.aws_alb.this`): two balancers of one file stay two findings."""
-    words = label.split(" ")
-    parts = words[-1].split(".")
-    room = HEADLINE_MAX - 90  # the rest of the gap's sentence
-    while len(label) > room and len(parts) > 2:
-        parts = parts[2:] if parts[0] == "module" else parts[1:]
-        label = " ".join(words[:-1] + [".".join(parts)])
-    return label if len(label) <= room else "a load balancer"
 
 
 def _hop_for(analysis, finding: Finding):
@@ -180,12 +168,4 @@ def check(project) -> Iterable[Finding]:
             "required_seconds": needed,
             "suggested_front_seconds": race.suggested_seconds,
         }
-        yield finding
-    for gap in analysis.gaps:
-        if not gap.front.kind.endswith(("alb", "clb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")):
-            continue
-        message = f"Nothing known behind {_gap_name(gap.front.label)}, so LB001 is unchecked: declare its target in [[tool.nglint.frontend]]"
-        finding = Finding(RULE.code, Severity.INFO, message, Location(gap.front.location.path, gap.front.location.line),
-                          sources=[f"{gap.front.label}: {gap.reason}"])
-        finding.data = {"gap": gap.front.label}
         yield finding

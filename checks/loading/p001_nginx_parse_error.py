@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Rule, Severity, from_problem, problems_with_code
+from nglint import diagnostics as kinds
+from nglint.api import Finding, Rule, Severity, from_problem, problems_for
 
 RULE = Rule(
     code="P001",
@@ -32,9 +33,10 @@ server {
 }
 """,
     tags=("parse",),
+    reports=(kinds.NGINX_PARSE_ERROR, kinds.MANIFEST_PARSE_ERROR, kinds.UNLISTED_DIRECTORY),
 )
 
 
 def check(project) -> Iterable[Finding]:
-    for problem in problems_with_code(project, RULE.code):
+    for problem in problems_for(project, RULE):
         yield from_problem(RULE, problem)

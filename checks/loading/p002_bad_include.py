@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Rule, Severity, from_problem, problems_with_code
+from nglint import diagnostics as kinds
+from nglint.api import Finding, Rule, Severity, from_problem, problems_for
 
 RULE = Rule(
     code="P002",
@@ -26,6 +27,7 @@ include ../../../etc/passwd;          # outside the checked tree
 include snippets/proxy.conf;          # exists next to nginx.conf
 """,
     tags=("parse", "include"),
+    reports=(kinds.MISSING_INCLUDE, kinds.BAD_INCLUDE, kinds.REFUSED_INCLUDE, kinds.STOCK_INCLUDE),
 )
 
 
@@ -33,7 +35,7 @@ def check(project) -> Iterable[Finding]:
     """One finding per file and message: a missing include written on fourteen server
     blocks is one thing to fix, reported at its first line with the others as sources."""
     first: dict[tuple[str, str], Finding] = {}
-    for problem in problems_with_code(project, RULE.code):
+    for problem in problems_for(project, RULE):
         # Only messages that quote the include's pattern say it is the same include.
         key = (problem.path, problem.message) if problem.message.startswith("include '") else (problem.path, problem.line, problem.message)
         finding = first.get(key)

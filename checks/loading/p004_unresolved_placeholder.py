@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Rule, Severity, from_problem, problems_with_code
+from nglint import diagnostics as kinds
+from nglint.api import Finding, Rule, Severity, from_problem, problems_for
 
 RULE = Rule(
     code="P004",
@@ -25,9 +26,10 @@ or timeout, it cannot link or compare that setting, and says so instead of guess
 <Connector port="${http.port}" connectionTimeout="${http.timeout:-20000}"/>
 """,
     tags=("parse", "placeholder"),
+    reports=(kinds.UNRESOLVED_PLACEHOLDER,),
 )
 
 
 def check(project) -> Iterable[Finding]:
-    for problem in problems_with_code(project, RULE.code):
+    for problem in problems_for(project, RULE):
         yield from_problem(RULE, problem)

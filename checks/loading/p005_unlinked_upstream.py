@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint import diagnostics as kinds
+from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path, from_problem, problems_for
 
 MAX_CANDIDATES_SHOWN = 10
 
@@ -17,7 +18,8 @@ RULE = Rule(
 KA001 compares an upstream's idle timeout with the backend's. nglint links them by port
 (an upstream `server host:8080` to a server.xml Connector on 8080) or by explicit
 configuration. When neither works, or a port matches connectors in several server.xml files,
-the comparison is skipped: declare the link.
+the comparison is skipped: declare the link. A load balancer in front whose target nglint
+cannot find is reported the same way: its idle timeout is compared with nothing.
 """,
     bad_example="""
 upstream api { server node:3000; keepalive 16; }   # no server.xml listens on 3000
@@ -29,6 +31,7 @@ upstream = "api"
 idle-timeout = "5s"     # Node.js keepAliveTimeout
 """,
     tags=("linking",),
+    reports=(kinds.LINK_GAP,),
 )
 
 _HOW = (
@@ -38,6 +41,12 @@ _HOW = (
 
 
 def check(project) -> Iterable[Finding]:
+    yield from _unlinked_upstreams(project)
+    for problem in problems_for(project, RULE):  # link gaps the tier model recorded (a load balancer)
+        yield from_problem(RULE, problem)
+
+
+def _unlinked_upstreams(project) -> Iterable[Finding]:
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
         pool = analysis.pool(upstream)

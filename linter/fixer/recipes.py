@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from nglint.diagnostics import INCLUDE_NOT_FOLLOWED
 from nglint.findings import Finding
 from nglint.messages import UPSTREAM_KEEPALIVE_TIMEOUT_SINCE
 from nglint.fixer.builder import FixBuilder, upstream_for, upstreams_named
@@ -93,7 +94,7 @@ def child_in_level(site, index: int) -> Directive:
 
 
 def unread_includes(project, levels) -> list[Directive]:
-    """`include` directives of these levels that nglint could not follow (P002): what
+    """`include` directives of these levels that nglint could not follow: what
     they hold, e.g. proxy_set_header lines, is unknown."""
-    failed = {(p.path, p.line) for p in project.problems if p.code == "P002"}
+    failed = {(p.path, p.line) for p in project.problems if p.kind in INCLUDE_NOT_FOLLOWED}
     return [d for level in levels for d in level.own("include") if (d.path, d.line) in failed]

@@ -2,7 +2,7 @@
 
 Orchestration files name other files (an env_file, a build context's Dockerfile, a
 volume's source): each is read only when it lies inside the checked tree (after
-resolving symlinks), is a regular file and fits the size limit. Refusals become P003
+resolving symlinks), is a regular file and fits the size limit. Refusals become refused-file
 problems, so a hostile compose file cannot make nglint read /etc/passwd or block on a FIFO.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
+from nglint.diagnostics import REFUSED_FILE, UNREADABLE_FILE
 from nglint.problems import Problem
 
 
@@ -20,7 +21,7 @@ def inside_tree(path: str, tree_roots: list[str]) -> bool:
     return any(real == r or real.startswith(r + os.sep) for r in (os.path.realpath(root) for root in tree_roots))
 
 
-def read_text(path: str, tree_roots: list[str], max_file_size: int, problems: list[Problem], code: str = "P003",
+def read_text(path: str, tree_roots: list[str], max_file_size: int, problems: list[Problem],
               report_at: tuple[str, int] | None = None) -> str | None:
     """The file's text (UTF-8, undecodable bytes replaced), or None after recording why not.
 
@@ -29,21 +30,21 @@ def read_text(path: str, tree_roots: list[str], max_file_size: int, problems: li
     where_path, where_line = report_at or (path, 1)
     shown = os.path.basename(path) if report_at else "file"
     if not inside_tree(path, tree_roots):
-        problems.append(Problem(code, where_path, where_line, f"not read: {shown} lies outside the checked tree"))
+        problems.append(Problem(REFUSED_FILE, where_path, where_line, f"not read: {shown} lies outside the checked tree"))
         return None
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(code, where_path, where_line, f"not read: {shown} is not a regular file"))
+            problems.append(Problem(REFUSED_FILE, where_path, where_line, f"not read: {shown} is not a regular file"))
             return None
         if info.st_size > max_file_size:
-            problems.append(Problem(code, where_path, where_line,
+            problems.append(Problem(REFUSED_FILE, where_path, where_line,
                                     f"refused: {shown} is {info.st_size} bytes, over the max-file-size limit of {max_file_size}"))
             return None
         with open(path, "rb") as handle:
             raw = handle.read(max_file_size + 1)
     except OSError as exc:
-        problems.append(Problem(code, where_path, where_line, f"cannot read {shown}: {exc.strerror or exc}"))
+        problems.append(Problem(UNREADABLE_FILE, where_path, where_line, f"cannot read {shown}: {exc.strerror or exc}"))
         return None
     return raw.decode("utf-8", errors="replace")
 

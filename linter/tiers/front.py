@@ -8,14 +8,16 @@ is an infrastructure folder (`terraform/`, `infra/`...), its parent: a monorepo 
 must never link one stack's load balancer to another's nginx. The nearer of the two
 directories that holds candidates decides; one nginx entry
 config there is linked with that evidence, a backend on the target port likewise;
-anything else is a link gap, reported, never guessed.
+anything else is a link gap, recorded as a link-gap diagnostic, never guessed.
 """
 
 from __future__ import annotations
 
 import os
 
+from nglint.diagnostics import LINK_GAP
 from nglint.findings import Location
+from nglint.problems import Problem
 from nglint.records import field, record
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance, SettingRef
 
@@ -28,18 +30,10 @@ INFRA_DIRS = frozenset({"terraform", "tf", "infra", "infrastructure", "iac", "de
                         "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube", "traefik", "envoy", "proxy"})
 
 
-@record(frozen=True)
-class LinkGap:
-    """A front tier whose target nglint could not determine, and why."""
-
-    front: object
-    reason: str
-
-
 @record
 class FrontAnalysis:
     hops: list[Hop] = field(default_factory=list)
-    gaps: list[LinkGap] = field(default_factory=list)
+    gaps: list[Problem] = field(default_factory=list)  # link-gap diagnostics
     fronts: list = field(default_factory=list)
 
 
@@ -127,7 +121,7 @@ def _analyse(project) -> FrontAnalysis:
         if spec is not None and spec.target is not None:
             config = next((c for c in project.configs if spec.target in (c.path, *c.files)), None)
             if config is None:
-                analysis.gaps.append(LinkGap(front, f"target {spec.target} is not an nginx config nglint read"))
+                _record_gap(analysis, front, client, f"target {spec.target} is not an nginx config nglint read")
                 continue
             analysis.hops.append(_nginx_hop(client, config, spec.port, f"target declared in {os.path.basename(spec.origin)}", front.location, unit))
             continue
@@ -141,8 +135,36 @@ def _analyse(project) -> FrontAnalysis:
             if hop is not None:
                 analysis.hops.append(hop)
             else:
-                analysis.gaps.append(LinkGap(front, reason))
+                _record_gap(analysis, front, client, reason)
     return analysis
+
+
+_GAP_MESSAGE = "Nothing known behind {name}: declare its target in [[tool.nglint.frontend]] to check its timeout"
+
+
+def _record_gap(analysis: FrontAnalysis, front, client: Endpoint, reason: str) -> None:
+    """A front tier linked to nothing, as a link-gap diagnostic. Only a front tier that
+    pools idle connections (an HTTP load balancer) has an idle race that goes unchecked;
+    an L4 device's gap leaves only its flow timeout unchecked and is not recorded."""
+    if not client.idle.pools:
+        return
+    message = _GAP_MESSAGE.format(name=_gap_name(front.label))
+    analysis.gaps.append(Problem(LINK_GAP, front.location.path, front.location.line, message,
+                                 sources=(f"{front.label}: {reason}",)))
+
+
+def _gap_name(label: str) -> str:
+    """The front tier's label, its module path cut from the left until the message fits
+    (`... module.public-alb.aws_alb.this`): two balancers of one file stay two problems."""
+    from nglint.messages import HEADLINE_MAX
+
+    words = label.split(" ")
+    parts = words[-1].split(".")
+    room = HEADLINE_MAX - len(_GAP_MESSAGE.format(name=""))
+    while len(label) > room and len(parts) > 2:
+        parts = parts[2:] if parts[0] == "module" else parts[1:]
+        label = " ".join(words[:-1] + [".".join(parts)])
+    return label if len(label) <= room else "a load balancer"
 
 
 def _client_endpoint(front, unit: str) -> Endpoint:

@@ -15,3 +15,12 @@ def build(project) -> list:
     from nglint.tiers.front import build as build_hops
 
     return build_hops(project)
+
+
+def link_gaps(project) -> list:
+    """Link-gap diagnostics of the front tiers (a load balancer linked to nothing)."""
+    if not has_fronts(project):
+        return []
+    from nglint.tiers.front import analyse
+
+    return analyse(project).gaps

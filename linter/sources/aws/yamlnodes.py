@@ -57,9 +57,10 @@ def _tagged(tag: str, value: Any) -> Any:
 
 
 def read_front_yaml(path: str, max_file_size: int):
-    """(FrontFile, its YAML documents) for a front-tier reader, or (FrontFile holding a P003
+    """(FrontFile, its YAML documents) for a front-tier reader, or (FrontFile holding a parse
     warning, None) when the file cannot be read or parsed: bad input never crashes a run."""
     from nglint.boundary import read_text
+    from nglint.diagnostics import BACKEND_PARSE_ERROR
     from nglint.findings import Severity
     from nglint.problems import Problem
     from nglint.sources.frontend.model import FrontFile
@@ -69,6 +70,6 @@ def read_front_yaml(path: str, max_file_size: int):
         return result, load_documents(read_text(path, max_file_size))
     except Exception as exc:  # yaml raises many kinds
         line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-        result.problems.append(Problem("P003", path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",
+        result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",
                                        "yaml", Severity.WARNING))
         return result, None

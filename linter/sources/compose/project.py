@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from nglint.diagnostics import BACKEND_PARSE_ERROR, REFUSED_FILE
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.records import field, record
@@ -106,13 +107,13 @@ class ComposeProject:
         try:
             documents = load_documents(text)
         except YamlError as exc:
-            self.problems.append(Problem("P003", path, exc.line, str(exc)))
+            self.problems.append(Problem(BACKEND_PARSE_ERROR, path, exc.line, str(exc)))
             return None
         body = documents[0] if documents else None
         if body is None:
             return None
         if not isinstance(body, Mapping):
-            self.problems.append(Problem("P003", path, 1, "not a compose file: the top level is not a mapping"))
+            self.problems.append(Problem(BACKEND_PARSE_ERROR, path, 1, "not a compose file: the top level is not a mapping"))
             return None
         self._documents[path] = body
         return body
@@ -163,20 +164,20 @@ class ComposeProject:
             name = spec["service"]
             file = os.path.join(os.path.dirname(path), self.text(spec["file"])) if isinstance(spec.get("file"), str) else path
         else:
-            self.problems.append(Problem("P003", path, line, "extends needs a service name"))
+            self.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, "extends needs a service name"))
             return []
         file = os.path.abspath(file)
         key = (file, name)
         if key in seen or depth >= MAX_EXTENDS:
-            self.problems.append(Problem("P003", path, line, f"extends of service {name!r} loops or nests deeper than {MAX_EXTENDS}"))
+            self.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"extends of service {name!r} loops or nests deeper than {MAX_EXTENDS}"))
             return []
         seen.add(key)
         if not inside_tree(file, self.tree_roots):
-            self.problems.append(Problem("P003", path, line, f"not read: extends file {os.path.basename(file)} lies outside the checked tree"))
+            self.problems.append(Problem(REFUSED_FILE, path, line, f"not read: extends file {os.path.basename(file)} lies outside the checked tree"))
             return []
         parent = self.service_bodies(file).get(name)
         if not isinstance(parent, Mapping):
-            self.problems.append(Problem("P003", path, line, f"extends names service {name!r}, which {os.path.basename(file)} does not define"))
+            self.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"extends names service {name!r}, which {os.path.basename(file)} does not define"))
             return []
         return self._extends(file, parent, depth + 1, seen) + [Layer(file, parent)]
 

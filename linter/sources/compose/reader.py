@@ -106,6 +106,7 @@ class ComposeFile:
 
 
 def _problem(path: str, line: int, message: str):
+    from nglint.diagnostics import BACKEND_PARSE_ERROR
     from nglint.problems import Problem
 
-    return Problem("P003", path, line, message)
+    return Problem(BACKEND_PARSE_ERROR, path, line, message)

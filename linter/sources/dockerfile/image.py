@@ -14,6 +14,7 @@ import json
 import os
 import re
 
+from nglint.diagnostics import BACKEND_PARSE_ERROR, REFUSED_FILE
 from nglint.findings import Location
 from nglint.problems import Problem
 from nglint.records import field, record
@@ -83,7 +84,7 @@ def instructions(text: str, path: str, problems: list[Problem]) -> list[Instruct
             index += 1
         result.append(Instruction(name.upper(), rest.strip(), start))
         if len(result) > MAX_INSTRUCTIONS:
-            problems.append(Problem("P003", path, start, f"refused: more than {MAX_INSTRUCTIONS} instructions"))
+            problems.append(Problem(REFUSED_FILE, path, start, f"refused: more than {MAX_INSTRUCTIONS} instructions"))
             break
     return result
 
@@ -152,7 +153,7 @@ def read_image(path: str, tree_roots: list[str], max_file_size: int, target: str
             continue
         current.apply(step, path, build_args or {}, context, tree_roots)
     if current is None:
-        image.problems.append(Problem("P003", path, 1, "no FROM instruction: not a Dockerfile nglint can read"))
+        image.problems.append(Problem(BACKEND_PARSE_ERROR, path, 1, "no FROM instruction: not a Dockerfile nglint can read"))
         return image
     chosen = final or current
     image.base = chosen.base_image(stages)

@@ -107,6 +107,7 @@ class _Settings:
         self.note = ""
 
     def read_file(self, path, tree_roots, max_file_size, problems) -> bool:
+        from nglint.diagnostics import BACKEND_PARSE_ERROR
         from nglint.problems import Problem
         from nglint.sources.files import read_text
         from nglint.sources.pyconfig import module_assignments, parse_python
@@ -117,7 +118,7 @@ class _Settings:
             return False
         tree, error = parse_python(text)
         if tree is None:
-            problems.append(Problem("P003", path, error[1], error[0]))
+            problems.append(Problem(BACKEND_PARSE_ERROR, path, error[1], error[0]))
             return False
         values = module_assignments(tree)
         if "keepalive" in values:

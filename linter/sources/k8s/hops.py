@@ -5,7 +5,7 @@ controller's pool with the idle policy its version and config give (and where a 
 would change it), the server side is each backend the server readers find for the
 container's process. An Ingress annotation that makes the controller speak HTTP/1.0 or
 send `Connection: close` upstream gets a client of its own that never reuses a
-connection (KA003 reports it; no race is possible there).
+connection (the unused-pool rule reports it; no race is possible there).
 """
 
 from __future__ import annotations

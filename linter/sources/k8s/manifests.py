@@ -80,24 +80,25 @@ def role_of(path: str) -> str:
 
 
 def read_manifest_file(path: str, max_file_size: int, tree_roots: list[str] | None = None) -> ManifestFile:
-    """Read one file; bad input becomes Problems (P001 malformed, P003 refused). A file
+    """Read one file; bad input becomes Problems (a manifest parse error, a refused file). A file
     whose real path leaves `tree_roots` (a symlink out of the tree) is never opened."""
     from nglint.boundary import Boundary, Refused, open_limited
+    from nglint.diagnostics import MANIFEST_PARSE_ERROR, REFUSED_FILE, UNRESOLVED_PLACEHOLDER, refusal_kind
 
     result = ManifestFile(path, role=role_of(path))
     if tree_roots is not None and not Boundary(tree_roots).contains(path):
-        result.problems.append(Problem("P003", path, 1, "not read: a symlink that leads outside the checked tree"))
+        result.problems.append(Problem(REFUSED_FILE, path, 1, "not read: a symlink that leads outside the checked tree"))
         return result
     try:
         data = open_limited(path, max_file_size)
     except Refused as refused:
         reason = refused.reason
         prefix = "refused: " if reason.startswith("file is") else ("" if reason.startswith("cannot") else "not read: ")
-        result.problems.append(Problem("P003", path, 1, prefix + reason))
+        result.problems.append(Problem(refusal_kind(reason), path, 1, prefix + reason))
         return result
     deep = check_flow_nesting(data)
     if deep is not None:
-        result.problems.append(Problem("P003", path, deep, "refused: flow collections nested too deep to read safely"))
+        result.problems.append(Problem(REFUSED_FILE, path, deep, "refused: flow collections nested too deep to read safely"))
         return result
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     import yaml
@@ -105,18 +106,18 @@ def read_manifest_file(path: str, max_file_size: int, tree_roots: list[str] | No
     try:
         documents = load_documents(text, path)
     except YamlLimit as exc:
-        result.problems.append(Problem("P003", path, exc.line, f"refused: {exc}"))
+        result.problems.append(Problem(REFUSED_FILE, path, exc.line, f"refused: {exc}"))
         return result
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         if "{{" in text:
             result.problems.append(Problem(
-                "P004", path, line, "templated YAML ({{ ... }} actions) is not valid YAML here; its values are unknown "
+                UNRESOLVED_PLACEHOLDER, path, line, "templated YAML ({{ ... }} actions) is not valid YAML here; its values are unknown "
                 "(nglint does not render Helm or Go templates)", severity=_info(),
             ))
         else:
-            result.problems.append(Problem("P001", path, line, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+            result.problems.append(Problem(MANIFEST_PARSE_ERROR, path, line, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
         return result
     for document in documents:
         root = document.root

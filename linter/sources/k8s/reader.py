@@ -3,7 +3,7 @@
 It only reads: what the objects mean together (workloads, Services, Ingresses and the
 controllers' pools) is built once per run by `nglint.sources.k8s.hops`, because a link
 needs objects from many files. Its `edit_setting` changes a controller's ConfigMap key
-(or a chart's `controller.config`) byte-exactly for KA001's fix.
+(or a chart's `controller.config`) byte-exactly for the idle-timeout fix.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _sniff(path: str) -> bool:
     from nglint.boundary import Refused, open_limited
 
     if os.path.islink(path):
-        return True  # never opened to sniff: parse refuses it when it leaves the tree (P003)
+        return True  # never opened to sniff: parse refuses it when it leaves the tree
     try:
         head = open_limited(path, sys.maxsize, head=_SNIFF_BYTES)
     except Refused:

@@ -32,6 +32,7 @@ class Procfile:
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile
+        from nglint.diagnostics import BACKEND_PARSE_ERROR
         from nglint.findings import Location
         from nglint.problems import Problem
         from nglint.sources.argv import split_shell
@@ -51,12 +52,12 @@ class Procfile:
                 continue
             match = _LINE.match(line)
             if match is None:
-                result.problems.append(Problem("P003", path, number, "not a Procfile line (`name: command`)"))
+                result.problems.append(Problem(BACKEND_PARSE_ERROR, path, number, "not a Procfile line (`name: command`)"))
                 continue
             name, command = match.groups()
             argv = split_shell(command)
             if argv is None:
-                result.problems.append(Problem("P003", path, number, f"process {name!r}: unbalanced quotes in its command"))
+                result.problems.append(Problem(BACKEND_PARSE_ERROR, path, number, f"process {name!r}: unbalanced quotes in its command"))
                 continue
             where = Location(path, number)
             process = Process(name, where, None, argv, where, {}, {}, dict(files), [], unit)

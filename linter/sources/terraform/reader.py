@@ -43,6 +43,7 @@ class TerraformReader:
         return [candidate for candidate in loaded if files and os.path.abspath(candidate) == files[0]]
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
+        from nglint.diagnostics import BACKEND_PARSE_ERROR
         from nglint.findings import Severity
         from nglint.problems import Problem
         from nglint.records import replace
@@ -61,9 +62,9 @@ class TerraformReader:
             # Terraform accepts syntax its HCL2 grammar does not (0.11-style `map(...)`), so a
             # file nglint cannot parse is said at info: its load balancers go unchecked, no more.
             for problem_path, line, message in module.problems:
-                result.problems.append(Problem("P003", problem_path, line, message, "terraform", Severity.INFO))
+                result.problems.append(Problem(BACKEND_PARSE_ERROR, problem_path, line, message, "terraform", Severity.INFO))
         except Exception as exc:  # bad input never crashes a run
-            result.problems.append(Problem("P003", path, 1, f"cannot read Terraform module: {exc}", "terraform", Severity.WARNING))
+            result.problems.append(Problem(BACKEND_PARSE_ERROR, path, 1, f"cannot read Terraform module: {exc}", "terraform", Severity.WARNING))
         return result
 
     @property
@@ -75,6 +76,7 @@ class TerraformReader:
 
 def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, result) -> list:
     """Front tiers of one module instance and of the local modules it calls."""
+    from nglint.diagnostics import BACKEND_PARSE_ERROR
     from nglint.findings import Severity
     from nglint.problems import Problem
     from nglint.records import replace
@@ -99,7 +101,7 @@ def front_tiers(module, tree_roots, max_file_size, origin: str, depth: int, resu
         target = os.path.normpath(os.path.join(module.directory, source))
         if not inside(target, tree_roots) or not os.path.isdir(target):
             # A missing or outside module is not read: what it declares stays unknown.
-            result.problems.append(Problem("P003", call.path, call.line, f"Module {call.name!r} was not read: its source is no "
+            result.problems.append(Problem(BACKEND_PARSE_ERROR, call.path, call.line, f"Module {call.name!r} was not read: its source is no "
                                            "directory inside the checked tree, so its resources stay unknown", "terraform",
                                            Severity.INFO, sources=(f"module source: {source!r}",)))
             continue

@@ -5,7 +5,7 @@ A linker is asked, per upstream `server` entry, which backends it means. It answ
 neither, a gap it vouches for: no later linker may guess) or None when the entry is not
 its business; the next linker is asked then. Built-ins and
 plugins (entry-point group `nglint.linkers`) come through the same door and are tried by
-`priority`, most specific first. What no linker resolves is a link gap (reported by P005).
+`priority`, most specific first. What no linker resolves is a link gap (an unlinked upstream, reported).
 """
 
 from __future__ import annotations

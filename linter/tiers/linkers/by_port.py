@@ -15,7 +15,7 @@ stack's nginx to another stack's server:
   directory declares itself one project (a compose file, kustomization, chart or nglint
   config at its top; a git work tree does not, since monorepos are git work trees).
 
-What the guards refuse is reported as ambiguous (P005), never guessed.
+What the guards refuse is reported as ambiguous, never guessed.
 """
 
 from __future__ import annotations
