@@ -19,6 +19,7 @@ from nglint.nginx_tree import Directive
 from nglint.problems import Problem
 from nglint.records import record
 from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
+from nglint.sources.nginx.templating import is_placeholder, shown
 from nglint.tiers.invariant import IdleRace, client_closes_first
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance
 from nglint.units import UnitError, parse_nginx_time
@@ -153,13 +154,13 @@ class KeepaliveAnalysis:
                 timeout_ms = parse_nginx_time(value)
             except UnitError:
                 timeout_ms = None
-                if "${" in value or value.startswith("$"):
+                if is_placeholder(value) or value.startswith("$"):
                     self._problems.append(
                         Problem(
                             UNRESOLVED_PLACEHOLDER,
                             timeout.path,
                             timeout.line,
-                            f"keepalive_timeout {value} in upstream {upstream.name!r} is an unresolved placeholder; "
+                            f"keepalive_timeout {shown(value)} in upstream {shown(upstream.name)!r} is an unresolved placeholder; "
                             "nglint cannot compare it with the backend",
                             "keepalive_timeout",
                         )

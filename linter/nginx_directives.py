@@ -33,6 +33,7 @@ from nglint.diagnostics import NGINX_PARSE_ERROR
 from nglint.nginx_directive_table import DIRECTIVES, ENUMS
 from nglint.nginx_tree import Directive, NginxConfig
 from nglint.problems import Problem
+from nglint.sources.nginx.templating import is_placeholder
 
 # Every context name the table uses, for readers of the data.
 CONTEXTS = (
@@ -129,7 +130,7 @@ class _Checker:
     def check(self, directive: Directive, context: str | None) -> str | None:
         """Report what nginx would about `directive`; return its body's context
         (None: unknown but checkable, "unknown": not checkable, "opaque": not directives)."""
-        placeholder = any("${" in arg for arg in directive.args)
+        placeholder = any(is_placeholder(arg) for arg in directive.args)
         key = (directive.name, context, directive.block is not None, len(directive.args), placeholder)
         verdict = self.verdicts.get(key)
         if verdict is None:

@@ -17,6 +17,7 @@ import os
 from nglint.boundary import Refused, open_limited
 from nglint.nginx_fastparse import NotRegular, fast_parse
 from nglint.records import field, record
+from nglint.sources.nginx.templating import mask
 
 
 @record
@@ -42,6 +43,7 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
         parsed.error = refused.reason
         return parsed
     parsed.sha256 = hashlib.sha256(data).hexdigest()
+    data = mask(path, data)  # a template's tags, masked in place: same lines, same offsets
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         parsed.error = "file is UTF-16 encoded; nginx reads configs as bytes and cannot parse it"

@@ -41,7 +41,17 @@ _FOREIGN = (
 
 
 def worth_sniffing(path: str) -> bool:
-    """True for a file whose name says it may be nginx (the content decides)."""
+    """True for a file whose name says it may be nginx (the content decides). A template
+    (`nginx.conf.erb`, `site.conf.j2`) is judged by the name it renders to, or by naming nginx."""
+    from nglint.sources.nginx.templating import rendered_name
+
+    rendered = rendered_name(path)
+    if rendered != path:
+        return _worth_by_name(rendered) or "nginx" in os.path.basename(rendered).lower()
+    return _worth_by_name(path)
+
+
+def _worth_by_name(path: str) -> bool:
     name = os.path.basename(path)
     if name in _ALWAYS or name.endswith(_SUFFIXES):
         return True
@@ -56,7 +66,7 @@ def is_nginx_file(path: str) -> bool:
     name = os.path.basename(path)
     if name in _ALWAYS:
         return True
-    return worth_sniffing(path) and looks_like_nginx(path)
+    return worth_sniffing(path) and looks_like_nginx(path)  # templates sniff too: *.erb is not always nginx
 
 
 def explicit_nginx(path: str) -> bool:
@@ -84,8 +94,10 @@ def _head(path: str) -> bytes | None:
         return None
     if not stat.S_ISREG(info.st_mode):
         return b""
+    from nglint.sources.nginx.templating import mask
+
     try:
-        return boundary.open_limited(path, sys.maxsize, head=SNIFF_BYTES)
+        return mask(path, boundary.open_limited(path, sys.maxsize, head=SNIFF_BYTES))
     except boundary.Refused:
         return None
 

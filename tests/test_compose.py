@@ -338,6 +338,8 @@ def test_program_args_through_wrappers():
     assert program_args(["sh", "-c", "python manage.py migrate && exec gunicorn -k gthread app:app"], {"gunicorn"}) == ["-k", "gthread", "app:app"]
     assert program_args(["python3", "-m", "uvicorn", "main:app"], {"uvicorn"}, {"uvicorn"}) == ["main:app"]
     assert program_args(["/docker-entrypoint.sh", "/usr/local/bin/gunicorn", "x"], {"gunicorn"}) == ["x"]
+    # Heroku's nginx buildpack starts nginx, then runs the app command it is given
+    assert program_args(["bin/start-nginx", "bundle", "exec", "puma", "-C", "config/puma.rb"], {"puma"}) == ["-C", "config/puma.rb"]
     assert program_args(["node", "server.js"], {"gunicorn"}) is None
     assert option(["-k", "sync", "--worker-class=gevent"], ("-k", "--worker-class")) == ("gevent", 2)
 

@@ -41,11 +41,12 @@ def test_gunicorn_command_lines(tmp_path, argv, env, expected):
 
 def test_gunicorn_config_file_layers_under_the_command_line(tmp_path):
     files = {"gunicorn.conf.py": "import os\nbind = ['0.0.0.0:8001', 'unix:/tmp/g.sock']\nworker_class = 'gthread'\nkeepalive = 4\n"}
-    (backend,) = _backends(tmp_path, ["gunicorn", "app:app"], files=files)
+    backend, on_socket = _backends(tmp_path, ["gunicorn", "app:app"], files=files)
     assert (backend.port, _policy(backend).describe()) == (8001, "4s (keepalive = 4)")
+    assert (on_socket.port, on_socket.attributes["socket"], _policy(on_socket).timeout_ms) == (None, "/tmp/g.sock", 4000)
     assert backend.idle_policy.provenance.location == Location(str(tmp_path / "gunicorn.conf.py"), 4)
-    (backend,) = _backends(tmp_path, ["gunicorn", "-c", "/app/gunicorn.conf.py", "--keep-alive", "6", "app:app"], files=files)
-    assert _policy(backend).timeout_ms == 6000
+    backends = _backends(tmp_path, ["gunicorn", "-c", "/app/gunicorn.conf.py", "--keep-alive", "6", "app:app"], files=files)
+    assert [_policy(backend).timeout_ms for backend in backends] == [6000, 6000]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -39,9 +39,15 @@ EXPECTED = {
     "25-spring-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
+    "26-erb-puma-race": {("KA005", "config/nginx.conf.erb", 16)},
+    "27-erb-puma-race-fixed": set(),
+    "28-jinja-gunicorn-race": {("KA001", "roles/web/templates/nginx.conf.j2", 14)},
+    "29-jinja-gunicorn-race-fixed": set(),
 }
+# Samples kept as templates: tests/test_nginx_templates.py renders them and runs nginx -t.
 # Samples whose only finding is at info severity (exit 0, like P005).
 INFO_ONLY = {"14-raw-websocket-default-timeout"}
+WARNING_ONLY = {"26-erb-puma-race"}
 
 
 def nginx_binary() -> str:
@@ -101,7 +107,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     findings = json.loads(result.stdout)["findings"]
     # samples/k8s has its own test (test_k8s_samples.py)
     rules = [f["rule"] for f in findings if not f["path"].startswith(("samples/fixes/", "samples/k8s/"))]
-    assert sorted(rules) == ["KA001"] * 8 + ["KA003", "KA004", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
+    assert sorted(rules) == ["KA001"] * 9 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
     assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat")}

@@ -13,6 +13,7 @@ from collections import Counter
 
 from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
+from nglint.sources.nginx.templating import mask
 from nglint.fixer.model import Edit, digest, line_starts
 from nglint.nginx_fastparse import strip_if_parentheses
 from nglint.records import field, record
@@ -59,7 +60,7 @@ class SourceFile:
         if has_lone_cr(data):
             raise Unfixable(CR_ONLY_REASON)
         try:
-            lexed = lex(data)
+            lexed = lex(mask(path, data))  # a template's tags masked in place: offsets unchanged
         except ValueError as exc:
             raise NoFix(str(exc)) from None
         source = cls(path, data, lexed)

@@ -13,7 +13,9 @@ import shlex
 
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
 _WRAPPERS = {"exec", "env", "nohup", "tini", "dumb-init", "--", "gosu", "su-exec", "bundle", "npx", "pnpm", "yarn",
-             "poetry", "pipenv", "uv", "run", "time", "setuidgid", "chpst", "pm2-runtime", "nodemon", "ts-node-dev"}
+             "poetry", "pipenv", "uv", "run", "time", "setuidgid", "chpst", "pm2-runtime", "nodemon", "ts-node-dev",
+             # Heroku buildpacks' launchers start their daemon, then exec the app command they are given.
+             "start-nginx", "start-nginx-debug", "start-pgbouncer", "start-pgbouncer-stunnel"}
 _SEPARATORS = {"&&", "||", ";", "|", "&"}
 
 

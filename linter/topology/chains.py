@@ -76,9 +76,11 @@ def _view(hop: Hop, margin, pooled: bool) -> HopView:
 
 def _unlinked(upstream, analysis) -> HopView:
     pool = analysis.pool(upstream)
-    client = Endpoint("nginx", f"nginx upstream {upstream.name!r}", pool.idle_policy(),
+    from nglint.sources.nginx.templating import shown
+
+    client = Endpoint("nginx", f"nginx upstream {shown(upstream.name)!r}", pool.idle_policy(),
                       Location(upstream.directive.path, upstream.directive.line), subject=upstream)
-    names = ", ".join(f"{s.host}:{s.port}" if s.port else s.host for s in upstream.servers) or "no servers"
+    names = ", ".join(shown(f"{s.host}:{s.port}" if s.port else s.host) for s in upstream.servers) or "no servers"
     server = Endpoint("unknown", names, IdlePolicy.unknown("no backend linked"), client.location)
     return HopView(Hop(client, server, "not linked"), UNKNOWN if pool.pooled else NOT_POOLED, "no backend linked")
 
@@ -99,7 +101,9 @@ def _client_hop(site, defaults) -> HopView:
         idle = IdlePolicy(default.value, Provenance.from_default(default, "nginx's default client keepalive_timeout"))
     server_level = next((level for level in reversed(site.levels) if level.kind == "server"), None)
     listens = [d.arg(0) for d in server_level.own("listen")] if server_level is not None else []
-    label = f"nginx server (listen {', '.join(listens) or '80'})"
+    from nglint.sources.nginx.templating import shown
+
+    label = f"nginx server (listen {shown(', '.join(listens)) or '80'})"
     where = Location(site.directive.path, site.directive.line)
     server = Endpoint("nginx", label, idle, where)
     client = Endpoint("client", "clients", IdlePolicy.unknown("the clients' idle timeouts are not in the checked tree"), where)

@@ -10,6 +10,7 @@ eventlet, tornado and uvicorn's worker keep connections `keepalive` seconds.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import shlex
 
@@ -45,11 +46,14 @@ class Gunicorn:
         from nglint.sources.servers import standalone_allowed
 
         result = BackendFile(path)
-        if not standalone_allowed(path, os.path.dirname(os.path.abspath(path)), tree_roots):
-            return result
         settings = _Settings(self.defaults)
+        allowed = standalone_allowed(path, os.path.dirname(os.path.abspath(path)), tree_roots)
+        if not allowed and not _binds_sockets_only(path):
+            return result
         if not settings.read_file(path, tree_roots, max_file_size, result.problems):
             return result
+        if not allowed and not (settings.bind and all(_socket(b) for b in settings.bind)):
+            return result  # a default or TCP port deep in an unmarked tree may be any stack's
         result.backends.extend(settings.backends(f"gunicorn ({os.path.basename(path)})", None, path))
         return result
 
@@ -78,6 +82,18 @@ class Gunicorn:
         if "PORT" in process.env and settings.bind is None and process.env["PORT"].isdigit():
             settings.default_port = int(process.env["PORT"])
         return settings.backends(f"gunicorn in {process.name}", process, process.location.path, process.location)
+
+
+def _socket(bind: str) -> str | None:
+    """The socket path of a `unix:/run/app.sock` bind (a path: strong evidence, see UnixSocket)."""
+    if not bind.startswith("unix:"):
+        return None
+    return posixpath.normpath("/" + bind[len("unix:"):].lstrip("/"))
+
+
+def _binds_sockets_only(path: str) -> bool:
+    """Cheap pre-check (the file name only) before reading a config that may not count."""
+    return os.path.basename(path).startswith("gunicorn")
 
 
 def _splittable(text: str | None) -> bool:
@@ -191,14 +207,21 @@ class _Settings:
         from nglint.sources.servers import port_of_bind, server_backend
 
         timeout, provenance, keepalive = self.policy()
-        ports = [port_of_bind(b) for b in self.bind] if self.bind else [self.default_port]
-        ports = [p for p in ports if p is not None] or ports[:1]  # a unix socket counts only alone
+        binds = self.bind or []
+        sockets = [socket for socket in map(_socket, binds) if socket]
+        ports = [port_of_bind(b) for b in binds if not _socket(b)] if self.bind else [self.default_port]
+        ports = [p for p in ports if p is not None] or ([] if sockets else ports[:1])
         where = provenance.location or location or Location(path, 1)
         worker = self.worker[0] or "unknown"
         if (worker == "sync" or worker.lower().endswith("syncworker")) and self.threads > 1:
             worker = f"gthread (sync with {self.threads} threads)"
-        return [
+        backends = [
             server_backend("gunicorn", f"{label} ({worker} worker)", port, timeout, provenance, where, process,
                            keepalive=keepalive, anchor=provenance.key, attributes={"worker_class": worker})
             for port in dict.fromkeys(ports)
+        ]
+        return backends + [
+            server_backend("gunicorn", f"{label} ({worker} worker) on {socket}", None, timeout, provenance, where, process,
+                           keepalive=keepalive, anchor=provenance.key, attributes={"worker_class": worker, "socket": socket})
+            for socket in dict.fromkeys(sockets)
         ]

@@ -1,8 +1,9 @@
 """Link an upstream `server unix:/path/app.sock` to the server bound to that socket.
 
 A socket path is strong evidence (Puma's `bind "unix://..."` and nginx's `server unix:`
-share the file through a volume), but only inside one deployment unit: two stacks may use
-the same conventional path. Several servers on one path in one unit are ambiguous.
+share the file through a volume), but only inside one deployment unit, and there only for
+the server nearest the nginx file (nglint.tiers.linkers.nearest): stacks side by side use
+the same conventional path (Heroku's `/tmp/nginx.socket`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import posixpath
 
 from nglint.tiers.linkers import Resolution
+from nglint.tiers.linkers.nearest import StackIndex, nearest_resolution
 from nglint.tiers.units import UnitIndex
 
 
@@ -31,6 +33,7 @@ class UnixSocket:
             if socket:
                 unit = backend.unit or self._units.unit_of(backend.location.path)
                 self._by_socket.setdefault((unit, socket), []).append(backend)
+        self._stacks = StackIndex(project.parsed_nginx.keys())
 
     def resolve(self, upstream, server) -> Resolution | None:
         path = socket_path(server.host or "")
@@ -39,6 +42,6 @@ class UnixSocket:
         candidates = self._by_socket.get((self._units.unit_of(server.directive.path), path))
         if not candidates:
             return None
-        if len({b.location.path for b in candidates}) == 1 or len({(b.host, b.label) for b in candidates}) == 1:
+        if len({b.location.path for b in candidates}) == 1:
             return Resolution(f"unix socket {path}", backends=list(candidates))
-        return Resolution(f"unix socket {path}", ambiguous=list(candidates))
+        return nearest_resolution(f"unix socket {path}", server.directive.path, candidates, self._stacks)

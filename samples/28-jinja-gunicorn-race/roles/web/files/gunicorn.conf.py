@@ -1,0 +1,4 @@
+bind = "unix:/run/gunicorn/shop.sock"
+worker_class = "gthread"
+threads = 4
+keepalive = 2
