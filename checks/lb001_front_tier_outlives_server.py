@@ -98,6 +98,27 @@ def _unknown(client, server, hop) -> Finding:
     return finding
 
 
+def _never_closes(client, server, hop) -> Finding:
+    """A proxy whose idle timeout is 0 (no idle limit) keeps an idle pooled connection
+    forever: the server behind always closes first, and no server timeout can outlast it."""
+    front, behind = endpoint_name(client), endpoint_name(server)
+    message = (f"{front} keeps idle connections with no limit (0 = no idle limit), {behind} closes them at "
+               f"{format_ms(server.idle.timeout_ms)}: give the proxy an idle timeout below the server's")
+    if len(message) > HEADLINE_MAX:
+        message = message.replace(front, "The proxy", 1)
+    sources = [
+        f"{client.label}: no idle limit from {client.idle.provenance.describe()}",
+        f"{server.label}: {format_ms(server.idle.timeout_ms)} from {server.idle.provenance.describe()}",
+        f"linked by {hop.evidence}",
+        "fix: set the proxy's idle timeout below the server's by the margin; no server timeout outlasts an unlimited one",
+    ]
+    where = server.idle.provenance.location or server.location
+    related = [Related(client.idle.provenance.location or client.location, f"{client.label} keeps idle connections with no limit")]
+    finding = Finding(RULE.code, RULE.severity, message, where, related=related, sources=sources)
+    finding.data = {"hop": _hop_key(hop), "front_timeout_ms": None, "server_timeout_ms": server.idle.timeout_ms}
+    return finding
+
+
 def _margin_source(settings, server_ms: int) -> str:
     margin = settings.margin
     origin = settings.origins.get("margin", "default")
@@ -144,6 +165,9 @@ def check(project) -> Iterable[Finding]:
         if not is_front_tier(client.tier) or not client.idle.pools:
             continue
         race = client_closes_first(client.idle, server.idle, margin)
+        if client.idle.infinite and server.idle.known and server.idle.keepalive and server.idle.timeout_ms is not None:
+            yield _never_closes(client, server, hop)
+            continue
         if race is None and not client.idle.known and server.idle.known and server.idle.keepalive:
             yield _unknown(client, server, hop)
             continue

@@ -18,7 +18,11 @@ _CLOUDFLARE = "https://developers.cloudflare.com/fundamentals/reference/connecti
 _HEROKU = "https://devcenter.heroku.com/articles/http-routing#keepalives"
 _CF = "https://docs.cloudfoundry.org/adminguide/routing-keepalive.html"
 _TRAEFIK = "https://github.com/traefik/traefik/blob/v2.11/pkg/config/dynamic/http_config.go"
+_TRAEFIK_ZERO = "https://github.com/traefik/traefik/blob/v3.0/pkg/server/service/transport.go"
+_GO_TRANSPORT = "https://pkg.go.dev/net/http#Transport"
 _ENVOY = "https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts"
+_ENVOY_ZERO = ("https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/protocol.proto"
+               "#envoy-v3-api-field-config-core-v3-httpprotocoloptions-idle-timeout")
 _TF_LB = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb#idle_timeout"
 _TF_AZ = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule"
 _LINUX = "https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html"
@@ -72,8 +76,14 @@ DEFAULTS = table(
          "Gorouter closes idle back-end keep-alive connections after 90 s (when router.max_idle_connections > 0)"),
         ("traefik.idle_timeout", 90_000, "ms", _TRAEFIK, None, None,
          "serversTransport forwardingTimeouts.idleConnTimeout (ForwardingTimeouts.SetDefaults)"),
+        ("traefik.idle_timeout.zero", None, "ms", _TRAEFIK_ZERO, None, None,
+         "idleConnTimeout 0: Traefik sets it as http.Transport.IdleConnTimeout unchanged"),
+        ("go.http_transport.idle_conn_timeout.zero", None, "ms", _GO_TRANSPORT, None, None,
+         "IdleConnTimeout: zero means no limit (an idle pooled connection is kept forever)"),
         ("envoy.idle_timeout", 3_600_000, "ms", _ENVOY, None, None,
          "cluster common_http_protocol_options.idle_timeout"),
+        ("envoy.idle_timeout.zero", None, "ms", _ENVOY_ZERO, None, None,
+         "idle_timeout 0 disables the idle timeout: an idle upstream connection is kept forever"),
         ("terraform.aws_lb.load_balancer_type", "application", "", _TF_LB),
         ("terraform.azurerm_lb_rule.idle_timeout_in_minutes", 4, "min", _TF_AZ),
         ("linux.tcp_keepalive_time", 7_200_000, "ms", _LINUX, None, None,
