@@ -42,6 +42,7 @@ BUILTIN_READERS = (
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
     ("nglint.sources.proxies.reader", "ProxyConfigs"),
     ("nglint.sources.haproxy.reader", "HaproxyConfigs"),
+    ("nglint.sources.spring.stomp", "SpringStomp"),
     ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
 
