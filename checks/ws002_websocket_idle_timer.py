@@ -86,7 +86,7 @@ def check(project) -> Iterable[Finding]:
                 row = NGINX.get(name)
                 timers.append((f"nginx {name}", IdlePolicy(row.value, Provenance.from_default(row, f"nginx's default {name} {format_ms(row.value)}")), False))
         for front in fronts_by_config.get(ws.config_path, ()):
-            if front.idle.known and front.idle.timeout_ms is not None:
+            if front.idle.known and front.idle.timeout_ms is not None and getattr(front.subject, "cuts_tunnels", True):
                 timers.append((front.label, front.idle, True))
         if not timers:
             continue

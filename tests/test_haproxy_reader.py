@@ -257,3 +257,13 @@ def test_one_conf_run_never_parses_haproxy(tmp_path):
             "print('haproxy-loaded' if 'nglint.sources.haproxy.config' in sys.modules else 'haproxy-absent')")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "haproxy-absent" in result.stdout, result.stdout + result.stderr
+
+
+def test_the_pool_purge_never_counts_as_a_websocket_timer(lint):
+    """An upgraded websocket is a tunnel HAProxy's `timeout tunnel` governs; the idle pool's
+    purge (here 3 x 5s) does not cut it, so WS002 sees only nginx's proxy_read_timeout."""
+    nginx = ("events {}\nhttp {\n    upstream app { server 127.0.0.1:9000; }\n    server {\n        listen 8080;\n"
+             "        location /socket.io/ {\n            proxy_pass http://app;\n            proxy_http_version 1.1;\n"
+             "            proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection \"upgrade\";\n"
+             "        }\n    }\n}\n")
+    assert found(run(lint, haproxy(), {"nginx/nginx.conf": nginx})) == []

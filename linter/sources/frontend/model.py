@@ -66,6 +66,9 @@ class FrontTier:
     # so advice to lower it names that setting and divides.
     rounds: int = 1
     tuned_by: str = ""
+    # False when this idle timeout is a pool's (HAProxy's purge) and never cuts an upgraded
+    # websocket, which another timer governs (HAProxy: timeout tunnel).
+    cuts_tunnels: bool = True
     address: str = ""
     origin: str = ""
     module_dir: str = ""

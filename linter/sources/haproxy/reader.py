@@ -173,7 +173,8 @@ def _server_tier(path, backend, line, name, address, params, closing, reuse):
     if checks:
         notes.append("health checks: " + ("HTTP (option httpchk)" if backend.last(lambda w: w[:2] == ("option", "httpchk"))
                                           else "TCP connect only (no option httpchk)"))
-    common = dict(targets=(target,), address=f"haproxy/{backend.name}/{name}", root_dir=os.path.dirname(os.path.abspath(path)))
+    common = dict(targets=(target,), address=f"haproxy/{backend.name}/{name}", root_dir=os.path.dirname(os.path.abspath(path)),
+                  cuts_tunnels=False)  # a websocket is a tunnel: timeout tunnel governs it, not the purge
     if closing is not None:
         at, section = closing
         where_set = f"the {section.kind} {section.name}" if section.name else "the defaults section"
