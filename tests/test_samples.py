@@ -37,8 +37,8 @@ EXPECTED = {
     "23-node-race-fixed": set(),
     "24-spring-race": {("KA001", "nginx/nginx.conf", 6)},
     "25-spring-race-fixed": set(),
-    "26-haproxy-race": {("LB001", "nginx/nginx.conf", 4)},
-    "27-haproxy-race-fixed": set(),
+    "30-haproxy-race": {("LB001", "nginx/nginx.conf", 4)},
+    "31-haproxy-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
 }
@@ -118,7 +118,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     assert sorted(rules) == ["KA001"] * 8 + ["KA003", "KA004", "LB001", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
-    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "26-haproxy-race")}
+    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "30-haproxy-race")}
     # samples/fixes/<rule>/before shows its rule; after/ holds only the fixed files (no server.xml)
     fixes = [(f["rule"], f["path"].split("/")[2:4]) for f in findings if f["path"].startswith("samples/fixes/") and f["rule"] != "P005"]
     assert sorted(fixes) == [(rule, [rule, "before"]) for rule in ("KA001", "KA003", "KA004", "KA005", "LB001", "LB002", "WS001")]

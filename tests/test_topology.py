@@ -94,14 +94,14 @@ def test_haproxy_is_a_front_tier_on_its_chain(tmp_path):
     from pathlib import Path
 
     sample = Path(__file__).resolve().parent.parent / "samples"
-    shutil.copytree(sample / "26-haproxy-race", tmp_path / "race")
+    shutil.copytree(sample / "30-haproxy-race", tmp_path / "race")
     result = run_cli("topology", ".", cwd=tmp_path / "race")
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     first = lines.index("chain 1")
     assert lines[first + 1].startswith("  HAProxy backend nginx server web1: idle 90s (pool-purge-delay 30s on default-server line 10")
     assert "RACE" in lines[first + 2] and "nginx (nginx/nginx.conf, port 8196)" in lines[first + 2]
-    shutil.copytree(sample / "27-haproxy-race-fixed", tmp_path / "fixed")
+    shutil.copytree(sample / "31-haproxy-race-fixed", tmp_path / "fixed")
     assert run_cli("topology", ".", cwd=tmp_path / "fixed").returncode == 0
 
 
