@@ -3,13 +3,14 @@
 # (tests/test_nginx_t_agreement.py), real Tomcat (e2e), iproute2 (network namespaces for e2e),
 # patch (fix patches), shellcheck (the Action's run steps), graphviz (validates topology DOT),
 # nodejs (the Node.js e2e backend), ruby (its `erb` renders the ERB template samples before
-# nginx -t), and the npm SARIF validator.
+# nginx -t), haproxy (`haproxy -c` on the HAProxy samples and reader tests), and the npm SARIF
+# validator.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for pkg in nginx-light libnginx-mod-stream tomcat10 iproute2 patch git shellcheck graphviz nodejs ruby; do
+for pkg in nginx-light libnginx-mod-stream tomcat10 iproute2 patch git shellcheck graphviz nodejs ruby haproxy; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then

@@ -70,7 +70,7 @@ class FrontendSpec:
     origin: str = ""
 
 
-FRONTEND_KINDS = ("aws-alb", "aws-clb", "aws-nlb", "azure-lb", "gcp-alb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy")
+FRONTEND_KINDS = ("aws-alb", "aws-clb", "aws-nlb", "azure-lb", "gcp-alb", "cloudflare", "heroku", "cloudfoundry", "traefik", "envoy", "haproxy")
 
 
 @record

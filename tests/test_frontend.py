@@ -525,6 +525,30 @@ def test_envoy_cluster_idle_timeout_default_and_explicit(lint):
     assert found(lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": NGINX_75})) == []
 
 
+@pytest.mark.parametrize("zero", ["0", "0s"])
+def test_traefik_idle_conn_timeout_zero_is_no_idle_limit(lint, zero):
+    """Traefik passes 0 to Go's http.Transport, where zero means no limit: nginx always closes first."""
+    transport = ("        serversTransport: forever\n  serversTransports:\n    forever:\n      forwardingTimeouts:\n"
+                 f"        idleConnTimeout: {zero}\n")
+    report = lint({"traefik/dynamic.yml": TRAEFIK.format(transport=transport), "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    finding = report.findings[0]
+    assert "no limit (0 = no idle limit)" in finding.message and "75s" in finding.message
+    assert (report.display_path(finding.related[0].location.path), finding.related[0].location.line) == ("traefik/dynamic.yml", 11)
+    assert any("idleConnTimeout: " + zero in source for source in finding.sources)
+
+
+def test_envoy_idle_timeout_zero_disables_it_and_is_reported(lint):
+    options = ("      typed_extension_protocol_options:\n        envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n"
+               "          common_http_protocol_options:\n            idle_timeout: 0s\n")
+    report = lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": NGINX_75})
+    assert found(report) == [("LB001", "nginx/nginx.conf", 3)]
+    assert "Envoy cluster web keeps idle connections with no limit (0 = no idle limit)" in report.findings[0].message
+    # nginx with keep-alive off never races, whatever the proxy keeps
+    off = NGINX_75.replace("75s", "0")
+    assert found(lint({"envoy/envoy.yaml": ENVOY.format(options=options), "nginx/nginx.conf": off})) == []
+
+
 def test_symlinks_out_of_the_tree_are_never_opened(lint, tmp_path):
     secret = tmp_path.parent / f"{tmp_path.name}-secret"
     secret.mkdir()

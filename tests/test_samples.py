@@ -37,6 +37,8 @@ EXPECTED = {
     "23-node-race-fixed": set(),
     "24-spring-race": {("KA001", "nginx/nginx.conf", 6)},
     "25-spring-race-fixed": set(),
+    "30-haproxy-race": {("LB001", "nginx/nginx.conf", 4)},
+    "31-haproxy-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
     "26-erb-puma-race": {("KA005", "config/nginx.conf.erb", 16)},
@@ -94,6 +96,18 @@ def test_sample_passes_real_nginx_t(sample, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("sample", sorted(s for s in EXPECTED if (SAMPLES / s / "haproxy").is_dir()))
+def test_sample_haproxy_cfg_passes_real_haproxy_c(sample):
+    binary = shutil.which("haproxy")
+    if binary is None:
+        if IN_CI:
+            pytest.fail("haproxy is not installed; .ci/install-system.sh must install it")
+        pytest.skip("haproxy is not installed")
+    result = subprocess.run([binary, "-c", "-f", str(SAMPLES / sample / "haproxy" / "haproxy.cfg")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("sample", sorted(EXPECTED))
 def test_sample_findings_match_its_documentation(sample):
     result = run_cli("check", ".", "--format", "json", cwd=SAMPLES / sample)
@@ -107,10 +121,10 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     findings = json.loads(result.stdout)["findings"]
     # samples/k8s has its own test (test_k8s_samples.py)
     rules = [f["rule"] for f in findings if not f["path"].startswith(("samples/fixes/", "samples/k8s/"))]
-    assert sorted(rules) == ["KA001"] * 9 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
+    assert sorted(rules) == ["KA001"] * 9 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
-    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat")}
+    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "30-haproxy-race")}
     # samples/fixes/<rule>/before shows its rule; after/ holds only the fixed files (no server.xml)
     fixes = [(f["rule"], f["path"].split("/")[2:4]) for f in findings if f["path"].startswith("samples/fixes/") and f["rule"] != "P005"]
     assert sorted(fixes) == [(rule, [rule, "before"]) for rule in ("KA001", "KA003", "KA004", "KA005", "LB001", "LB002", "WS001")]

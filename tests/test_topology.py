@@ -87,3 +87,42 @@ def test_no_race_exit_zero_and_bad_path_exit_two(tmp_path):
     result = run_cli("topology", ".", cwd=tmp_path)
     assert (result.returncode, result.stdout.strip()) == (0, "0 chain(s), 0 race(s)")
     assert run_cli("topology", "missing", cwd=tmp_path).returncode == 2
+
+
+def test_haproxy_is_a_front_tier_on_its_chain(tmp_path):
+    """HAProxy's backend server is the client side of its hop to the nginx listening there."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "samples"
+    shutil.copytree(sample / "30-haproxy-race", tmp_path / "race")
+    result = run_cli("topology", ".", cwd=tmp_path / "race")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    first = lines.index("chain 1")
+    assert lines[first + 1].startswith("  HAProxy backend nginx server web1: idle 90s (pool-purge-delay 30s on default-server line 10")
+    assert "RACE" in lines[first + 2] and "nginx (nginx/nginx.conf, port 8196)" in lines[first + 2]
+    shutil.copytree(sample / "31-haproxy-race-fixed", tmp_path / "fixed")
+    assert run_cli("topology", ".", cwd=tmp_path / "fixed").returncode == 0
+
+
+TRAEFIK_ZERO = """http:
+  services:
+    web:
+      loadBalancer:
+        serversTransport: forever
+        servers:
+          - url: http://127.0.0.1:8080
+  serversTransports:
+    forever:
+      forwardingTimeouts:
+        idleConnTimeout: 0
+"""
+
+
+def test_a_proxy_with_no_idle_limit_races_every_finite_server(tmp_path):
+    write_tree(tmp_path, {"traefik/dynamic.yml": TRAEFIK_ZERO,
+                          "nginx/nginx.conf": "events {}\nhttp {\n    server {\n        listen 8080;\n    }\n}\n"})
+    result = run_cli("topology", ".", cwd=tmp_path)
+    assert "Traefik service web: idle never (idleConnTimeout: 0 in serversTransport forever (0 = no idle limit))" in result.stdout
+    race = [line for line in result.stdout.splitlines() if "RACE" in line]
+    assert len(race) == 1 and "nginx (nginx/nginx.conf, port 8080)" in race[0] and result.returncode == 1

@@ -98,6 +98,36 @@ def _unknown(client, server, hop) -> Finding:
     return finding
 
 
+def _lower_advice(front, seconds: int | None) -> str:
+    """The display-only alternative: the LB's idle timeout, or the setting it is made of
+    (HAProxy keeps a lone idle connection three pool-purge-delay rounds)."""
+    rounds, setting = getattr(front, "rounds", 1), getattr(front, "tuned_by", "")
+    if rounds > 1 and setting:
+        return f"lower its {setting} to {seconds // rounds}s" if seconds and seconds // rounds else f"lower its {setting}"
+    return f"lower the LB's to {seconds}s" if seconds else "lower the LB's"
+
+
+def _never_closes(client, server, hop) -> Finding:
+    """A proxy whose idle timeout is 0 (no idle limit) keeps an idle pooled connection
+    forever: the server behind always closes first, and no server timeout can outlast it."""
+    front, behind = endpoint_name(client), endpoint_name(server)
+    message = (f"{front} keeps idle connections with no limit (0 = no idle limit), {behind} closes them at "
+               f"{format_ms(server.idle.timeout_ms)}: give the proxy an idle timeout below the server's")
+    if len(message) > HEADLINE_MAX:
+        message = message.replace(front, "The proxy", 1)
+    sources = [
+        f"{client.label}: no idle limit from {client.idle.provenance.describe()}",
+        f"{server.label}: {format_ms(server.idle.timeout_ms)} from {server.idle.provenance.describe()}",
+        f"linked by {hop.evidence}",
+        "fix: set the proxy's idle timeout below the server's by the margin; no server timeout outlasts an unlimited one",
+    ]
+    where = server.idle.provenance.location or server.location
+    related = [Related(client.idle.provenance.location or client.location, f"{client.label} keeps idle connections with no limit")]
+    finding = Finding(RULE.code, RULE.severity, message, where, related=related, sources=sources)
+    finding.data = {"hop": _hop_key(hop), "front_timeout_ms": None, "server_timeout_ms": server.idle.timeout_ms}
+    return finding
+
+
 def _margin_source(settings, server_ms: int) -> str:
     margin = settings.margin
     origin = settings.origins.get("margin", "default")
@@ -132,6 +162,9 @@ def check(project) -> Iterable[Finding]:
         if not is_front_tier(client.tier) or not client.idle.pools:
             continue
         race = client_closes_first(client.idle, server.idle, margin)
+        if client.idle.infinite and client.idle.keepalive and server.idle.known and server.idle.keepalive and server.idle.timeout_ms is not None:
+            yield _never_closes(client, server, hop)
+            continue
         if race is None and not client.idle.known and server.idle.known and server.idle.keepalive:
             yield _unknown(client, server, hop)
             continue
@@ -140,7 +173,7 @@ def check(project) -> Iterable[Finding]:
         needed = required_seconds(race.client_ms, margin)
         nginx = isinstance(server.subject, NginxTarget)
         front, behind = endpoint_name(client), endpoint_name(server)
-        lower = f"lower the LB's to {race.suggested_seconds}s" if race.suggested_seconds else "lower the LB's"
+        lower = _lower_advice(client.subject, race.suggested_seconds)
         advice = f"set keepalive_timeout {needed}s or {lower}" if nginx else f"raise {behind}'s to {needed}s or {lower}"
         message = f"{front} keeps idle connections {format_ms(race.client_ms)}, {behind} closes them at {format_ms(race.server_ms)}: {advice}"
         if len(message) > HEADLINE_MAX:  # a long resource name: the sources name it in full

@@ -70,6 +70,7 @@ def check(project) -> Iterable[Finding]:
             if isinstance(hop.server.subject, NginxTarget):
                 fronts_by_config.setdefault(hop.server.subject.config.path, []).append(hop.client)
     margin = project.settings.margin
+    stomp = any(getattr(file, "stomp_endpoints", None) for file in project.backend_files)
     for ws in sites:
         site = ws.site
         timers = []  # (label, IdlePolicy, explicit)
@@ -85,21 +86,31 @@ def check(project) -> Iterable[Finding]:
                 row = NGINX.get(name)
                 timers.append((f"nginx {name}", IdlePolicy(row.value, Provenance.from_default(row, f"nginx's default {name} {format_ms(row.value)}")), False))
         for front in fronts_by_config.get(ws.config_path, ()):
-            if front.idle.known and front.idle.timeout_ms is not None:
+            if front.idle.known and front.idle.timeout_ms is not None and getattr(front.subject, "cuts_tunnels", True):
                 timers.append((front.label, front.idle, True))
         if not timers:
             continue
         label, shortest, explicit = min(timers, key=lambda t: t[1].timeout_ms)
         path = " -> ".join(["client"] + [t[0] for t in timers if not t[0].startswith("nginx ")] + [f"nginx location {ws.path}", _upstream(site)])
-        framework = framework_of(ws.path + " " + site.directive.arg(0))
+        app = _app_heartbeat(project, ws) if stomp else None
+        framework = framework_of(ws.path + " " + site.directive.arg(0)) if app is None else None
         row = HEARTBEATS.get(framework) if framework else None
-        if row is None or row.value is None:
-            if explicit or not ws.evident:
+        if app is not None and app.policy.known and app.policy.timeout_ms is not None:
+            heartbeat, framework = app.policy, "Spring STOMP"
+        elif row is not None and row.value is not None:
+            heartbeat = IdlePolicy(row.value, Provenance.from_default(row, row.describe()))
+        else:
+            if explicit or not (ws.evident or app is not None):
                 continue  # a generic location passing Upgrade mostly serves plain requests
-            why = (f"{framework} heartbeats are configured by the application ({row.note})" if row is not None
-                   else "nglint does not know whether the backend sends heartbeats")
+            if app is not None:
+                why = (f"{app.label}: {app.policy.unknown_reason}" if not app.policy.known
+                       else f"{app.label} sends none: {app.policy.provenance.describe()}")
+            else:
+                why = (f"{framework} heartbeats are configured by the application ({row.note})" if row is not None
+                       else "nglint does not know whether the backend sends heartbeats")
             message = _fit(
-                f"Idle websockets on {ws.path} close after {format_ms(shortest.timeout_ms)} ({_name(label)}), heartbeat unknown: "
+                f"Idle websockets on {ws.path} close after {format_ms(shortest.timeout_ms)} ({_name(label)}), "
+                f"{'no heartbeat' if app is not None and app.policy.known else 'heartbeat unknown'}: "
                 "make sure traffic crosses more often or raise proxy_read_timeout",
                 ws.path,
             )
@@ -109,7 +120,6 @@ def check(project) -> Iterable[Finding]:
             finding.data = {"location": ws.path, "timer_ms": shortest.timeout_ms}
             yield finding
             continue
-        heartbeat = IdlePolicy(row.value, Provenance.from_default(row, row.describe()))
         cutting = []
         for timer_label, policy, _ in timers:
             race = client_closes_first(heartbeat, policy, margin)
@@ -120,19 +130,35 @@ def check(project) -> Iterable[Finding]:
         timer_label, policy = min(cutting, key=lambda t: t[1].timeout_ms)
         message = _fit(
             f"{_name(timer_label)} closes idle websockets on {ws.path} after {format_ms(policy.timeout_ms)}, within the "
-            f"{framework} heartbeat of {format_ms(row.value)}: raise the timer or shorten the heartbeat",
+            f"{framework} heartbeat of {format_ms(heartbeat.timeout_ms)}: raise the timer or shorten the heartbeat",
             ws.path,
         )
         sources = _sources(path, timers) + [
-            f"heartbeat: {format_ms(row.value)} from {row.describe()}",
-            f"margin: every timer must exceed the heartbeat by {format_ms(margin.required_gap_ms(row.value))} "
+            f"heartbeat: {format_ms(heartbeat.timeout_ms)} from {heartbeat.provenance.describe()}{_where(heartbeat)}",
+            f"margin: every timer must exceed the heartbeat by {format_ms(margin.required_gap_ms(heartbeat.timeout_ms))} "
             f"({margin.describe()}; from {project.settings.origins.get('margin', 'default')})",
             "cut by: " + ", ".join(f"{t} ({format_ms(p.timeout_ms)})" for t, p in cutting),
         ]
         related = [Related(p.provenance.location, f"{t}: {format_ms(p.timeout_ms)}") for t, p in cutting if p.provenance.location]
         finding = at_directive(RULE, site.directive, message, related=related, sources=sources)
-        finding.data = {"location": ws.path, "timer_ms": policy.timeout_ms, "heartbeat_ms": row.value}
+        if heartbeat.provenance.location is not None:
+            related.append(Related(heartbeat.provenance.location, f"heartbeat: {format_ms(heartbeat.timeout_ms)}"))
+        finding.data = {"location": ws.path, "timer_ms": policy.timeout_ms, "heartbeat_ms": heartbeat.timeout_ms}
         yield finding
+
+
+def _app_heartbeat(project, ws):
+    """The heartbeat of the application endpoint this route proxies to (Spring STOMP), if read."""
+    from nglint.tiers.heartbeats import heartbeat_for
+
+    return heartbeat_for(project, ws.config_path, ws.path)
+
+
+def _where(policy) -> str:
+    from nglint.paths import display_path
+
+    place = policy.provenance.location
+    return f" ({display_path(place.path)}:{place.line})" if place is not None else ""
 
 
 def _name(label: str) -> str:

@@ -41,6 +41,8 @@ BUILTIN_READERS = (
     ("nglint.sources.terraform.reader", "TerraformReader"),
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
     ("nglint.sources.proxies.reader", "ProxyConfigs"),
+    ("nglint.sources.haproxy.reader", "HaproxyConfigs"),
+    ("nglint.sources.spring.stomp", "SpringStomp"),
     ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
 

@@ -27,7 +27,8 @@ _CACHE_KEY = "_nglint_front_analysis"
 # folder (stacks/shop) never looks up into its neighbours.
 INFRA_DIRS = frozenset({"terraform", "tf", "infra", "infrastructure", "iac", "deploy", "deployment", "deployments",
                         "ops", "devops", "alb", "elb", "lb", "loadbalancer", "load-balancer", "cloud", "aws", "azure", "gcp",
-                        "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube", "traefik", "envoy", "proxy"})
+                        "cloudformation", "cfn", "k8s", "kubernetes", "manifests", "kube", "traefik", "envoy", "proxy",
+                        "haproxy"})
 
 
 @record
@@ -172,7 +173,7 @@ def _client_endpoint(front, unit: str) -> Endpoint:
 
     kind = front.kind.split(":", 1)[1]
     pools = LAYER[kind] == "http"
-    idle = IdlePolicy(front.idle_ms, front.provenance, known=front.known, pools=pools)
+    idle = IdlePolicy(front.idle_ms, front.provenance, known=front.known, keepalive=front.keepalive, pools=pools)
     setting = None
     if front.provenance.path and front.provenance.key:
         setting = SettingRef(front.provenance.origin if front.provenance.origin == "declared" else "terraform",

@@ -66,6 +66,10 @@ def _view(hop: Hop, margin, pooled: bool) -> HopView:
         return HopView(hop, UNKNOWN, reason or "")
     if not hop.server.idle.keepalive:
         return HopView(hop, NO_REUSE, "the server closes after every response")
+    if not hop.client.idle.keepalive:
+        return HopView(hop, NO_REUSE, "the client side keeps no idle connection")
+    if hop.client.idle.infinite and hop.server.idle.timeout_ms is not None:
+        return HopView(hop, RACE, "the client side never closes idle connections (no idle limit); the server side does")
     race = client_closes_first(hop.client.idle, hop.server.idle, margin)
     if race is None:
         return HopView(hop, OK, "the server never closes idle connections first")

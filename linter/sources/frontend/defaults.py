@@ -18,7 +18,16 @@ _CLOUDFLARE = "https://developers.cloudflare.com/fundamentals/reference/connecti
 _HEROKU = "https://devcenter.heroku.com/articles/http-routing#keepalives"
 _CF = "https://docs.cloudfoundry.org/adminguide/routing-keepalive.html"
 _TRAEFIK = "https://github.com/traefik/traefik/blob/v2.11/pkg/config/dynamic/http_config.go"
+_TRAEFIK_ZERO = "https://github.com/traefik/traefik/blob/v3.0/pkg/server/service/transport.go"
+_GO_TRANSPORT = "https://pkg.go.dev/net/http#Transport"
 _ENVOY = "https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts"
+_ENVOY_ZERO = ("https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/protocol.proto"
+               "#envoy-v3-api-field-config-core-v3-httpprotocoloptions-idle-timeout")
+_HAPROXY_PURGE = "https://docs.haproxy.org/3.0/configuration.html#5.2-pool-purge-delay"
+_HAPROXY_REUSE = "https://docs.haproxy.org/3.0/configuration.html#4.2-http-reuse"
+_HAPROXY_MODE = "https://docs.haproxy.org/3.0/configuration.html#4.2-mode"
+_HAPROXY_ROUNDS = "https://github.com/haproxy/haproxy/blob/v3.0.0/src/server.c"
+_HAPROXY_MUX = "https://github.com/haproxy/haproxy/blob/v3.0.0/src/mux_h1.c"
 _TF_LB = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb#idle_timeout"
 _TF_AZ = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule"
 _LINUX = "https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html"
@@ -34,6 +43,7 @@ LAYER = {
     "cloudfoundry": "http",
     "traefik": "http",
     "envoy": "http",
+    "haproxy": "http",
     "aws-nlb": "l4",
     "azure-lb": "l4",
 }
@@ -47,6 +57,7 @@ LABEL = {
     "cloudfoundry": "Cloud Foundry Gorouter",
     "traefik": "Traefik",
     "envoy": "Envoy",
+    "haproxy": "HAProxy",
     "aws-nlb": "AWS Network Load Balancer",
     "azure-lb": "Azure Load Balancer",
 }
@@ -72,8 +83,25 @@ DEFAULTS = table(
          "Gorouter closes idle back-end keep-alive connections after 90 s (when router.max_idle_connections > 0)"),
         ("traefik.idle_timeout", 90_000, "ms", _TRAEFIK, None, None,
          "serversTransport forwardingTimeouts.idleConnTimeout (ForwardingTimeouts.SetDefaults)"),
+        ("traefik.idle_timeout.zero", None, "ms", _TRAEFIK_ZERO, None, None,
+         "idleConnTimeout 0: Traefik sets it as http.Transport.IdleConnTimeout unchanged"),
+        ("go.http_transport.idle_conn_timeout.zero", None, "ms", _GO_TRANSPORT, None, None,
+         "IdleConnTimeout: zero means no limit (an idle pooled connection is kept forever)"),
         ("envoy.idle_timeout", 3_600_000, "ms", _ENVOY, None, None,
          "cluster common_http_protocol_options.idle_timeout"),
+        ("envoy.idle_timeout.zero", None, "ms", _ENVOY_ZERO, None, None,
+         "idle_timeout 0 disables the idle timeout: an idle upstream connection is kept forever"),
+        ("haproxy.pool-purge-delay", 5_000, "ms", _HAPROXY_PURGE, (2, 0), None,
+         "server keyword; 1s in 1.9"),
+        ("haproxy.purge_rounds", 3, "rounds", _HAPROXY_ROUNDS, (2, 4), None,
+         "a lone idle connection goes on the third purge round, later after a burst"),
+        ("haproxy.idle_timeout", 15_000, "ms", _HAPROXY_ROUNDS, (2, 4), None,
+         "three rounds of the default 5s pool-purge-delay: how long a lone idle server connection is kept"),
+        ("haproxy.http-reuse", "safe", "", _HAPROXY_REUSE, (1, 9), None,
+         "idle server connections are shared by later requests of any session"),
+        ("haproxy.mode", "tcp", "", _HAPROXY_MODE, None, None, "TCP mode relays connections and pools none"),
+        ("haproxy.timeout-server-idle", None, "ms", _HAPROXY_MUX, (2, 4), None,
+         "timeout server and timeout http-keep-alive never close an idle server connection (h1_refresh_timeout)"),
         ("terraform.aws_lb.load_balancer_type", "application", "", _TF_LB),
         ("terraform.azurerm_lb_rule.idle_timeout_in_minutes", 4, "min", _TF_AZ),
         ("linux.tcp_keepalive_time", 7_200_000, "ms", _LINUX, None, None,

@@ -21,6 +21,14 @@ DEFAULTS = table(
         ("spring-stomp", None, "ms",
          "https://docs.spring.io/spring-framework/reference/web/websocket/stomp/handle-simple-broker.html", None, None,
          "heart-beats as configured (setHeartbeatValue); none by default without a TaskScheduler"),
+        ("spring-stomp.task-scheduler", 10_000, "ms",
+         "https://docs.spring.io/spring-framework/docs/current/javadoc-api/org/springframework/messaging/simp/config/"
+         "SimpleBrokerRegistration.html#setHeartbeatValue(long%5B%5D)", (4, 2), None,
+         "simple broker with setTaskScheduler and no setHeartbeatValue: heart-beat 10000, 10000"),
+        ("spring-sockjs", 25_000, "ms",
+         "https://docs.spring.io/spring-framework/docs/current/javadoc-api/org/springframework/web/socket/config/"
+         "annotation/SockJsServiceRegistration.html#setHeartbeatTime(long)", None, None,
+         "withSockJS(): a heartbeat frame after 25 s without a message (setHeartbeatTime)"),
     ],
 )
 
@@ -29,5 +37,7 @@ ROUTE_KINDS = (("socket.io", "socket.io"), ("sockjs", "sockjs"), ("/cable", "act
 
 
 def framework_of(path: str) -> str | None:
+    """The framework a route names (`/socket.io/`), or None: a guess by name, used only when
+    no application configuration nglint read says what the route's backend sends."""
     lowered = path.lower()
     return next((kind for needle, kind in ROUTE_KINDS if needle in lowered), None)

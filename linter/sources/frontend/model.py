@@ -47,7 +47,8 @@ class FrontTier:
     its parent, inside the deployment unit). `origin` names the Terraform module instance (`module.web`) it came from,
     so a module read standalone and through a call is not counted twice. `notes` are
     reader remarks a message repeats (count/for_each read as one template, an attribute
-    that has no effect on this kind).
+    that has no effect on this kind). `idle_ms` None with `known` True is no idle limit
+    (a proxy whose idle timeout is 0), unless `keepalive` is False: then nothing is kept idle.
     """
 
     kind: str
@@ -60,6 +61,14 @@ class FrontTier:
     targets: tuple[Target, ...] = ()
     notes: tuple[str, ...] = ()
     tcp_reset: bool = False
+    keepalive: bool = True  # False: the device keeps no idle connection to its targets (HAProxy http-server-close)
+    # The idle timeout is `rounds` periods of the setting `tuned_by` (HAProxy: 3 x pool-purge-delay),
+    # so advice to lower it names that setting and divides.
+    rounds: int = 1
+    tuned_by: str = ""
+    # False when this idle timeout is a pool's (HAProxy's purge) and never cuts an upgraded
+    # websocket, which another timer governs (HAProxy: timeout tunnel).
+    cuts_tunnels: bool = True
     address: str = ""
     origin: str = ""
     module_dir: str = ""

@@ -7,6 +7,11 @@ idle one for `forwardingTimeouts.idleConnTimeout` (90s by default), an Envoy clu
 links it to the nginx listening there. The files are claimed by a sniff of their first
 bytes (`serversTransport`, `loadBalancer` with `servers`, Envoy's `static_resources`
 with `clusters`), since other tools own YAML too.
+
+Zero is not "nothing to compare" in either: Traefik hands idleConnTimeout to Go's
+http.Transport, where zero means no limit, and Envoy documents 0 as disabling the idle
+timeout. The proxy then keeps an idle pooled connection forever, so the server behind it
+always closes first: an infinite idle timeout, which LB001 reports as such.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ class ProxyConfigs:
 
 
 def _duration(value, path: str, line: int, key: str, what: str):
-    """(ms, Provenance, known) for a Go/Envoy duration (`90s`, `1m30s`, `3600s`, `0s`)."""
+    """(ms, Provenance, known) for a Go/Envoy duration (`90s`, `1m30s`, `3600s`, `0s`).
+    Zero disables the idle timer in both proxies: (None, ..., True), an infinite timeout."""
     from nglint.tiers.model import UNKNOWN, Provenance
     from nglint.units import UnitError, parse_nginx_time
 
@@ -75,6 +81,8 @@ def _duration(value, path: str, line: int, key: str, what: str):
         ms = parse_nginx_time(str(value).strip())
     except UnitError:
         return None, Provenance(UNKNOWN, f"{key} {value!r} is not a duration nglint reads", path, line, key), False
+    if ms == 0:
+        return None, Provenance.from_file(path, line, key, f"{key}: {value} in {what} (0 = no idle limit)"), True
     return ms, Provenance.from_file(path, line, key, f"{key}: {value} in {what}"), True
 
 
@@ -127,8 +135,6 @@ def traefik_front_tiers(document: dict, path: str) -> list:
         where = Location(path, _line(services, name, 1))
         transport = str(balancer.get("serversTransport", "")).split("@", 1)[0]
         idle, provenance, known = transports.get(transport, default)
-        if idle == 0:
-            continue  # 0 disables the idle timeout in Traefik: it never closes; nothing to race with a known bound
         targets = tuple(_target_of(str(server.get("url", "")), f"Traefik service {name} server", where)
                         for server in balancer.get("servers") or () if isinstance(server, dict) and server.get("url"))
         found.append(FrontTier(TIER_PREFIX + "traefik", f"{LABEL['traefik']} service {name}", idle, provenance, where,
@@ -160,8 +166,6 @@ def envoy_front_tiers(document: dict, path: str) -> list:
         if isinstance(options, dict) and "idle_timeout" in options:
             idle, provenance, known = _duration(options["idle_timeout"], path, _line(options, "idle_timeout", where.line),
                                                 "idle_timeout", f"cluster {name}")
-        if idle == 0:
-            continue  # 0s disables Envoy's idle timeout
         targets = []
         assignment = cluster.get("load_assignment") or {}
         for group in (assignment.get("endpoints") or ()) if isinstance(assignment, dict) else ():

@@ -1,0 +1,1 @@
+"""HAProxy configuration (haproxy.cfg) in front of nginx or an app server."""
