@@ -235,7 +235,7 @@ def test_nginx_files_are_never_claimed(tmp_path):
 
 def test_nothing_behind_is_a_link_gap(lint):
     report = lint({"haproxy/haproxy.cfg": haproxy()})
-    assert [(f.rule, f.severity.value) for f in report.findings] == [("LB001", "info")]
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]
     assert "HAProxy backend web server web1" in report.findings[0].message
 
 

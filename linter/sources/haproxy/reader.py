@@ -61,6 +61,7 @@ class HaproxyConfigs:
         from nglint.boundary import read_text
         from nglint.findings import Severity
         from nglint.problems import Problem
+        from nglint.diagnostics import BACKEND_PARSE_ERROR, UNREADABLE_FILE
         from nglint.sources.frontend.model import FrontFile
         from nglint.sources.haproxy.config import parse
 
@@ -68,11 +69,11 @@ class HaproxyConfigs:
         try:
             config = parse(read_text(path, max_file_size))
         except Exception as exc:  # a refused read (size, link out of the tree) or undecodable input
-            result.problems.append(Problem("P003", path, 1, f"cannot read HAProxy configuration: {str(exc)[:200]}",
+            result.problems.append(Problem(UNREADABLE_FILE, path, 1, f"cannot read HAProxy configuration: {str(exc)[:200]}",
                                            "haproxy", Severity.WARNING))
             return result
         for line, reason in config.errors[:20]:
-            result.problems.append(Problem("P003", path, line, f"HAProxy configuration: {reason}", "haproxy", Severity.WARNING))
+            result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"HAProxy configuration: {reason}", "haproxy", Severity.WARNING))
         result.frontends.extend(front_tiers(config, path))
         return result
 

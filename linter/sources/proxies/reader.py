@@ -11,7 +11,7 @@ with `clusters`), since other tools own YAML too.
 Zero is not "nothing to compare" in either: Traefik hands idleConnTimeout to Go's
 http.Transport, where zero means no limit, and Envoy documents 0 as disabling the idle
 timeout. The proxy then keeps an idle pooled connection forever, so the server behind it
-always closes first: an infinite idle timeout, which LB001 reports as such.
+always closes first: an infinite idle timeout, which the front-tier rule reports as such.
 """
 
 from __future__ import annotations

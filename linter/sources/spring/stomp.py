@@ -81,17 +81,18 @@ class SpringStomp:
         from nglint.boundary import read_text
         from nglint.findings import Severity
         from nglint.problems import Problem
+        from nglint.diagnostics import BACKEND_PARSE_ERROR, UNREADABLE_FILE
 
         result = StompFile(path)
         try:
             text = read_text(path, max_file_size)
             facts = read_java(text)
         except Exception as exc:  # a refused read, or a grammar that cannot load
-            result.problems.append(Problem("P003", path, 1, f"cannot read Java source: {str(exc)[:200]}", "java",
+            result.problems.append(Problem(UNREADABLE_FILE, path, 1, f"cannot read Java source: {str(exc)[:200]}", "java",
                                            Severity.WARNING))
             return result
         if facts.error is not None:
-            result.problems.append(Problem("P003", path, facts.error[1], f"Java source: {facts.error[0]}", "java",
+            result.problems.append(Problem(BACKEND_PARSE_ERROR, path, facts.error[1], f"Java source: {facts.error[0]}", "java",
                                            Severity.WARNING))
         result.stomp_endpoints.extend(endpoints_of(facts))
         return result
