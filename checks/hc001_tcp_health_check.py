@@ -37,6 +37,7 @@ upstream app {
     fix="Use `type=http` with `check_keepalive_requests 1` and a check_http_send request.",
     tags=("health-check", "logging"),
     fix_safety="display",
+    needs=("nginx",),
 )
 
 

@@ -39,6 +39,7 @@ upstream app {
     fix="Set the upstream's keepalive_timeout to the largest whole number of seconds below the backend's idle timeout minus the margin.",
     tags=("keepalive", "reliability", "cross-tier"),
     fix_safety="safe",
+    needs=("nginx",),
 )
 
 

@@ -43,6 +43,7 @@ upstream api {
     fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (the fix only shows nginx's 60s made explicit: the backend's timeout is unknown).",
     tags=("keepalive", "reliability"),
     fix_safety="display",
+    needs=("nginx",),
 )
 
 

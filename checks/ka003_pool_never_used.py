@@ -39,6 +39,7 @@ server {
     fix='Add `proxy_http_version 1.1;` and/or `proxy_set_header Connection "";` to the location.',
     tags=("keepalive", "performance", "needs-context"),  # off inside fragments (see nglint.fragments)
     fix_safety="unsafe",
+    needs=("nginx",),
 )
 
 

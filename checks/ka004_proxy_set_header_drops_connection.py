@@ -41,6 +41,7 @@ server {
     fix='Repeat `proxy_set_header Connection "";` in the block that defines its own headers.',
     tags=("keepalive", "performance", "inheritance"),
     fix_safety="safe",
+    needs=("nginx",),
 )
 
 

@@ -35,6 +35,7 @@ upstream app {
     fix="Add keepalive_timeout below the backend's idle timeout (or set nginx-version so nglint knows the defaults).",
     tags=("keepalive", "reliability", "upgrade"),
     fix_safety="unsafe",
+    needs=("nginx",),
 )
 
 

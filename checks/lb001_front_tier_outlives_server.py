@@ -41,6 +41,7 @@ http {
     fix="Raise nginx's keepalive_timeout (in the http or server block in effect) above the load balancer's idle timeout plus the margin, or lower the load balancer's idle timeout.",
     tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
     fix_safety="safe",
+    needs=("front",),
 )
 
 

@@ -38,6 +38,7 @@ http {
     fix="Lower keepalive_timeout below the device's idle timeout minus the margin, or add `so_keepalive=` to the listen directive with a shorter idle time.",
     tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
     fix_safety="safe",
+    needs=("front",),
 )
 
 

@@ -39,6 +39,7 @@ location /ws/ {
     fix="Add the missing directives to the location (shown, not applied); on a pooled upstream change the map's `'' close;` to `'' '';` (applied).",
     tags=("websocket", "keepalive"),
     fix_safety="safe",
+    needs=("nginx",),
 )
 
 

@@ -14,9 +14,9 @@ from nglint.findings import Finding, Location, Related, Severity
 from nglint.nginx_tree import Directive
 from nglint.paths import display_path
 from nglint.problems import Problem
-from nglint.rules import Rule
+from nglint.rules import AFTER_SUPPRESSIONS, CHECK, Rule
 
-__all__ = ["Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem"]
+__all__ = ["AFTER_SUPPRESSIONS", "CHECK", "Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem"]
 
 
 class Check(Protocol):
