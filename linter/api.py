@@ -4,6 +4,21 @@ A check is any object (usually a module) with `RULE: Rule` and
 `check(project: Project) -> Iterable[Finding]`. Third-party packages expose one through
 the `nglint.checks` entry-point group; nglint loads, selects and runs it exactly like
 its own.
+
+When it runs: `RULE.stage` is CHECK (the default: `check(project)` with every other
+rule) or AFTER_SUPPRESSIONS (`check_suppressions(applied)` once inline suppressions are
+applied, for a rule that judges them, like N001). `RULE.needs` names what it reads
+beyond the tier model ("nginx", "front", "suppressions").
+
+Fixes: a fixable check attaches a plan when it makes the finding,
+`finding.plan = plan(RULE, description, [changes])` with the changes of
+`nglint.fixer.plan` (replace, insert_after, append_to on an nginx statement; set_value
+on a SettingRef of another format), built from the objects it already holds; the fix
+stage renders plans through the format's editor, only when the output shows fixes.
+Still supported: a check defining `fix(finding, project) -> Fix | None` (built with
+`nglint.fixer.builder.FixBuilder`) is called by the fix stage for its findings that
+carry no plan; `project` is then the run's FixContext, which reads through to the
+Project. Raising `nglint.fixer.layout.NoFix` means "no fix offered".
 """
 
 from __future__ import annotations
@@ -15,9 +30,9 @@ from nglint.findings import Finding, Location, Related, Severity
 from nglint.nginx_tree import Directive
 from nglint.paths import display_path
 from nglint.problems import Problem
-from nglint.rules import Rule
+from nglint.rules import AFTER_SUPPRESSIONS, CHECK, Rule
 
-__all__ = ["Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem", "problems_for"]
+__all__ = ["AFTER_SUPPRESSIONS", "CHECK", "Check", "display_path", "Finding", "Location", "Related", "Rule", "Severity", "at_directive", "from_problem", "problems_for"]
 
 
 class Check(Protocol):

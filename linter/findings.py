@@ -46,6 +46,8 @@ class Finding:
     declaration), one line each; `related` are the other places that explain it.
     `anchor` is the token to look for on the line when computing the column (usually the
     directive name or XML element name); `data` carries the values a fix template needs.
+    `plan` is the fix the check decided on when it made the finding (nglint.fixer.plan),
+    which the fix stage renders into `fix`.
     """
 
     rule: str
@@ -58,6 +60,7 @@ class Finding:
     fix: Any = None
     suppressed: Any = None
     sources: list[str] = field(default_factory=list)
+    plan: Any = field(default=None, compare=False, repr=False)
 
     @property
     def path(self) -> str:

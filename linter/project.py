@@ -59,6 +59,14 @@ class Project:
         return all_hops(self)
 
     @cached_property
+    def front(self):
+        """Front tiers, their hops and link gaps (nglint.tiers.front), analysed once: the
+        front-tier hop builder, LB001, LB002 and WS002 read the same analysis."""
+        from nglint.tiers.front import analyse_project
+
+        return analyse_project(self)
+
+    @cached_property
     def keepalive(self):
         """Shared keepalive analysis (see keepalive.py)."""
         from nglint.keepalive import KeepaliveAnalysis

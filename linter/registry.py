@@ -12,7 +12,7 @@ import os
 import sys
 from functools import lru_cache
 
-from nglint.rules import Rule
+from nglint.rules import AFTER_SUPPRESSIONS, NEEDS, STAGES, Rule
 
 ENTRY_POINT_GROUP = "nglint.checks"
 
@@ -48,8 +48,9 @@ def all_checks() -> tuple:
     seen: dict[str, object] = {}
     for check in checks:
         rule = getattr(check, "RULE", None)
-        if not isinstance(rule, Rule) or not callable(getattr(check, "check", None)):
+        if not isinstance(rule, Rule):
             raise RegistryError(f"{check!r} is not a check: it needs RULE (nglint.rules.Rule) and check(project)")
+        _validate_schedule(check, rule)
         if rule.code in seen:
             raise RegistryError(f"rule code {rule.code} is defined twice ({seen[rule.code]!r} and {check!r})")
         seen[rule.code] = check
@@ -76,6 +77,19 @@ def _check_reported_kinds(rules: list[Rule]) -> None:
 def rule_for_kind(kind: str) -> Rule | None:
     """The rule that reports diagnostics of `kind`, or None when no loaded rule does."""
     return next((rule for rule in all_rules() if kind in rule.reports), None)
+
+
+def _validate_schedule(check, rule: Rule) -> None:
+    """The entry point the rule's stage calls must exist; its needs must be ones the engine knows."""
+    if rule.stage not in STAGES:
+        raise RegistryError(f"rule {rule.code}: stage {rule.stage!r} is not one of {', '.join(STAGES)}")
+    unknown = [need for need in rule.needs if need not in NEEDS]
+    if unknown:
+        raise RegistryError(f"rule {rule.code}: needs {', '.join(map(repr, unknown))}, not among {', '.join(NEEDS)}")
+    entry = "check_suppressions" if rule.stage == AFTER_SUPPRESSIONS else "check"
+    if not callable(getattr(check, entry, None)):
+        signature = "check_suppressions(applied)" if entry == "check_suppressions" else "check(project)"
+        raise RegistryError(f"{check!r} is not a check: rule {rule.code} runs at stage {rule.stage!r} and needs {signature}")
 
 
 def all_rules() -> list[Rule]:

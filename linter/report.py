@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 
 from nglint.findings import Finding, Severity
 from nglint.printable import printable
@@ -32,6 +33,12 @@ class Report:
     nginx_files: int = 0
     fixes_built: bool = False  # findings carry the fixes --fix would apply (see runner.run)
     named_paths: list[str] = field(default_factory=list)
+
+    @cached_property
+    def help_uris(self) -> dict[str, str]:
+        """Rule code -> docs page, built once per report: a JSON report of thousands of
+        findings would otherwise format the same URI thousands of times."""
+        return {rule.code: rule.help_uri for rule in self.rules}
 
     def display_path(self, path: str) -> str:
         """Path relative to the current directory with POSIX separators, printable (a

@@ -12,6 +12,17 @@ from nglint.records import field, record
 
 DOCS_BASE_URI = "https://github.com/nglint/nglint/blob/main/docs/rules/"
 
+# When a rule runs (Rule.stage). CHECK: `check(project)` over the linked model, with every
+# other rule. AFTER_SUPPRESSIONS: `check_suppressions(applied)` once inline suppressions
+# are applied, because the rule judges them (which one silenced nothing is known only then).
+CHECK, AFTER_SUPPRESSIONS = "check", "after-suppressions"
+STAGES = (CHECK, AFTER_SUPPRESSIONS)
+
+# What a rule reads (Rule.needs), beyond the tier model every rule may read:
+# "nginx" the typed nginx view (project.keepalive, upstreams, proxy_pass sites),
+# "front" the front-tier analysis (project.front), "suppressions" the inline suppressions.
+NEEDS = ("nginx", "front", "suppressions")
+
 
 @record(frozen=True)
 class Rule:
@@ -31,6 +42,8 @@ class Rule:
     # Diagnostic kinds (nglint.diagnostics) this rule turns into findings: readers record
     # kinds, never codes, and this is where a kind meets the code that reports it.
     reports: tuple[str, ...] = ()
+    stage: str = CHECK  # when the engine runs it (see STAGES)
+    needs: tuple[str, ...] = field(default_factory=tuple)  # what it reads beyond the tier model (see NEEDS)
 
     @property
     def help_uri(self) -> str:

@@ -218,10 +218,8 @@ def _lines(path: str, limit: int) -> list[str]:
 
 
 def collect(project) -> list[FileSuppressions]:
-    """Suppressions of every nginx and backend file of the run, parsed once per project."""
-    cached = getattr(project, "_nglint_suppressions", None)
-    if cached is not None:
-        return cached
+    """Suppressions of every nginx and backend file of the run. The pipeline's suppress
+    stage calls this once and hands the result on (Applied.files): comments are read once."""
     found: list[FileSuppressions] = []
     for path, parsed in sorted(project.parsed_nginx.items()):
         if parsed.error and not parsed.statements:
@@ -243,7 +241,6 @@ def collect(project) -> list[FileSuppressions]:
             found.append(xml_suppressions(backend_file.path, project.settings.max_file_size))
         elif comment == LINE_COMMENT:
             found.append(line_comment_suppressions(backend_file.path, reader.comment_prefix, project.settings.max_file_size))
-    project._nglint_suppressions = found
     return found
 
 
@@ -257,13 +254,16 @@ def _may_hold_marker(path: str, limit: int) -> bool:
 
 @record
 class Applied:
+    """Findings split by the inline suppressions, for the rules that judge the suppressions
+    themselves (Rule.stage AFTER_SUPPRESSIONS, N001): `files` is every file's comments."""
+
     active: list[Finding]
     suppressed: list[Finding]
     unused: list[tuple[Suppression, tuple[str, ...]]]  # each with the codes that silenced nothing
-    nearest: dict = field(default_factory=dict)  # id(suppression) -> closest active finding of its codes
+    files: list[FileSuppressions] = field(default_factory=list)
 
 
-def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
+def apply(findings: Iterable[Finding], files: list[FileSuppressions], rules_run: set[str]) -> Applied:
     """Split findings into active and suppressed; list suppressions that silenced nothing.
 
     A finding is suppressed by a comment covering its own line, or, for a cross-tier
@@ -271,7 +271,7 @@ def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
     covering every related location. Only codes whose check ran count as unused, so a
     `--select` run does not call every other suppression stale.
     """
-    all_suppressions = [s for file in collect(project) for s in file.suppressions]
+    all_suppressions = [s for file in files for s in file.suppressions]
     active: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:
@@ -288,7 +288,7 @@ def apply(findings: Iterable[Finding], project, rules_run: set[str]) -> Applied:
         idle = tuple(code for code in suppression.codes if code in rules_run and code not in suppression.used_codes)
         if idle:
             unused.append((suppression, idle))
-    return Applied(active, suppressed, unused, nearest={id(s): nearest_finding(s, codes, active) for s, codes in unused})
+    return Applied(active, suppressed, unused, files)
 
 
 def nearest_finding(suppression: Suppression, codes: tuple[str, ...], findings: list[Finding]) -> Finding | None:

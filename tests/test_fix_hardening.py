@@ -163,13 +163,15 @@ def test_fix_is_planned_on_the_bytes_that_were_linted(tmp_path, monkeypatch):
     """A file changed between the lint and the fix planning gets no fix at all."""
     from nglint.config import Settings
     from nglint.fixer import attach_fixes
+    from nglint.pipeline import run_checks
     from nglint.project import load_project
     from nglint.registry import selected_checks
+    from nglint.rules import CHECK
 
     write_tree(tmp_path, KA001)
     project = load_project([str(tmp_path)], Settings(), cwd=str(tmp_path))
     checks = selected_checks([], [])
-    findings = [f for check in checks for f in check.check(project)]
+    findings = run_checks(project, [check for check in checks if check.RULE.stage == CHECK])
     assert [f.rule for f in findings] == ["KA001"]
     conf = tmp_path / "nginx.conf"
     conf.write_text(conf.read_text().replace("keepalive 8;", "keepalive 8;   "))

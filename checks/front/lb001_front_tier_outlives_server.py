@@ -41,6 +41,7 @@ http {
     fix="Raise nginx's keepalive_timeout (in the http or server block in effect) above the load balancer's idle timeout plus the margin, or lower the load balancer's idle timeout.",
     tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
     fix_safety="safe",
+    needs=("front",),
 )
 
 
@@ -52,38 +53,30 @@ def required_seconds(front_ms: int, margin) -> int:
     return seconds
 
 
-def fix(finding: Finding, project):
+def _plan(hop, seconds: int, front_ms: int):
     """Raise every keepalive_timeout in effect on the target port that is too short (lb001.j2);
     where nginx's default applies, add one to the http block (or each server block of a fragment)."""
-    from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
-    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.fixer.plan import append_to, plan, replace
 
-    if "required_seconds" not in finding.data:
-        return None  # an unknown value: nothing to change
-    hop = _hop_for(analyse(project), finding)
-    if hop is None or not isinstance(hop.server.subject, NginxTarget):
-        return None
     side = hop.server.subject.side
-    seconds = finding.data["required_seconds"]
-    context = dict(seconds=seconds, front_label=hop.client.label, front_timeout=format_ms(finding.data["front_timeout_ms"]))
-    fix = FixBuilder(RULE, finding, project, subject=("nginx-client-keepalive", side.config.path))
-    defaults = False
+    context = dict(seconds=seconds, front_label=hop.client.label, front_timeout=format_ms(front_ms))
+    changes, defaults = [], False
     for setting in side.below(seconds * 1000):
         if setting.directive is None:
             defaults = True
         else:
-            fix.replace(setting.directive, "lb001.j2", note=False, rest=setting.directive.args[1:], **context)
+            changes.append(replace(setting.directive, "lb001.j2", note=False, rest=setting.directive.args[1:], **context))
     if defaults:
         if side.http_block is not None:
-            fix.append_to_block(side.http_block, "lb001.j2", note=True, rest=[], **context)
+            changes.append(append_to(side.http_block, "keepalive_timeout", "lb001.j2", note=True, rest=[], **context))
         else:
             lacking = [s for s in side.servers if not s.children("keepalive_timeout")]
             if not lacking:
                 raise NoFix("no block to add keepalive_timeout to")
-            for server in lacking:
-                fix.append_to_block(server, "lb001.j2", note=True, rest=[], **context)
-    return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
+            changes.extend(append_to(server, "keepalive_timeout", "lb001.j2", note=True, rest=[], **context) for server in lacking)
+    return plan(RULE, f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}", changes,
+                subject=("nginx-client-keepalive", side.config.path))
 
 
 def _unknown(client, server, hop) -> Finding:
@@ -137,9 +130,6 @@ def _margin_source(settings, server_ms: int) -> str:
     )
 
 
-def _hop_for(analysis, finding: Finding):
-    key = finding.data.get("hop")
-    return next((hop for hop in analysis.hops if _hop_key(hop) == key), None)
 
 
 def _hop_key(hop) -> str:
@@ -152,6 +142,7 @@ def check(project) -> Iterable[Finding]:
     if not has_fronts(project):
         return  # nothing in front of any server: no import of the front-tier analysis
     from nglint.sources.frontend.model import is_front_tier
+    from nglint.fixer.plan import planned
     from nglint.tiers.front import NginxTarget, analyse
     from nglint.tiers.invariant import client_closes_first
 
@@ -201,4 +192,6 @@ def check(project) -> Iterable[Finding]:
             "required_seconds": needed,
             "suggested_front_seconds": race.suggested_seconds,
         }
+        if nginx:  # an app server's own setting is the message's advice, not a fix
+            finding.plan = planned(_plan, hop, needed, race.client_ms)
         yield finding

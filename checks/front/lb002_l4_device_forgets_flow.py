@@ -38,40 +38,34 @@ http {
     fix="Lower keepalive_timeout below the device's idle timeout minus the margin, or add `so_keepalive=` to the listen directive with a shorter idle time.",
     tags=("keepalive", "reliability", "cross-tier", "load-balancer"),
     fix_safety="safe",
+    needs=("front",),
 )
 
 
-def fix(finding: Finding, project):
+def _plan(hop, seconds: int, device_ms: int):
     """Lower every keepalive_timeout in effect on the target port that outlives the device
     (lb002.j2); where nginx's default applies, add one to the http block. Closing idle
     connections earlier is always safe; so_keepalive is left to the user (it needs a
     listen-level change shared by every server on the address)."""
-    from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
-    from nglint.tiers.front import NginxTarget, analyse
+    from nglint.fixer.plan import append_to, plan, replace
 
-    seconds = finding.data.get("suggested_seconds")
-    if not seconds:
-        return None
-    hop = next((h for h in analyse(project).hops if f"{h.client.label}|{h.server.label}" == finding.data.get("hop")), None)
-    if hop is None or not isinstance(hop.server.subject, NginxTarget):
-        return None
     side = hop.server.subject.side
-    context = dict(seconds=seconds, device_label=hop.client.label, device_timeout=format_ms(finding.data["device_timeout_ms"]))
-    fix = FixBuilder(RULE, finding, project, subject=("nginx-client-keepalive", side.config.path))
-    defaults = False
+    context = dict(seconds=seconds, device_label=hop.client.label, device_timeout=format_ms(device_ms))
+    changes, defaults = [], False
     for setting in side.settings:
         if setting.timeout_ms is None or setting.timeout_ms <= seconds * 1000:
             continue
         if setting.directive is None:
             defaults = True
         else:
-            fix.replace(setting.directive, "lb002.j2", note=False, rest=setting.directive.args[1:], **context)
+            changes.append(replace(setting.directive, "lb002.j2", note=False, rest=setting.directive.args[1:], **context))
     if defaults:
         if side.http_block is None:
             raise NoFix("no http block to add keepalive_timeout to")
-        fix.append_to_block(side.http_block, "lb002.j2", note=True, rest=[], **context)
-    return fix.build(f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}")
+        changes.append(append_to(side.http_block, "keepalive_timeout", "lb002.j2", note=True, rest=[], **context))
+    return plan(RULE, f"Set keepalive_timeout {seconds}s where nginx serves {hop.client.label}", changes,
+                subject=("nginx-client-keepalive", side.config.path))
 
 
 def _margin_source(settings, device_ms: int) -> str:
@@ -88,6 +82,7 @@ def check(project) -> Iterable[Finding]:
 
     if not has_fronts(project):
         return  # nothing in front of any server: no import of the front-tier analysis
+    from nglint.fixer.plan import planned
     from nglint.sources.frontend.model import is_front_tier
     from nglint.tiers.front import NginxTarget, analyse
     from nglint.tiers.invariant import client_closes_first
@@ -137,6 +132,8 @@ def check(project) -> Iterable[Finding]:
         finding = Finding(RULE.code, RULE.severity, message, where, related=related, sources=sources)
         finding.data = {"device_timeout_ms": race.server_ms, "server_timeout_ms": race.client_ms,
                         "suggested_seconds": seconds if not probe else None, "hop": f"{device.label}|{server.label}"}
+        if finding.data["suggested_seconds"] and isinstance(server.subject, NginxTarget):
+            finding.plan = planned(_plan, hop, seconds, race.server_ms)
         reported.add(id(device.subject))
         yield finding
     for front in analysis.fronts:

@@ -37,26 +37,24 @@ upstream app {
     fix="Use `type=http` with `check_keepalive_requests 1` and a check_http_send request.",
     tags=("health-check", "logging"),
     fix_safety="display",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
+def _plan(upstream, check_line):
     """Show an HTTP check in place of the TCP one (hc001.j2). Display only: the request
     and the expected answer depend on the application."""
-    from nglint.fixer.builder import FixBuilder, upstream_for
+    from nglint.fixer.plan import plan, replace
 
-    upstream = upstream_for(project, finding)
-    check_line = next(d for d in upstream.own("check") if d.line == finding.location.line)
     present = {d.name for d in upstream.directive.block or ()}
-    fix = FixBuilder(RULE, finding, project)
-    fix.replace(
+    change = replace(
         check_line, "hc001.j2",
         args=[a for a in check_line.args if not a.lower().startswith("type=")],
         add_keepalive_requests="check_keepalive_requests" not in present,
         add_send="check_http_send" not in present,
         add_expect="check_http_expect_alive" not in present,
     )
-    return fix.build("Use an HTTP health check that closes its connection")
+    return plan(RULE, "Use an HTTP health check that closes its connection", [change])
 
 
 def _behind(project, upstream) -> tuple[str, Severity, list[str]]:
@@ -96,4 +94,5 @@ def check(project) -> Iterable[Finding]:
                 sources.append(behind)
             finding = at_directive(RULE, directive, message, severity=severity, sources=sources)
             finding.data = {"upstream": upstream.name, "backend_kinds": kinds}
+            finding.plan = _plan(upstream, directive)
             yield finding

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Location, Related, Rule, Severity, at_directive, display_path
+from nglint.fixer.plan import plan, planned, set_value
 from nglint.messages import endpoint_name, margin_source, nginx_timeout_source, short_label, timeout_advice
 from nglint.units import format_ms
 
@@ -39,27 +40,8 @@ upstream app {
     fix="Set the upstream's keepalive_timeout to the largest whole number of seconds below the backend's idle timeout minus the margin.",
     tags=("keepalive", "reliability", "cross-tier"),
     fix_safety="safe",
+    needs=("nginx",),
 )
-
-
-def fix(finding: Finding, project):
-    """Set the upstream's keepalive_timeout to the suggested whole seconds (ka001.j2); on a
-    hop whose client is not an nginx upstream, the client format's editor changes its setting."""
-    from nglint.fixer.recipes import set_upstream_timeout
-
-    seconds = finding.data.get("suggested_seconds")
-    if seconds is None:
-        return None  # the message explains that no whole-second value satisfies the margin
-    if "client" in finding.data and "client_setting" not in finding.data:
-        return None  # the client tier has no setting to change (the message says what to do)
-    if "client_setting" in finding.data:
-        from nglint.sources import edit_setting
-
-        return edit_setting(RULE, finding, project, finding.data["client_setting"], seconds)
-    return set_upstream_timeout(
-        RULE, finding, project, "ka001.j2", seconds,
-        backend_label=finding.data["backend_label"], backend_timeout=format_ms(finding.data["backend_timeout_ms"]),
-    )
 
 
 def check(project) -> Iterable[Finding]:
@@ -69,7 +51,8 @@ def check(project) -> Iterable[Finding]:
 
 def _foreign_hop_findings(project) -> Iterable[Finding]:
     """The same invariant on hops whose client is another tier's pool (an ingress
-    controller, a load balancer), reported at the client's setting."""
+    controller, a load balancer), reported at the client's setting, which the client
+    format's editor changes (no fix when that tier has no such setting)."""
     from nglint.tiers.hops import foreign_hops
 
     hops = foreign_hops(project)
@@ -128,10 +111,17 @@ def _foreign_hop_findings(project) -> Iterable[Finding]:
         }
         if setting is not None:
             finding.data["client_setting"] = setting
+            if race.suggested_seconds is not None:
+                # The client format's editor changes its setting (a controller's ConfigMap key).
+                finding.plan = plan(RULE, f"Set {setting.key} to {race.suggested_seconds}s", [set_value(setting, race.suggested_seconds)])
         yield finding
 
 
 def _upstream_findings(project) -> Iterable[Finding]:
+    """Its fix sets the upstream's keepalive_timeout to the suggested whole seconds
+    (ka001.j2); the backend-side alternative is only shown."""
+    from nglint.fixer.recipes import set_upstream_timeout
+
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
         pool = analysis.pool(upstream)
@@ -181,6 +171,11 @@ def _upstream_findings(project) -> Iterable[Finding]:
         }
         if change is not None:
             finding.data["backend_change"] = {"path": change.path, "line": change.line, "old": change.old, "new": change.text}
+        if worst.suggested_seconds is not None:  # else the message explains that no whole second fits the margin
+            finding.plan = planned(
+                set_upstream_timeout, RULE, project, upstream, pool, "ka001.j2", worst.suggested_seconds,
+                backend_label=backend.label, backend_timeout=format_ms(worst.backend_ms),
+            )
         yield finding
 
 

@@ -43,19 +43,17 @@ upstream api {
     fix="Add keepalive_timeout to the upstream, below the backend's idle timeout (the fix only shows nginx's 60s made explicit: the backend's timeout is unknown).",
     tags=("keepalive", "reliability"),
     fix_safety="display",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
-    """nginx's implicit 60s written down, with a comment to check it (display only): KA002
-    fires only where no linked backend's idle timeout is known, so no value can be chosen
-    for the user (with a known backend, KA001 or nothing applies)."""
+def check(project) -> Iterable[Finding]:
+    """Its fix writes nginx's implicit 60s down, with a comment to check it (display only):
+    KA002 fires only where no linked backend's idle timeout is known, so no value can be
+    chosen for the user (with a known backend, KA001 or nothing applies)."""
+    from nglint.fixer.plan import planned
     from nglint.fixer.recipes import set_upstream_timeout
 
-    return set_upstream_timeout(RULE, finding, project, "ka002.j2", 60, safety="display")
-
-
-def check(project) -> Iterable[Finding]:
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
         pool = analysis.pool(upstream)
@@ -85,6 +83,7 @@ def check(project) -> Iterable[Finding]:
             "linked": bool(links),
             "backend_timeout_ms": links[0].backend.idle_timeout_ms if links else None,
         }
+        finding.plan = planned(set_upstream_timeout, RULE, project, upstream, pool, "ka002.j2", 60, safety="display")
         yield finding
 
 

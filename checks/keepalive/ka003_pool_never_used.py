@@ -39,45 +39,59 @@ server {
     fix='Add `proxy_http_version 1.1;` and/or `proxy_set_header Connection "";` to the location.',
     tags=("keepalive", "performance", "needs-context"),  # off inside fragments (see nglint.fragments)
     fix_safety="unsafe",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
+def _plan(site, connection, needs_version: bool, needs_connection: bool, failed: "_Failed"):
     """Add (or correct) proxy_http_version 1.1 and add the cleared Connection header in the
     location (ka003.j2). Unsafe: a location that defines its first proxy_set_header stops
     inheriting outer ones, so those are copied along. An explicit Connection header
     (`upgrade` for WebSockets, `close`) is a decision nglint does not override: no fix."""
-    if finding.data.get("foreign"):
-        return None  # an annotation's value is a decision the message explains, not a typo
-    from nglint.fixer.builder import FixBuilder
     from nglint.fixer.layout import NoFix
-    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, site_for, unread_includes
+    from nglint.fixer.plan import Verbatim, plan, replace
+    from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 
-    site = site_for(project, finding)
     index = header_level_index(site)
     level = site.levels[index]
-    fix = FixBuilder(RULE, finding, project, reveals=("KA002", "P005"))  # a used pool needs a chosen timeout, checked against its backend
+    changes = []
     add = {"http_version": False, "connection": False, "inherited_headers": []}
-    if finding.data.get("needs_http_version"):
+    if needs_version:
         own = level.own("proxy_http_version")
         if own and own[-1].arg(0).strip() != "1.0":
             raise NoFix(f"proxy_http_version {own[-1].arg(0)} is not one nglint rewrites (it never changes a version but 1.0)")
         if own:
-            fix.replace(own[-1], "ka003.j2", http_version=True, connection=False, inherited_headers=[])
+            changes.append(replace(own[-1], "ka003.j2", http_version=True, connection=False, inherited_headers=[]))
         else:
             add["http_version"] = True
-    if finding.data.get("needs_connection"):
+    if needs_connection:
         headers, header_level = site.effective_array("proxy_set_header")
-        if project.keepalive.connection(site).header is not None or header_level > index:
+        if connection.header is not None or header_level > index:
             raise NoFix("the Connection header is set explicitly")
-        if header_level < index and unread_includes(project, site.levels[:index]):
+        if header_level < index and unread_includes(failed.get(), site.levels[:index]):
             raise NoFix("an outer include was not read, so the headers a new proxy_set_header would drop are unknown")
         add["connection"] = True
         if header_level < index:
-            add["inherited_headers"] = [fix.raw_text(d) for d in headers]
+            add["inherited_headers"] = Verbatim(tuple(headers))
     if add["http_version"] or add["connection"]:
-        add_to_level(fix, level, child_in_level(site, index), "ka003.j2", **add)
-    return fix.build("Make proxy_pass reuse the upstream's keepalive connections")
+        changes.append(add_to_level(level, child_in_level(site, index), "proxy_http_version" if add["http_version"] else "proxy_set_header", "ka003.j2", **add))
+    # A used pool needs a chosen timeout, checked against its backend: KA002 and P005 may follow.
+    return plan(RULE, "Make proxy_pass reuse the upstream's keepalive connections", changes, reveals=("KA002", "P005"))
+
+
+class _Failed:
+    """The includes nglint could not follow, looked up once per run and only if a fix needs them."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.positions: set | None = None
+
+    def get(self) -> set:
+        if self.positions is None:
+            from nglint.fixer.recipes import failed_includes
+
+            self.positions = failed_includes(self.project)
+        return self.positions
 
 
 def check(project) -> Iterable[Finding]:
@@ -106,12 +120,14 @@ def _foreign_findings(project) -> Iterable[Finding]:
         related = [Related(hop.evidence_location, f"linked by {hop.evidence}")] if hop.evidence_location else []
         finding = Finding(RULE.code, RULE.severity, message, Location(where.path, where.line), related=related)
         finding.data = {"foreign": True, "client": hop.client.label}
-        yield finding
+        yield finding  # no fix: an annotation's value is a decision the message explains, not a typo
 
 
 def _upstream_findings(project) -> Iterable[Finding]:
+    from nglint.fixer.plan import planned
     from nglint.websocket import websocket_sites
 
+    failed = _Failed(project)
     analysis = project.keepalive
     # On a websocket location the map's `'' close` branch is WS001's to report, once, with
     # its fix (`'' ''`); KA003 reports the same map only where no websocket is proxied.
@@ -153,6 +169,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
                 "needs_http_version": needs_version,
                 "needs_connection": needs_connection,
             }
+            finding.plan = planned(_plan, site, connection, needs_version, needs_connection, failed)
             yield finding
 
 

@@ -41,33 +41,27 @@ server {
     fix='Repeat `proxy_set_header Connection "";` in the block that defines its own headers.',
     tags=("keepalive", "performance", "inheritance"),
     fix_safety="safe",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
+def _plan(site, connection):
     """Repeat the dropped Connection header after the block's last proxy_set_header (ka004.j2)."""
-    from nglint.fixer.builder import FixBuilder, upstreams_named
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import plan
     from nglint.fixer.recipes import add_to_level
 
-    where = (finding.location.path, finding.location.line)
-    sites = [site for upstream in upstreams_named(project, finding) for site in project.keepalive.sites_setting_headers_at(upstream, *where)]
-    for site in sites:
-        connection = project.keepalive.connection(site)
-        if connection.dropped is None or not connection.own_headers:
-            continue
-        if (connection.own_headers[0].path, connection.own_headers[0].line) != where:
-            continue
-        _, index = site.effective_array("proxy_set_header")
-        level = site.levels[index]
-        same_file = [d for d in connection.own_headers if level.directive and d.path == level.directive.path]
-        fix = FixBuilder(RULE, finding, project, reveals=("KA002", "P005"))  # a used pool needs a chosen timeout, checked against its backend
-        add_to_level(fix, level, same_file[-1] if same_file else None, "ka004.j2", value=connection.dropped.arg(1))
-        return fix.build(f'Repeat proxy_set_header Connection "{connection.dropped.arg(1)}" in this block')
-    raise NoFix("the block's proxy_set_header directives were not found")
+    _, index = site.effective_array("proxy_set_header")
+    level = site.levels[index]
+    same_file = [d for d in connection.own_headers if level.directive and d.path == level.directive.path]
+    value = connection.dropped.arg(1)
+    change = add_to_level(level, same_file[-1] if same_file else None, "proxy_set_header", "ka004.j2", value=value)
+    # A used pool needs a chosen timeout, checked against its backend: KA002 and P005 may follow.
+    return plan(RULE, f'Repeat proxy_set_header Connection "{value}" in this block', [change], reveals=("KA002", "P005"))
 
 
 def check(project) -> Iterable[Finding]:
+    from nglint.fixer.plan import planned
+
     analysis = project.keepalive
     if project.settings.new_nginx_defaults:
         return  # nginx >= 1.29.7 does not send "Connection: close" when the header is dropped
@@ -102,4 +96,5 @@ def check(project) -> Iterable[Finding]:
                 sources=sources,
             )
             finding.data = {"upstream": upstream.name, "connection_value": dropped.arg(1)}
+            finding.plan = planned(_plan, site, connection)
             yield finding

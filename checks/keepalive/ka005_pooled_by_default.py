@@ -35,29 +35,17 @@ upstream app {
     fix="Add keepalive_timeout below the backend's idle timeout (or set nginx-version so nglint knows the defaults).",
     tags=("keepalive", "reliability", "upgrade"),
     fix_safety="unsafe",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
-    """Add a keepalive_timeout that is safe on any nginx version (ka005.j2). Unsafe: on
-    nginx >= 1.29.7 it changes how long the default pool keeps connections."""
-    if finding.data.get("foreign"):
-        return None  # the controller has no key for the pool's idle timeout
-    from nglint.fixer.builder import upstream_for
+def check(project) -> Iterable[Finding]:
+    """Its fix adds a keepalive_timeout that is safe on any nginx version (ka005.j2).
+    Unsafe: on nginx >= 1.29.7 it changes how long the default pool keeps connections.
+    A controller's pool gets none: the controller has no key for its idle timeout."""
+    from nglint.fixer.plan import planned
     from nglint.fixer.recipes import set_upstream_timeout
 
-    seconds = finding.data.get("suggested_seconds")
-    if seconds is None:
-        return None  # the message explains that no whole-second value satisfies the margin
-    violations = project.keepalive.violations(upstream_for(project, finding))
-    worst = next(v for v in violations if v.backend_ms == finding.data["backend_timeout_ms"])
-    return set_upstream_timeout(
-        RULE, finding, project, "ka005.j2", seconds,
-        backend_label=worst.backend.label, backend_timeout=format_ms(worst.backend_ms),
-    )
-
-
-def check(project) -> Iterable[Finding]:
     yield from _foreign_findings(project)
     analysis = project.keepalive
     for upstream in analysis.all_upstreams():
@@ -100,6 +88,11 @@ def check(project) -> Iterable[Finding]:
             "suggested_seconds": worst.suggested_seconds,
             "backend_timeout_ms": worst.backend_ms,
         }
+        if worst.suggested_seconds is not None:  # else the message explains that no whole second fits the margin
+            finding.plan = planned(
+                set_upstream_timeout, RULE, project, upstream, pool, "ka005.j2", worst.suggested_seconds,
+                backend_label=worst.backend.label, backend_timeout=format_ms(worst.backend_ms),
+            )
         yield finding
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nglint.api import Finding, Location, Related, Rule, Severity, display_path
+from nglint.api import AFTER_SUPPRESSIONS, Finding, Location, Related, Rule, Severity, display_path
 
 RULE = Rule(
     code="N001",
@@ -27,17 +27,30 @@ keepalive_timeout 45s;  # nglint: disable=KA001 backend retries POST, see OPS-12
 """,
     fix="Add the reason after the codes, correct the code, or delete the comment.",
     tags=("suppression",),
+    # It judges the suppressions: which one silenced nothing is known only once they are applied.
+    stage=AFTER_SUPPRESSIONS,
+    needs=("suppressions",),
 )
 
 
-def check(project) -> Iterable[Finding]:
-    """Problems visible in the comments themselves; `suppresses nothing` is added by the
-    runner once every other check has run (see nglint.suppressions.apply)."""
+def check_suppressions(applied) -> Iterable[Finding]:
+    """Problems visible in the comments themselves (malformed, unknown code, no reason),
+    then one finding per suppression that silenced nothing. `applied` is the suppress
+    stage's result: every file's comments and the findings they left active."""
+    from nglint.suppressions import nearest_finding
+
+    own = list(_comment_findings(applied.files))
+    candidates = applied.active + own  # a suppression of N001 itself is pointed at the nearest N001
+    yield from own
+    for suppression, codes in applied.unused:
+        yield unused_finding(suppression, codes, nearest_finding(suppression, codes, candidates))
+
+
+def _comment_findings(files) -> Iterable[Finding]:
     from nglint.registry import all_rules
-    from nglint.suppressions import collect
 
     known = {rule.code for rule in all_rules()}
-    for file in collect(project):
+    for file in files:
         for malformed in file.malformed:
             yield _finding(malformed.path, malformed.line, f"Malformed nglint suppression comment: {malformed.reason}")
         for suppression in file.suppressions:
@@ -58,12 +71,6 @@ def check(project) -> Iterable[Finding]:
                     f"Suppression of {', '.join(suppression.codes)} gives no reason: write why after the codes",
                     ["e.g. `nglint: disable=KA001 backend retries, see OPS-12`"],
                 )
-
-
-def check_suppressions(applied) -> Iterable[Finding]:
-    """After suppressions were applied: one finding per suppression that silenced nothing."""
-    for suppression, codes in applied.unused:
-        yield unused_finding(suppression, codes, applied.nearest.get(id(suppression)))
 
 
 def unused_finding(suppression, codes: tuple[str, ...], nearest: Finding | None = None) -> Finding:

@@ -39,48 +39,38 @@ location /ws/ {
     fix="Add the missing directives to the location (shown, not applied); on a pooled upstream change the map's `'' close;` to `'' '';` (applied).",
     tags=("websocket", "keepalive"),
     fix_safety="safe",
+    needs=("nginx",),
 )
 
 
-def fix(finding: Finding, project):
-    """Change a map's `'' close;` entry to `'' '';` (ws001.j2, safe), or show the directives
-    a websocket location lacks (ws001_headers.j2, display only: the Connection value is a
-    choice, and a location's first proxy_set_header stops inheriting the outer ones, which
-    are copied along)."""
-    from nglint.fixer.builder import FixBuilder
-    from nglint.websocket import maps
+def _map_plan(map_block):
+    """Change a map's `'' close;` entry to `'' '';` (ws001.j2, safe)."""
+    from nglint.fixer.plan import plan, replace
 
-    if "missing" in finding.data:
-        return _headers_fix(finding, project)
-    if "map_variable" not in finding.data:
-        return None
-    block = maps(project).get((finding.data["config"], finding.data["map_variable"]))
-    if block is None or "" not in block.entries:
-        return None
     # The pool is reused from now on, so it needs a chosen timeout, checked against its backend.
-    fix = FixBuilder(RULE, finding, project, subject=("map", finding.data["map_variable"]), reveals=("KA002", "P005"))
-    fix.replace(block.entries[""][1], "ws001.j2")
-    return fix.build(f"Clear Connection instead of closing it in map {finding.data['map_variable']}")
+    return plan(RULE, f"Clear Connection instead of closing it in map {map_block.variable}",
+                [replace(map_block.entries[""][1], "ws001.j2")], subject=("map", map_block.variable), reveals=("KA002", "P005"))
 
 
-def _headers_fix(finding: Finding, project):
-    from nglint.fixer.builder import FixBuilder
+def _headers_plan(site, missing: set, connection_value: str, failed):
+    """The directives a websocket location lacks (ws001_headers.j2, display only: the
+    Connection value is a choice, and a location's first proxy_set_header stops
+    inheriting the outer ones, which are copied along)."""
     from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import Verbatim, plan, replace
     from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 
-    site = _site_at(project, finding)
-    missing = set(finding.data["missing"])
     index = header_level_index(site)
     level = site.levels[index]
-    fix = FixBuilder(RULE, finding, project, safety="display")
+    changes = []
     add = {"http_version": False, "upgrade": False, "connection": "", "inherited_headers": []}
     if "http_version" in missing:
         own = level.own("proxy_http_version")
         if own:
-            fix.replace(own[-1], "ws001_headers.j2", http_version=True, upgrade=False, connection="", inherited_headers=[])
+            changes.append(replace(own[-1], "ws001_headers.j2", http_version=True, upgrade=False, connection="", inherited_headers=[]))
         else:
             add["http_version"] = True
-    wanted = {"upgrade": "upgrade" in missing, "connection": finding.data["connection_value"] if "connection" in missing else ""}
+    wanted = {"upgrade": "upgrade" in missing, "connection": connection_value if "connection" in missing else ""}
     if any(wanted.values()):
         headers, header_level = site.effective_array("proxy_set_header")
         if header_level > index:
@@ -89,17 +79,18 @@ def _headers_fix(finding: Finding, project):
             for directive in headers:
                 name = directive.arg(0).lower()
                 if name in wanted and wanted[name]:
-                    fix.replace(directive, "ws001_headers.j2", http_version=False, inherited_headers=[],
-                                **{"upgrade": name == "upgrade", "connection": wanted[name] if name == "connection" else ""})
+                    changes.append(replace(directive, "ws001_headers.j2", http_version=False, inherited_headers=[],
+                                           **{"upgrade": name == "upgrade", "connection": wanted[name] if name == "connection" else ""}))
                     wanted[name] = False if name == "upgrade" else ""
         else:
-            if unread_includes(project, site.levels[:index]):
+            if unread_includes(failed(), site.levels[:index]):
                 raise NoFix("an outer include was not read, so the headers a new proxy_set_header would drop are unknown")
-            add["inherited_headers"] = [fix.raw_text(d) for d in headers if d.arg(0).lower() not in ("upgrade", "connection")]
+            add["inherited_headers"] = Verbatim(tuple(d for d in headers if d.arg(0).lower() not in ("upgrade", "connection")))
         add.update(wanted)
     if add["http_version"] or add["upgrade"] or add["connection"]:
-        add_to_level(fix, level, child_in_level(site, index), "ws001_headers.j2", **add)
-    return fix.build("Pass the websocket upgrade to the backend")
+        key = "proxy_http_version" if add["http_version"] else "proxy_set_header"
+        changes.append(add_to_level(level, child_in_level(site, index), key, "ws001_headers.j2", **add))
+    return plan(RULE, "Pass the websocket upgrade to the backend", changes, safety="display")
 
 
 def _at(directive) -> str:
@@ -115,19 +106,18 @@ def _version_source(version: str, directive) -> str:
     return f"proxy_http_version: {version}, nginx's default before 1.29.7 ({NGINX_PROXY_HTTP_VERSION_DOC})"
 
 
-def _site_at(project, finding: Finding):
-    from nglint.fixer.layout import NoFix
-
-    where = (finding.location.path, finding.location.line)
-    for model in project.models:
-        for site in model.proxy_sites:
-            if (site.directive.path, site.directive.line) == where:
-                return site
-    raise NoFix("proxy_pass not found at the finding's position")
-
-
 def check(project) -> Iterable[Finding]:
+    from nglint.fixer.plan import planned
+    from nglint.fixer.recipes import failed_includes
     from nglint.websocket import connection_becomes_upgrade, connection_header, maps, upgrade_header, websocket_sites
+
+    failed: list = []
+
+    def failed_once() -> set:
+        """P002 positions, looked up once and only when a fix needs them."""
+        if not failed:
+            failed.append(failed_includes(project))
+        return failed[0]
 
     analysis = project.keepalive
     map_index = maps(project)
@@ -165,6 +155,7 @@ def check(project) -> Iterable[Finding]:
             finding = at_directive(RULE, site.directive, message, sources=sources)
             finding.data = {"location": ws.path, "missing": keys,
                             "connection_value": '"upgrade"' if ws.evident else "$http_connection"}
+            finding.plan = planned(_headers_plan, site, set(keys), finding.data["connection_value"], failed_once)
             yield finding
         if map_block is not None and site.upstream is not None and analysis.pool(site.upstream).pooled:
             close = map_block.entries.get("")
@@ -184,5 +175,6 @@ def check(project) -> Iterable[Finding]:
                                   related=[Related(Location(site.directive.path, site.directive.line), f"used by location {ws.path}")],
                                   sources=sources)
                 finding.data = {"config": ws.config_path, "map_variable": map_block.variable}
+                finding.plan = _map_plan(map_block)
                 yield finding
 

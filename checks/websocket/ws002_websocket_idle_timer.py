@@ -46,6 +46,7 @@ location /ws/ {
 """,
     fix="Raise proxy_read_timeout/proxy_send_timeout (and the front tier's idle timeout) above the heartbeat interval, or make the application send heartbeats more often than the shortest timer.",
     tags=("websocket", "timeouts", "cross-tier"),
+    needs=("nginx", "front"),
 )
 
 

@@ -1,9 +1,11 @@
-"""Fixes: rules render directives from Jinja templates, the engine edits exact bytes.
+"""Fixes: checks plan them when they make a finding, the fix stage renders exact bytes.
 
-Modules: `model` (Fix, Edit), `lexer` (statements with byte offsets), `layout` (indent,
-line endings, where text goes), `render` (templates), `builder` (the API fix hooks use),
-`apply` (atomic writes, verification, rollback, fixpoint), `diff` (unified diffs).
-Only `model` is imported eagerly by reporters; jinja2 loads when a fix is built.
+Modules: `plan` (FixPlan, SettingChange: what a check wants changed), `model` (Fix,
+Edit), `lexer` (statements with byte offsets), `layout` (indent, line endings, where
+text goes), `render` (templates), `builder` (nginx's editor, and the API fix hooks
+use), `editors` (a plan through its format's editor), `apply` (atomic writes,
+verification, rollback, fixpoint), `diff` (unified diffs). Only `model` and `plan` are
+imported by checks and reporters; jinja2 loads when a fix is rendered.
 """
 
 from __future__ import annotations
@@ -24,27 +26,33 @@ class FixHookFailed(Exception):
 
 
 def attach_fixes(findings: list[Finding], project, checks) -> None:
-    """Set `finding.fix` for findings of checks that have a `fix(finding, project)` hook."""
+    """Set `finding.fix` from the plan the check attached to the finding (`finding.plan`),
+    or, for checks written before plans, from their `fix(finding, project)` hook."""
+    rules = {check.RULE.code: check.RULE for check in checks}
     hooks = {check.RULE.code: check.fix for check in checks if callable(getattr(check, "fix", None))}
-    if not hooks:
+    if not any(finding.plan is not None or finding.rule in hooks for finding in findings):
         return
+    from nglint.fixer.builder import FixContext
+    from nglint.fixer.editors import render
     from nglint.fixer.layout import NoFix, Unfixable
 
+    context = FixContext(project)
     for finding in findings:
-        hook = hooks.get(finding.rule)
-        if hook is None:
+        plan, hook = finding.plan, hooks.get(finding.rule)
+        if (plan is None and hook is None) or finding.rule not in rules:
             continue
+        what = "fix" if plan is None else "fix plan"
         try:
-            fix = hook(finding, project)
+            fix = render(plan, rules[finding.rule], finding, context) if plan is not None else hook(finding, context)
         except Unfixable as exc:
             fix = None
             finding.data[UNFIXABLE] = str(exc)
         except NoFix:
             fix = None
         except Exception as exc:
-            raise FixHookFailed(f"fix of {finding.rule} failed: {type(exc).__name__}: {exc}") from exc
+            raise FixHookFailed(f"{what} of {finding.rule} failed: {type(exc).__name__}: {exc}") from exc
         if fix is not None and (not isinstance(fix, Fix) or fix.safety not in SAFETIES):
-            raise FixHookFailed(f"fix of {finding.rule} returned {fix!r}, not a Fix with safety in {SAFETIES}")
+            raise FixHookFailed(f"{what} of {finding.rule} returned {fix!r}, not a Fix with safety in {SAFETIES}")
         finding.fix = fix
 
 

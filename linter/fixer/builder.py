@@ -1,15 +1,15 @@
 """The small API fix hooks are written against.
 
-A check's `fix(finding, project)` finds the nginx directives it wants to change (with
-the model objects it already has) and says what to do with them in template terms:
+It is nginx's editor: the fix stage renders a check's FixPlan through it (see
+nglint.fixer.editors), and third-party `fix(finding, project)` hooks may still use it:
 
     fix = FixBuilder(RULE, finding, project)
     fix.insert_after(pool.keepalive, "ka001.j2", seconds=18)
     return fix.build("Set keepalive_timeout 18s")
 
-The builder re-reads each file once per run, maps crossplane's (line, name, args) to
-byte offsets, and records the file digests the edits refer to. Anything it cannot
-place exactly raises NoFix, which the engine turns into "no fix offered".
+The builder reads each file once per run (through the run's FixContext), maps
+crossplane's (line, name, args) to byte offsets, and records the file digests the edits
+refer to. Anything it cannot place exactly raises NoFix: "no fix offered".
 """
 
 from __future__ import annotations
@@ -25,27 +25,42 @@ from nglint.nginx_tree import Directive
 from nglint.records import replace
 from nglint.rules import Rule
 
-_CACHE_ATTR = "_nglint_fix_sources"
+class FixContext:
+    """The fix stage's per-run state: the project, and each file it lexed, read at most
+    once per run so every edit's digest refers to one read of the bytes.
+
+    Fix hooks written against the project (`fix(finding, project)`, see nglint.api) are
+    handed this context; it reads through to the project for everything else."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self._sources: dict[str, SourceFile | NoFix] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.project, name)
+
+    def source(self, path: str) -> SourceFile:
+        """The lexed file, or NoFix (remembered: a file that cannot be fixed stays so)."""
+        source = self._sources.get(path)
+        if source is None:
+            try:
+                source = SourceFile.read(path)
+                parsed = self.project.parsed_nginx.get(path)
+                if parsed is not None and parsed.sha256 and parsed.sha256 != source.sha256:
+                    # The edits would be planned on bytes the linter never saw (another writer
+                    # got in between): a fix must be made against exactly what was checked.
+                    raise NoFix(f"{path} changed since it was linted")
+            except NoFix as exc:
+                source = exc
+            self._sources[path] = source
+        if isinstance(source, NoFix):
+            raise source
+        return source
 
 
-def source_file(project, path: str) -> SourceFile:
-    """The lexed file, read at most once per project (the digest must match one read)."""
-    cache = project.__dict__.setdefault(_CACHE_ATTR, {})
-    source = cache.get(path)
-    if source is None:
-        try:
-            source = SourceFile.read(path)
-            parsed = project.parsed_nginx.get(path)
-            if parsed is not None and parsed.sha256 and parsed.sha256 != source.sha256:
-                # The edits would be planned on bytes the linter never saw (another writer
-                # got in between): a fix must be made against exactly what was checked.
-                raise NoFix(f"{path} changed since it was linted")
-        except NoFix as exc:
-            source = exc
-        cache[path] = source
-    if isinstance(source, NoFix):
-        raise source
-    return source
+def fix_context(project) -> FixContext:
+    """`project` as a FixContext (a hook may be handed either)."""
+    return project if isinstance(project, FixContext) else FixContext(project)
 
 
 class FixBuilder:
@@ -55,7 +70,8 @@ class FixBuilder:
         self.subject = subject
         self.reveals = frozenset(reveals)
         self.finding = finding
-        self.project = project
+        self.context = fix_context(project)
+        self.project = self.context.project
         self.safety = safety or rule.fix_safety or "display"
         self.edits: list[Edit] = []
         self.sha256: dict[str, str] = {}
@@ -63,7 +79,7 @@ class FixBuilder:
 
     # -- locating -----------------------------------------------------------------------
     def source(self, directive: Directive) -> tuple[SourceFile, Statement]:
-        source = source_file(self.project, directive.path)
+        source = self.context.source(directive.path)
         return source, source.statement(directive.name, directive.line, directive.args)
 
     def raw_text(self, directive: Directive) -> str:
@@ -143,33 +159,3 @@ def _directive_names(lines: tuple[str, ...]) -> tuple[str, ...]:
             elif not token.quoted and token.value in ("{", "}", ";"):
                 expect = True
     return tuple(names)
-
-
-def upstreams_named(project, finding: Finding) -> list:
-    """Upstreams with the finding's `data["upstream"]` name (several configs may reuse one)."""
-    name = finding.data.get("upstream")
-    # Indexed once per project: scanning every upstream per finding was quadratic.
-    index = project.__dict__.get("_upstreams_by_name")
-    if index is None:
-        index = {}
-        for upstream in project.keepalive.all_upstreams():
-            index.setdefault(upstream.name, []).append(upstream)
-        project.__dict__["_upstreams_by_name"] = index
-    return list(index.get(name, ()))
-
-
-def upstream_for(project, finding: Finding):
-    """The Upstream a finding was reported in (by name, then by the reported position)."""
-    where = (finding.location.path, finding.location.line)
-    for upstream in upstreams_named(project, finding):
-        if (upstream.directive.path, upstream.directive.line) == where:
-            return upstream
-        if any((d.path, d.line) == where for d in _descendants(upstream.directive)):
-            return upstream
-    raise NoFix(f"upstream {finding.data.get('upstream')!r} not found at the finding's position")
-
-
-def _descendants(directive: Directive):
-    for child in directive.block or ():
-        yield child
-        yield from _descendants(child)

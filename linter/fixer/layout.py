@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from functools import cached_property
 
 from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
@@ -44,7 +45,10 @@ def has_lone_cr(data: bytes) -> bool:
 
 @record
 class SourceFile:
-    """One file's raw bytes, its statements with offsets, and its conventions."""
+    """One file's raw bytes, its statements with offsets, and its conventions.
+
+    Its bytes never change once read, so what is derived from them (digest, line starts,
+    indentation unit, statements by position) is a memoised property of the object."""
 
     path: str
     data: bytes
@@ -67,12 +71,10 @@ class SourceFile:
         source._index(lexed.statements, None)
         return source
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        cached = self.__dict__.get("_sha256")
-        if cached is None:  # once per file, not once per fix (data never changes)
-            cached = self.__dict__["_sha256"] = digest(self.data)
-        return cached
+        """Memoised: once per file, not once per fix."""
+        return digest(self.data)
 
     def _index(self, statements: list[Statement], parent: Statement | None) -> None:
         for stmt in statements:
@@ -83,19 +85,21 @@ class SourceFile:
     # -- finding statements ---------------------------------------------------------
     def statement(self, name: str, line: int, args: list[str]) -> Statement:
         """The statement crossplane reported as (name, line, args)."""
-        # Candidates indexed by (line, name) once: walking the whole file per fix made
-        # thousands of fixes in one file quadratic.
-        by_position = self.__dict__.get("_by_position")
-        if by_position is None:
-            by_position = self.__dict__["_by_position"] = {}
-            for candidate in self.lexed.walk():
-                by_position.setdefault((candidate.line, candidate.name), []).append(candidate)
-        for stmt in by_position.get((line, name), ()):
+        for stmt in self.by_position.get((line, name), ()):
             if stmt.line == line and stmt.name == name and _crossplane_args(stmt) == list(args):
                 return stmt
             if stmt.line == line and stmt.name == name and name.endswith("_by_lua_block"):
                 return stmt  # its code is one opaque token; nglint never edits it
         raise NoFix(f"{name} on line {line} of {self.path} not found when re-reading the file")
+
+    @cached_property
+    def by_position(self) -> dict[tuple[int, str], list[Statement]]:
+        """Statements by (line, name), memoised: walking the whole file per fix made
+        thousands of fixes in one file quadratic."""
+        index: dict[tuple[int, str], list[Statement]] = {}
+        for candidate in self.lexed.walk():
+            index.setdefault((candidate.line, candidate.name), []).append(candidate)
+        return index
 
     def parent(self, stmt: Statement) -> Statement | None:
         return self.parents.get(id(stmt))
@@ -126,22 +130,18 @@ class SourceFile:
             end += 1
         return self.data[start:end].decode("ascii")
 
-    @property
+    @cached_property
     def line_starts(self) -> list[int]:
-        cached = self.__dict__.get("_line_starts")
-        if cached is None:  # once per file: every edit's region is looked up in it
-            cached = self.__dict__["_line_starts"] = line_starts(self.data)
-        return cached
+        """Memoised: every edit's region is looked up in it."""
+        return line_starts(self.data)
 
     def indent_unit(self) -> str:
-        """One nesting level as this file writes it: the commonest parent-to-child step.
-        Computed once per file: it walks every statement, and thousands of fixes ask."""
-        cached = self.__dict__.get("_indent_unit")
-        if cached is None:
-            cached = self.__dict__["_indent_unit"] = self._indent_unit()
-        return cached
+        """One nesting level as this file writes it: the commonest parent-to-child step."""
+        return self._indent
 
-    def _indent_unit(self) -> str:
+    @cached_property
+    def _indent(self) -> str:
+        """Memoised: it walks every statement, and thousands of fixes ask."""
         steps: Counter[str] = Counter()
         for stmt in self.lexed.walk():
             if not stmt.children or not self.starts_line(stmt.start):

@@ -27,7 +27,7 @@ def render(report: Report) -> str:
 
 
 def build(report: Report) -> list[dict]:
-    urls = {rule.code: rule.help_uri for rule in report.rules}
+    urls = report.help_uris
     seen: dict[str, int] = {}
     issues = []
     for finding in report.findings:

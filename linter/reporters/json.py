@@ -9,7 +9,7 @@ from nglint.report import Report
 
 
 def finding_to_dict(finding: Finding, report: Report) -> dict:
-    help_uri = _help_uris(report).get(finding.rule)
+    help_uri = report.help_uris.get(finding.rule)
     data = {
         "rule": finding.rule,
         "help_uri": help_uri,
@@ -30,15 +30,6 @@ def finding_to_dict(finding: Finding, report: Report) -> dict:
         "fix": fix_to_dict(finding, report),
     }
     return data
-
-
-def _help_uris(report: Report) -> dict[str, str]:
-    """Rule code -> docs page, built once per report (findings can number in the thousands)."""
-    cached = getattr(report, "_nglint_help_uris", None)
-    if cached is None:
-        cached = {rule.code: rule.help_uri for rule in report.rules}
-        report._nglint_help_uris = cached
-    return cached
 
 
 def fix_to_dict(finding: Finding, report: Report) -> dict | None:

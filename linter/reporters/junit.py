@@ -18,7 +18,7 @@ from nglint.reporters.portable import path_text, xml_text
 def render(report: Report) -> str:
     from lxml import etree
 
-    urls = {rule.code: rule.help_uri for rule in report.rules}
+    urls = report.help_uris
     by_file: dict[str, list] = {}
     for finding in report.findings:
         by_file.setdefault(path_text(report, finding.path), []).append(finding)

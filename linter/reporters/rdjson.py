@@ -26,7 +26,7 @@ def render(report: Report) -> str:
 
 
 def build(report: Report) -> dict:
-    urls = {rule.code: rule.help_uri for rule in report.rules}
+    urls = report.help_uris
     return {"source": SOURCE, "diagnostics": [diagnostic(report, finding, urls) for finding in report.findings]}
 
 

@@ -17,7 +17,7 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def render(report: Report, colour: bool = False) -> str:
-    urls = {rule.code: rule.help_uri for rule in report.rules}
+    urls = report.help_uris
     lines = []
     for finding in report.findings:
         where = f"{report.display_path(finding.path)}:{finding.line}:{finding.location.column}:"

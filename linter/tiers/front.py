@@ -21,7 +21,6 @@ from nglint.problems import Problem
 from nglint.records import field, record
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance, SettingRef
 
-_CACHE_KEY = "_nglint_front_analysis"
 # Names of a folder that holds a deployment's Terraform beside its nginx (repo/terraform,
 # repo/nginx): only from such a folder does linking look one directory up. A stack's own
 # folder (stacks/shop) never looks up into its neighbours.
@@ -51,11 +50,8 @@ def build(project) -> list[Hop]:
 
 
 def analyse(project) -> FrontAnalysis:
-    """Front tiers, their hops and link gaps, computed once per project."""
-    cached = project.__dict__.get(_CACHE_KEY)
-    if cached is None:
-        cached = project.__dict__[_CACHE_KEY] = _analyse(project)
-    return cached
+    """Front tiers, their hops and link gaps: the project's `front` (computed once per run)."""
+    return project.front
 
 
 def front_tiers(project) -> list:
@@ -102,7 +98,8 @@ def _entry_line(path: str, index: int) -> int:
     return 1
 
 
-def _analyse(project) -> FrontAnalysis:
+def analyse_project(project) -> FrontAnalysis:
+    """Compute the analysis (Project.front memoises it; callers read `analyse(project)`)."""
     from nglint.tiers.units import UnitIndex
 
     analysis = FrontAnalysis()
