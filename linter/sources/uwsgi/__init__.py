@@ -1,0 +1,1 @@
+"""uWSGI: uwsgi.ini (and its YAML/JSON forms) and the `uwsgi` command line."""
