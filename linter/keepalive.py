@@ -168,7 +168,8 @@ class KeepaliveAnalysis:
     # -- which nginx runs each config ---------------------------------------------------
     def nginx_version(self, config):
         """The nginx version that serves `config`: the declared nginx-version, else the one
-        the image of the container serving the file says (nglint.sources.nginx.versions),
+        the image of the container serving the file says (nglint.sources.nginx.versions) or
+        the distribution package its Dockerfile installs (nglint.sources.nginx.packages),
         else None. Per config: stacks side by side may run different nginx versions."""
         from nglint.sources.nginx.versions import NginxVersion
 
@@ -202,11 +203,12 @@ class KeepaliveAnalysis:
             for path in config.files or [config.path]:
                 for entry in served.get(os.path.abspath(path), []):
                     process = getattr(entry, "process", entry)
-                    found = version_of_image(process.image)
+                    packaged = getattr(process, "nginx_version", None)
+                    found = packaged or version_of_image(process.image)
                     if found is not None:
                         from nglint.records import replace
 
-                        versions[found.version] = replace(found, location=process.location)
+                        versions[found.version] = found if packaged is not None else replace(found, location=process.location)
                     else:
                         versions[None] = None  # one of its containers runs an unknown version
             if len(versions) == 1 and None not in versions:
