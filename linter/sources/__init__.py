@@ -39,6 +39,7 @@ BUILTIN_READERS = (
     ("nglint.sources.jetty.reader", "Jetty"),
     ("nglint.sources.uwsgi.reader", "Uwsgi"),
     ("nglint.sources.systemd.reader", "SystemdUnit"),
+    ("nglint.sources.iis.reader", "Iis"),
     ("nglint.sources.k8s.reader", "KubernetesYaml"),
     ("nglint.sources.terraform.reader", "TerraformReader"),
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
@@ -67,6 +68,7 @@ BUILTIN_DEFAULTS = {
     "go": "nglint.sources.gohttp.defaults",
     "jetty": "nglint.sources.jetty.defaults",
     "uwsgi": "nglint.sources.uwsgi.defaults",
+    "iis": "nglint.sources.iis.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"
