@@ -180,7 +180,7 @@ def command_options(args: list[str], where: Location, env: dict[str, str], proce
                 value = word[2:]
             elif word[:2] not in _SHORT_FLAGS and index < len(args) and not args[index].startswith("-"):
                 value, index = args[index], index + 1
-        elif word.lower().endswith(_CONFIG_SUFFIXES):
+        elif word.split(":", 1)[0].lower().endswith(_CONFIG_SUFFIXES):
             key, value = "ini", word
         if key is None:
             continue

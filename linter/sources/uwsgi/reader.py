@@ -123,7 +123,9 @@ class Uwsgi:
             elif kind in _HTTP_SOCKETS:
                 note = " (its Connection: Keep-Alive header does not keep it open)" if "connection_header" in attributes else ""
                 timeout, keepalive = None, False
-                provenance = Provenance.from_file(at.path, at.line, kind, f"{kind} {address}: one request per connection{note}")
+                written = option.key if option.key == kind else f"{option.key} {address} (protocol={protocol.value})"
+                written = f"{kind} {address}" if option.key == kind else written
+                provenance = Provenance.from_file(at.path, at.line, option.key, f"{written}: one request per connection{note}")
             else:
                 timeout, keepalive = None, False
                 provenance = Provenance.from_file(at.path, at.line, kind, f"{kind} {address}: the uwsgi protocol, one request per connection")
