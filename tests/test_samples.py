@@ -37,6 +37,14 @@ EXPECTED = {
     "23-node-race-fixed": set(),
     "24-spring-race": {("KA001", "nginx/nginx.conf", 6)},
     "25-spring-race-fixed": set(),
+    "26-uwsgi-race": {("KA001", "nginx/nginx.conf", 6)},
+    "27-uwsgi-race-fixed": set(),
+    "28-systemd-gunicorn-race": {("KA001", "nginx/nginx.conf", 8)},
+    "29-systemd-gunicorn-race-fixed": set(),
+    "30-alpine-nginx-package-race": {("KA001", "nginx/nginx.conf", 6)},
+    "31-alpine-nginx-package-race-fixed": set(),
+    "32-iis-race": {("KA001", "nginx/nginx.conf", 8)},
+    "33-iis-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
 }
@@ -101,7 +109,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     findings = json.loads(result.stdout)["findings"]
     # samples/k8s has its own test (test_k8s_samples.py)
     rules = [f["rule"] for f in findings if not f["path"].startswith(("samples/fixes/", "samples/k8s/"))]
-    assert sorted(rules) == ["KA001"] * 8 + ["KA003", "KA004", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
+    assert sorted(rules) == ["KA001"] * 12 + ["KA003", "KA004", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
     assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat")}
