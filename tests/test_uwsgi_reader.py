@@ -128,3 +128,26 @@ def test_sample_race_and_its_fix(lint):
     })
     assert found(report) == [("KA001", "nginx.conf", 3)]
     assert "uWSGI" in " ".join(r.message for r in report.findings[0].related)
+
+
+def test_uwsgi_pass_upstream_links_to_the_uwsgi_protocol_socket(lint):
+    report = lint({
+        "docker-compose.yml": """
+            services:
+              web:
+                image: nginx:1.30-alpine
+                volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro"]
+              app:
+                image: python:3.12
+                command: uwsgi --socket :3031 --module app:app
+            """,
+        "nginx.conf": """
+            events {}
+            http {
+                upstream app { server app:3031; }
+                server { listen 80; location / { uwsgi_pass app; } }
+            }
+            """,
+    })
+    # linked (no P005 gap), and the uwsgi protocol carries one request per connection: no race
+    assert found(report) == []

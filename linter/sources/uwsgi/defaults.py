@@ -20,8 +20,8 @@ _DOCS = "https://uwsgi-docs.readthedocs.io/en/latest/HTTP.html"
 DEFAULTS = table(
     "uwsgi",
     [
-        ("http-keepalive", 0, "", f"{_SRC}/plugins/http/http.c", None, None,
-         "off: the HTTP router closes the connection after each response"),
+        ("http-keepalive", 0, "s", f"{_SRC}/plugins/http/http.c", None, None,
+         "0 = off: the HTTP router closes the connection after each response"),
         ("http-timeout", 60_000, "ms", f"{_SRC}/plugins/corerouter/corerouter.c", None, None,
          "socket_timeout 60 when unset; the idle timer of --http-keepalive without a value"),
         ("socket-timeout", 4_000, "ms", f"{_SRC}/core/init.c", None, None,
