@@ -72,6 +72,7 @@ def test_environment_options_and_an_ini_file_the_command_names(tmp_path):
     ("uwsgi.yaml", "uwsgi:\n  http: ':8000'\n  http-keepalive: 30\n"),
     ("uwsgi.json", '{"uwsgi": {"http": ":8000", "http-keepalive": 30}}'),
     ("app.ini", "; deployment\n[uwsgi]\nhttp = :8000\nhttp-keepalive = 30\n"),
+    ("uwsgi.xml", "<uwsgi>\n  <http>:8000</http>\n  <http-keepalive>30</http-keepalive>\n</uwsgi>\n"),
 ])
 def test_config_files_on_their_own(tmp_path, name, text):
     write_tree(tmp_path, {name: text})
@@ -79,7 +80,7 @@ def test_config_files_on_their_own(tmp_path, name, text):
     assert reader.claims(str(tmp_path / name))
     (backend,) = reader.parse(str(tmp_path / name), [str(tmp_path)], 10**6).backends
     assert (backend.port, backend.idle_policy.timeout_ms) == (8000, 30_000)
-    assert backend.idle_policy.provenance.location.line == (3 if name == "uwsgi.yaml" else 4 if name == "app.ini" else 1)
+    assert backend.idle_policy.provenance.location.line == {"uwsgi.yaml": 3, "app.ini": 4, "uwsgi.xml": 3}.get(name, 1)
 
 
 def test_other_ini_files_are_not_claimed(tmp_path):
@@ -93,6 +94,8 @@ def test_other_ini_files_are_not_claimed(tmp_path):
     ("uwsgi.json", "{not json"),
     ("uwsgi.ini", "\x00\xff[uwsgi\nhttp =\n=\n"),
     ("uwsgi.yaml", "- just\n- a list\n"),
+    ("uwsgi.xml", "<!DOCTYPE uwsgi [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><uwsgi><http>&x;</http></uwsgi>"),
+    ("uwsgi.xml", "<uwsgi><http>:8000</uwsgi>"),
 ])
 def test_broken_files_are_problems_not_crashes(tmp_path, name, text):
     write_tree(tmp_path, {name: text.encode("latin-1")})

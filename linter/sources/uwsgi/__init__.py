@@ -1,1 +1,1 @@
-"""uWSGI: uwsgi.ini (and its YAML/JSON forms) and the `uwsgi` command line."""
+"""uWSGI: uwsgi.ini (and its YAML, JSON and XML forms) and the `uwsgi` command line."""

@@ -1,4 +1,4 @@
-"""uWSGI options as uWSGI collects them: from config files (ini, YAML, JSON), `UWSGI_*`
+"""uWSGI options as uWSGI collects them: from config files (ini, YAML, JSON, XML), `UWSGI_*`
 environment variables and the command line, in order, each with where it was written.
 
 uWSGI lets most options repeat (`http = :8000` twice binds twice) and lets the last value
@@ -30,7 +30,7 @@ _SHORT = {"-s": "socket", "-z": "socket-timeout", "-p": "processes", "-w": "modu
           "-L": "disable-logging", "-x": "xml", "-y": "yaml", "-j": "json", "-i": "single-interpreter"}
 _SHORT_FLAGS = {"-M", "-T", "-L", "-i", "-C"}
 _CONFIG_OPTIONS = {"ini", "yaml", "yml", "json", "xml"}
-_CONFIG_SUFFIXES = (".ini", ".yaml", ".yml", ".json")
+_CONFIG_SUFFIXES = (".ini", ".yaml", ".yml", ".json", ".xml")
 _ENV = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _VAR = re.compile(r"%\(([A-Za-z_][\w-]*)\)")
 
@@ -63,6 +63,8 @@ def read_config(path: str, section: str, env: dict[str, str], tree_roots: list[s
         raw = _yaml_options(text, path, section, problems)
     elif ext == ".json":
         raw = _json_options(text, path, section, problems)
+    elif ext == ".xml":
+        raw = _xml_options(text, path, section, problems)
     else:
         raw = _ini_options(text, path, section)
     options: list[Option] = []
@@ -148,6 +150,26 @@ def _json_options(text: str, path: str, section: str, problems: list[Problem]) -
         for item in value if isinstance(value, list) else [value]:
             found.append((str(key).lower(), _scalar(item), line))
     return found
+
+
+def _xml_options(text: str, path: str, section: str, problems: list[Problem]) -> list[tuple[str, str, int]]:
+    """`<uwsgi><http>:8000</http>...</uwsgi>` (the root, or a root's `<uwsgi id=...>` child),
+    parsed like every XML nglint reads: no DTD, no entities, no network."""
+    from nglint.backends import BackendFile
+    from nglint.tomcat import parse_xml_bytes
+
+    holder = BackendFile(path)
+    parsed = parse_xml_bytes(text.encode("utf-8", errors="replace"), path, holder, "uWSGI XML")
+    problems.extend(holder.problems)
+    if parsed is None:
+        return []
+    root = parsed[0]
+    body = root if root.tag == "uwsgi" and section == "uwsgi" else next(
+        (child for child in root.iter("uwsgi") if child.get("id") == section or section == "uwsgi"), None)
+    if body is None:
+        return []
+    return [(str(child.tag).lower(), (child.text or "true").strip(), child.sourceline or 1)
+            for child in body if isinstance(child.tag, str)]
 
 
 def _scalar(value) -> str:
