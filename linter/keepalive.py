@@ -187,6 +187,10 @@ class KeepaliveAnalysis:
         return found is not None and found.version >= POOLED_BY_DEFAULT_SINCE
 
     @cached_property
+    def _unknown_versions(self) -> dict:
+        return {}
+
+    @cached_property
     def _detected_versions(self) -> dict:
         import os
 
@@ -211,9 +215,18 @@ class KeepaliveAnalysis:
                         versions[found.version] = found if packaged is not None else replace(found, location=process.location)
                     else:
                         versions[None] = None  # one of its containers runs an unknown version
+                        reason = getattr(process, "nginx_version_unknown", "")
+                        if reason:
+                            self._unknown_versions[config.path] = reason
             if len(versions) == 1 and None not in versions:
                 detected[config.path] = next(iter(versions.values()))
         return detected
+
+    def unknown_version_reason(self, config) -> str | None:
+        """Why the nginx serving `config` has no known version, when a file says why (a
+        distribution package on a moving base image); None otherwise."""
+        self._detected_versions  # noqa: B018 (computing it records the reasons)
+        return self._unknown_versions.get(config.path)
 
     @cached_property
     def _site_configs(self) -> dict:

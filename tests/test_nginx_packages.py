@@ -102,3 +102,5 @@ def test_packaged_nginx_before_1_29_7_does_not_pool(lint):
 def test_unknown_packaged_version_is_ka005(lint):
     report = lint(_stack("debian:stable-slim", "apt-get update && apt-get install -y nginx"))
     assert [f.rule for f in report.findings] == ["KA005"]
+    assert "version: no nginx version on record for debian stable (base image debian:stable-slim) (Dockerfile:2)" \
+        in report.findings[0].sources

@@ -39,6 +39,7 @@ class Process:
     # The nginx version the image installs from distribution packages (a NginxVersion at
     # its Dockerfile RUN line), when the image tag says nothing.
     nginx_version: object = None
+    nginx_version_unknown: str = ""  # why an nginx the image installs has no known version
 
 
 def image_name(image: str | None) -> tuple[str, str | None]:

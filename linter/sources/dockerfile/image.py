@@ -184,7 +184,7 @@ def _nginx_version(image: Image, install, path: str) -> None:
     if version is not None:
         image.nginx_version = replace(version, location=Location(path, install.line))
     else:
-        image.nginx_unknown = reason
+        image.nginx_unknown = f"{reason} ({os.path.basename(path)}:{install.line})"
 
 
 def _assignments(text: str, values: dict[str, str]) -> list[tuple[str, str | None]]:
