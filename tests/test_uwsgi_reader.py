@@ -44,6 +44,24 @@ def test_command_lines(tmp_path, argv, port, expected):
     assert (backend.port, backend.idle_policy.describe()) == (port, expected)
 
 
+@pytest.mark.parametrize("name, text, expected", [
+    ("uwsgi.ini", "[uwsgi]\nhttp = :8000\nhttp-keepalive = true\n",
+     "no keep-alive (http-keepalive true, which uWSGI reads as the number 0: closes after each response)"),
+    ("uwsgi.ini", "[uwsgi]\nhttp = :8000\nhttp-keepalive\n",
+     "no keep-alive (http-keepalive (no value), which uWSGI reads as the number 0: closes after each response)"),
+    ("uwsgi.json", '{"uwsgi": {"http": ":8000", "http-keepalive": true}}',
+     "60s (uWSGI's default http-timeout 60s (the idle timer of http-keepalive without a number))"),
+    ("uwsgi.xml", "<uwsgi><http>:8000</http><http-keepalive/></uwsgi>",
+     "60s (uWSGI's default http-timeout 60s (the idle timer of http-keepalive without a number))"),
+    ("uwsgi.yaml", "uwsgi:\n  http: ':8000'\n  http-keepalive: true\n",
+     "no keep-alive (http-keepalive true, which uWSGI reads as the number 0: closes after each response)"),
+])
+def test_http_keepalive_is_an_int_as_uwsgi_reads_each_format(tmp_path, name, text, expected):
+    write_tree(tmp_path, {name: text})
+    (backend,) = Uwsgi().parse(str(tmp_path / name), [str(tmp_path)], 10**6).backends
+    assert backend.idle_policy.describe() == expected
+
+
 def test_uwsgi_protocol_socket_is_not_http_and_keeps_its_unix_path(tmp_path):
     (backend,) = _process(tmp_path, ["uwsgi", "-s", "/run/uwsgi/app.sock", "--so-keepalive"])
     assert (backend.protocol, backend.speaks_http, backend.port) == ("uwsgi", False, None)

@@ -107,7 +107,8 @@ def _ini_options(text: str, path: str, section: str) -> list[tuple[str, str, int
         if current != section:
             continue
         key, sep, value = line.partition("=")
-        found.append((key.strip().lower(), value.strip() if sep else "true", number))
+        # uWSGI hands a key without `=` on with an empty value (core/ini.c ini_get_key)
+        found.append((key.strip().lower(), value.strip() if sep else "", number))
     return found
 
 
@@ -129,8 +130,16 @@ def _yaml_options(text: str, path: str, section: str, problems: list[Problem]) -
             items = list(value) if isinstance(value, Sequence) else [value]
             for index, item in enumerate(items):
                 at = value.lines.get(index, line) if isinstance(value, Sequence) else line
-                found.append((str(key).lower(), _scalar(item), at))
+                found.append((str(key).lower(), _yaml_text(item), at))
     return found
+
+
+def _yaml_text(item) -> str:
+    """The text a YAML scalar was written as (uWSGI's YAML parser keeps text: `true` stays
+    "true"); booleans and numbers from nglint's typed loader turned back into words."""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return "" if item is None else str(item)
 
 
 def _json_options(text: str, path: str, section: str, problems: list[Problem]) -> list[tuple[str, str, int]]:
@@ -168,13 +177,15 @@ def _xml_options(text: str, path: str, section: str, problems: list[Problem]) ->
         (child for child in root.iter("uwsgi") if child.get("id") == section or section == "uwsgi"), None)
     if body is None:
         return []
-    return [(str(child.tag).lower(), (child.text or "true").strip(), child.sourceline or 1)
+    # an empty element is "1" (core/xmlconf.c)
+    return [(str(child.tag).lower(), (child.text or "").strip() or "1", child.sourceline or 1)
             for child in body if isinstance(child.tag, str)]
 
 
 def _scalar(value) -> str:
+    """A JSON value as uWSGI passes it on: booleans become "1"/"0" (core/json.c)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "1" if value else "0"
     return "" if value is None else str(value)
 
 
@@ -207,7 +218,8 @@ def command_options(args: list[str], where: Location, env: dict[str, str], proce
         if key is None:
             continue
         key = key.lower()
-        value = _fill("true" if value is None else value, {}, env)
+        # getopt gives no value to a flag: uWSGI's int options then take 1 (uwsgi_opt_set_int)
+        value = _fill("1" if value is None else value, {}, env)
         if key in _CONFIG_OPTIONS:
             name, _, section = value.partition(":") if not value.startswith("/") or value.count(":") else (value, "", "")
             local = given_file(process, name) if process is not None else None

@@ -146,15 +146,15 @@ class Uwsgi:
         if option is None:
             default = self.defaults.get("http-keepalive")
             return None, Provenance.from_default(default, "uWSGI's HTTP router closes after each response (http-keepalive is off by default)"), False
-        value = option.value.strip().lower()
         at = option.location
-        if value == "true":
-            value = "1"
-        if not value.isdigit():
+        seconds = _atoi(option.value)
+        if seconds is None:
             return None, Provenance.unknown(f"http-keepalive {option.value} is not a number nglint can read"), True
-        seconds = int(value)
         if seconds == 0:
-            return None, Provenance.from_file(at.path, at.line, "http-keepalive", "http-keepalive 0: closes after each response"), False
+            shown = option.value.strip() or "(no value)"
+            why = "0" if shown.isdigit() else f"{shown}, which uWSGI reads as the number 0"
+            return None, Provenance.from_file(at.path, at.line, "http-keepalive",
+                                              f"http-keepalive {why}: closes after each response"), False
         if seconds == 1:
             timeout, provenance = self._seconds(last, "http-timeout", "the idle timer of http-keepalive without a number")
             return timeout, provenance, True
@@ -172,6 +172,18 @@ class Uwsgi:
             return None, Provenance.unknown(f"{key} {value} is not a number nglint can read")
         at = option.location
         return int(value) * 1000, Provenance.from_file(at.path, at.line, key, f"{key} {value}")
+
+
+def _atoi(text: str) -> int | None:
+    """An int option as uWSGI reads it (C atoi: leading digits, else 0); None for a
+    placeholder nglint could not fill or a negative number (uWSGI refuses to start)."""
+    if "$(" in text or "${" in text or "%(" in text:
+        return None
+    match = re.match(r"\s*([+-]?\d+)", text)
+    if match is None:
+        return 0
+    value = int(match.group(1))
+    return value if value >= 0 else None
 
 
 def _socket_path(address: str) -> str | None:
