@@ -46,10 +46,10 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/24-spring-race/nginx/nginx.conf",
         "samples/e2e-gunicorn/nginx/nginx.conf",
         "samples/e2e-node/nginx/nginx.conf",
-        "samples/26-uwsgi-race/nginx/nginx.conf",
-        "samples/28-systemd-gunicorn-race/nginx/nginx.conf",
-        "samples/30-alpine-nginx-package-race/nginx/nginx.conf",
-        "samples/32-iis-race/nginx/nginx.conf",
+        "samples/32-uwsgi-race/nginx/nginx.conf",
+        "samples/34-systemd-gunicorn-race/nginx/nginx.conf",
+        "samples/36-alpine-nginx-package-race/nginx/nginx.conf",
+        "samples/38-iis-race/nginx/nginx.conf",
     }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
     # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24, e2e-gunicorn,
