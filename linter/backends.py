@@ -45,6 +45,12 @@ class Backend:
         return self.protocol == "http"
 
     @property
+    def nginx_links_to(self) -> bool:
+        """True for what an nginx upstream reaches: HTTP, or the uwsgi protocol (`uwsgi_pass`,
+        one request per connection). An AJP Connector on a shared port is never meant."""
+        return self.protocol in ("http", "uwsgi")
+
+    @property
     def idle_policy(self) -> IdlePolicy:
         """The server side of the tier model's idle comparison."""
         provenance = self.provenance or Provenance.from_file(

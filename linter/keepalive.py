@@ -170,7 +170,8 @@ class KeepaliveAnalysis:
     # -- which nginx runs each config ---------------------------------------------------
     def nginx_version(self, config):
         """The nginx version that serves `config`: the declared nginx-version, else the one
-        the image of the container serving the file says (nglint.sources.nginx.versions),
+        the image of the container serving the file says (nglint.sources.nginx.versions) or
+        the distribution package its Dockerfile installs (nglint.sources.nginx.packages),
         else None. Per config: stacks side by side may run different nginx versions."""
         from nglint.sources.nginx.versions import NginxVersion
 
@@ -186,6 +187,10 @@ class KeepaliveAnalysis:
             return self.settings.new_nginx_defaults
         found = self.nginx_version(config)
         return found is not None and found.version >= POOLED_BY_DEFAULT_SINCE
+
+    @cached_property
+    def _unknown_versions(self) -> dict:
+        return {}
 
     @cached_property
     def _detected_versions(self) -> dict:
@@ -204,16 +209,26 @@ class KeepaliveAnalysis:
             for path in config.files or [config.path]:
                 for entry in served.get(os.path.abspath(path), []):
                     process = getattr(entry, "process", entry)
-                    found = version_of_image(process.image)
+                    packaged = getattr(process, "nginx_version", None)
+                    found = packaged or version_of_image(process.image)
                     if found is not None:
                         from nglint.records import replace
 
-                        versions[found.version] = replace(found, location=process.location)
+                        versions[found.version] = found if packaged is not None else replace(found, location=process.location)
                     else:
                         versions[None] = None  # one of its containers runs an unknown version
+                        reason = getattr(process, "nginx_version_unknown", "")
+                        if reason:
+                            self._unknown_versions[config.path] = reason
             if len(versions) == 1 and None not in versions:
                 detected[config.path] = next(iter(versions.values()))
         return detected
+
+    def unknown_version_reason(self, config) -> str | None:
+        """Why the nginx serving `config` has no known version, when a file says why (a
+        distribution package on a moving base image); None otherwise."""
+        self._detected_versions  # noqa: B018 (computing it records the reasons)
+        return self._unknown_versions.get(config.path)
 
     @cached_property
     def _site_configs(self) -> dict:

@@ -72,7 +72,7 @@ def read_server_xml_text(text: str, origin: Location) -> BackendFile:
     return result
 
 
-def read_xml(path: str, max_file_size: int, result: BackendFile):
+def read_xml(path: str, max_file_size: int, result: BackendFile, what: str = "server.xml"):
     """Parse safely: (root element, text lines of the same bytes), or None after recording
     a problem for any refusal or error. The lines serve start-tag lookups (libxml2 gives the
     line where a tag ends), so the file is read once and both views agree."""
@@ -86,16 +86,17 @@ def read_xml(path: str, max_file_size: int, result: BackendFile):
             reason = f"not read: {reason}"
         result.problems.append(Problem(refusal_kind(refused.reason), path, 1, reason))
         return None
-    return parse_xml_bytes(raw, path, result)
+    return parse_xml_bytes(raw, path, result, what)
 
 
-def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
-    """`read_xml` on bytes already read (a server.xml held in a Kubernetes ConfigMap)."""
+def parse_xml_bytes(raw: bytes, path: str, result: BackendFile, what: str = "server.xml"):
+    """`read_xml` on bytes already read (a server.xml held in a Kubernetes ConfigMap);
+    `what` names the format in refusals (other XML readers share this safe parse)."""
     marker = _DTD_MARKERS.search(raw)
     if marker:
         line = raw.count(b"\n", 0, marker.start()) + 1
         result.problems.append(
-            Problem(REFUSED_FILE, path, line, "refused as unsafe: server.xml declares a DTD or entities, which nglint never processes")
+            Problem(REFUSED_FILE, path, line, f"refused as unsafe: {what} declares a DTD or entities, which nglint never processes")
         )
         return None
 
@@ -122,7 +123,7 @@ def parse_xml_bytes(raw: bytes, path: str, result: BackendFile):
         return None
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None or tree.docinfo.doctype:
-        result.problems.append(Problem(REFUSED_FILE, path, 1, "refused as unsafe: server.xml declares a DTD"))
+        result.problems.append(Problem(REFUSED_FILE, path, 1, f"refused as unsafe: {what} declares a DTD"))
         return None
     return root, raw.decode("utf-8", errors="replace").removeprefix("\ufeff").split("\n")
 

@@ -39,6 +39,14 @@ EXPECTED = {
     "25-spring-race-fixed": set(),
     "30-haproxy-race": {("LB001", "nginx/nginx.conf", 4)},
     "31-haproxy-race-fixed": set(),
+    "32-uwsgi-race": {("KA001", "nginx/nginx.conf", 6)},
+    "33-uwsgi-race-fixed": set(),
+    "34-systemd-gunicorn-race": {("KA001", "nginx/nginx.conf", 8)},
+    "35-systemd-gunicorn-race-fixed": set(),
+    "36-alpine-nginx-package-race": {("KA001", "nginx/nginx.conf", 6)},
+    "37-alpine-nginx-package-race-fixed": set(),
+    "38-iis-race": {("KA001", "nginx/nginx.conf", 8)},
+    "39-iis-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
     "26-erb-puma-race": {("KA005", "config/nginx.conf.erb", 16)},
@@ -121,7 +129,7 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     findings = json.loads(result.stdout)["findings"]
     # samples/k8s has its own test (test_k8s_samples.py)
     rules = [f["rule"] for f in findings if not f["path"].startswith(("samples/fixes/", "samples/k8s/"))]
-    assert sorted(rules) == ["KA001"] * 9 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
+    assert sorted(rules) == ["KA001"] * 13 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
     assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "30-haproxy-race")}

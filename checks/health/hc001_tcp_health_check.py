@@ -64,7 +64,9 @@ def _behind(project, upstream) -> tuple[str, Severity, list[str]]:
 
     links = project.links.get(upstream)
     backends = [link.backend for link in (links.links if links is not None else ())]
-    styles = {backend.kind: close_style(backend.kind) for backend in backends}
+    # A reader that knows how its server ends idle connections says so on the backend
+    # (`closes_idle_with`); otherwise the kind's entry in the close-style table decides.
+    styles = {backend.kind: (backend.attributes or {}).get("closes_idle_with") or close_style(backend.kind) for backend in backends}
     resetting = sorted(kind for kind, style in styles.items() if style == "rst")
     if resetting:
         return (f"The backend behind it ({', '.join(resetting)}) resets idle connections, so every probe becomes a "

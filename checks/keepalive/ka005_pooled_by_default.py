@@ -71,6 +71,9 @@ def check(project) -> Iterable[Finding]:
             "pool: no keepalive directive; nginx pools upstream blocks by default since 1.29.7, and nginx-version is not set",
             margin_source(project.settings, worst.backend_ms),
         ]
+        unknown = analysis.unknown_version_reason(upstream.config)
+        if unknown:
+            sources.append(f"version: {unknown}")
         finding = at_directive(
             RULE,
             upstream.directive,

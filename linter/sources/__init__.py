@@ -37,6 +37,9 @@ BUILTIN_READERS = (
     ("nglint.sources.hypercorn.reader", "Hypercorn"),
     ("nglint.sources.kestrel.reader", "Kestrel"),
     ("nglint.sources.jetty.reader", "Jetty"),
+    ("nglint.sources.uwsgi.reader", "Uwsgi"),
+    ("nglint.sources.systemd.reader", "SystemdUnit"),
+    ("nglint.sources.iis.reader", "Iis"),
     ("nglint.sources.k8s.reader", "KubernetesYaml"),
     ("nglint.sources.terraform.reader", "TerraformReader"),
     ("nglint.sources.aws.reader", "AwsLoadBalancerFiles"),
@@ -66,6 +69,8 @@ BUILTIN_DEFAULTS = {
     "kestrel": "nglint.sources.kestrel.defaults",
     "go": "nglint.sources.gohttp.defaults",
     "jetty": "nglint.sources.jetty.defaults",
+    "uwsgi": "nglint.sources.uwsgi.defaults",
+    "iis": "nglint.sources.iis.defaults",
 }
 
 LINE_COMMENT, XML_COMMENT = "line", "xml"

@@ -22,7 +22,8 @@ class Process:
     shlex; None when the image's own default command runs); `env` the environment with
     where each variable was set (`env_locations`); `files` maps a path inside the
     container to the checked-tree file that provides it; `ports` the container ports it
-    listens on; `location` where the process is declared (a compose service, a container).
+    listens on; `location` where the process is declared (a compose service, a container);
+    `nginx_version` the nginx a Dockerfile installs as a package, when it does.
     """
 
     name: str
@@ -35,6 +36,10 @@ class Process:
     files: dict[str, str] = field(default_factory=dict)
     ports: list[int] = field(default_factory=list)
     unit: str | None = None
+    # The nginx version the image installs from distribution packages (a NginxVersion at
+    # its Dockerfile RUN line), when the image tag says nothing.
+    nginx_version: object = None
+    nginx_version_unknown: str = ""  # why an nginx the image installs has no known version
 
 
 def image_name(image: str | None) -> tuple[str, str | None]:

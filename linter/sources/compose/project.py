@@ -197,6 +197,7 @@ class ComposeProject:
         base_argv: list[str] | None = None
         argv_location: Location | None = None
         image_entrypoint: list[str] = []
+        nginx_version, nginx_unknown = None, ""
 
         build, build_at = service.get("build")
         if build is not None:
@@ -209,6 +210,7 @@ class ComposeProject:
                 ports.extend(built.ports)
                 base_argv, argv_location = built.argv, built.argv_location
                 image_entrypoint = built.entrypoint or []
+                nginx_version, nginx_unknown = built.nginx_version, built.nginx_unknown
 
         for item, where in service.appended("env_file"):
             self._env_file(item, where, env, env_locations)
@@ -261,7 +263,8 @@ class ComposeProject:
                     names.extend(self.text(alias) for alias in config["aliases"] if alias is not None)
         mode, _ = service.get("network_mode")
         process = Process(
-            service.name, service.location, image, argv, argv_location, env, env_locations, files, ports, self.directory
+            service.name, service.location, image, argv, argv_location, env, env_locations, files, ports, self.directory,
+            nginx_version, nginx_unknown,
         )
         unique = list(dict.fromkeys(name.lower() for name in names if name))
         return ServiceProcess(process, unique, published, self.text(mode) if mode is not None else None)

@@ -46,6 +46,10 @@ class Image:
     ports: list[int] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # the run stage's, then build stages' copies
     problems: list[Problem] = field(default_factory=list)
+    # The nginx a RUN installs from the distribution's packages (nglint.sources.nginx.packages):
+    # a NginxVersion located at its RUN line, or None with `nginx_unknown` saying why.
+    nginx_version: object = None
+    nginx_unknown: str = ""
 
 
 def instructions(text: str, path: str, problems: list[Problem]) -> list[Instruction]:
@@ -162,6 +166,8 @@ def read_image(path: str, tree_roots: list[str], max_file_size: int, target: str
         image.entrypoint = chosen.entrypoint[0]
     image.env, image.env_locations = dict(chosen.env), dict(chosen.env_locations)
     image.ports = list(chosen.ports)
+    if chosen.nginx_install is not None:
+        _nginx_version(image, chosen.nginx_install, path)
     # Files copied in build stages count too: configuration a builder packages into an
     # artifact (a Spring application.properties into the jar) still configures the server.
     built_from: dict[str, str] = {}
@@ -169,6 +175,17 @@ def read_image(path: str, tree_roots: list[str], max_file_size: int, target: str
         built_from.update(stage.files)
     image.files = {**built_from, **chosen.files}
     return image
+
+
+def _nginx_version(image: Image, install, path: str) -> None:
+    from nglint.records import replace
+    from nglint.sources.nginx.packages import version_of_install
+
+    version, reason = version_of_install(install, image.base)
+    if version is not None:
+        image.nginx_version = replace(version, location=Location(path, install.line))
+    else:
+        image.nginx_unknown = f"{reason} ({os.path.basename(path)}:{install.line})"
 
 
 def _assignments(text: str, values: dict[str, str]) -> list[tuple[str, str | None]]:
@@ -200,6 +217,7 @@ class _Stage:
         self.cmd: tuple[list[str], int] | None = None
         self.entrypoint: tuple[list[str], int] | None = None
         self.shell_entrypoint = False
+        self.nginx_install = None
 
     def child(self, base: str) -> "_Stage":
         stage = _Stage(base)
@@ -207,6 +225,7 @@ class _Stage:
         stage.env, stage.env_locations = dict(self.env), dict(self.env_locations)
         stage.ports, stage.files, stage.workdir = list(self.ports), dict(self.files), self.workdir
         stage.cmd, stage.entrypoint, stage.shell_entrypoint = self.cmd, self.entrypoint, self.shell_entrypoint
+        stage.nginx_install = self.nginx_install
         return stage
 
     def base_image(self, stages: dict) -> str:
@@ -240,6 +259,12 @@ class _Stage:
             self.workdir = os.path.normpath(os.path.join(self.workdir, target)).replace(os.sep, "/")
         elif name in ("COPY", "ADD"):
             self._copy(substitute(text, self.values()), context, tree_roots)
+        elif name == "RUN" and "nginx" in text:
+            from nglint.sources.nginx.packages import install_in
+
+            install = install_in(substitute(text, self.values()), step.line)
+            if install is not None:
+                self.nginx_install = install
         elif name == "CMD":
             self.cmd = (_command(text, self.values()), step.line)
         elif name == "ENTRYPOINT":

@@ -50,7 +50,8 @@ class Dockerfile:
             return result
         name = os.path.basename(os.path.dirname(os.path.abspath(path))) or "image"
         process = Process(name, Location(path, 1), image.base, image.argv, image.argv_location, image.env,
-                          image.env_locations, image.files, image.ports, UnitIndex(tree_roots).unit_of(path))
+                          image.env_locations, image.files, image.ports, UnitIndex(tree_roots).unit_of(path),
+                          image.nginx_version, image.nginx_unknown)
         result.processes.append(process)
         result.backends.extend(backends_for(process, tree_roots, max_file_size))
         return result

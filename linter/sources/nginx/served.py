@@ -12,7 +12,7 @@ _NGINX_IMAGES = ("nginx", "nginxinc/nginx-unprivileged", "openresty/openresty", 
 
 def is_nginx_process(process) -> bool:
     name, _tag = image_name(process.image)
-    if name in _NGINX_IMAGES or name.endswith("/nginx"):
+    if name in _NGINX_IMAGES or name.endswith("/nginx") or getattr(process, "nginx_version", None) is not None:
         return True
     return any(inside.startswith(("/etc/nginx/", "/usr/local/openresty/nginx/conf/")) for inside in process.files)
 

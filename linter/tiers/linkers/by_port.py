@@ -22,7 +22,7 @@ class ByPort:
         self._units = UnitIndex(project.tree_roots)
         self._by_unit_port: dict[tuple[str, int], list] = {}
         for backend in backends:
-            if backend.speaks_http and backend.port is not None:
+            if backend.nginx_links_to and backend.port is not None:
                 # A backend that knows its unit (a compose service) keeps it: its location
                 # may be a file elsewhere (the Dockerfile of a build context).
                 key = (backend.unit or self._units.unit_of(backend.location.path), backend.port)

@@ -37,7 +37,7 @@ class ComposeNames:
                         self._services.add((service.process.unit, name))
         for backend in backends:
             names = backend.attributes.get("names") if backend.attributes else None
-            if not names or backend.unit is None or not backend.speaks_http:
+            if not names or backend.unit is None or not backend.nginx_links_to:
                 continue
             for name in names:
                 self._by_name.setdefault((backend.unit, name), []).append(backend)

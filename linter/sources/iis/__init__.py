@@ -1,0 +1,1 @@
+"""IIS: applicationHost.config sites, bindings and limits; web.config's aspNetCore."""

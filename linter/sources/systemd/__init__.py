@@ -1,0 +1,1 @@
+"""systemd service units: the `ExecStart=` of a `*.service` file as a process."""
