@@ -50,11 +50,13 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/34-systemd-gunicorn-race/nginx/nginx.conf",
         "samples/36-alpine-nginx-package-race/nginx/nginx.conf",
         "samples/38-iis-race/nginx/nginx.conf",
+        "samples/28-jinja-gunicorn-race/roles/web/templates/nginx.conf.j2",
     }
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
     # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24, e2e-gunicorn,
-    # e2e-node; KA001 in 26 (uWSGI), 28 (systemd), 30 (packaged nginx), 32 (IIS)
-    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3 + 2 + 4
+    # e2e-node; KA001 in 32 (uWSGI), 34 (systemd), 36 (packaged nginx), 38 (IIS); KA001 in 28 (a Jinja2
+    # template), LB001 in 30 (HAProxy)
+    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3 + 2 + 4 + 2
 
 
 def test_info_findings_alone_exit_0(tmp_path):

@@ -73,7 +73,7 @@ def test_environment_file_outside_the_tree_is_never_read(tmp_path):
 def test_units_without_a_known_server_add_nothing_and_never_crash(tmp_path, text):
     result = _parse(tmp_path, {"x.service": text}, "x.service")
     assert result.backends == []
-    assert all(problem.code == "P003" for problem in result.problems)
+    assert all(problem.kind == "backend-parse-error" for problem in result.problems)
 
 
 def test_only_service_units_are_claimed(tmp_path):
