@@ -9,7 +9,6 @@ none of its own. Each ProxySite keeps the chain of levels above it so checks can
 from __future__ import annotations
 
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from nglint.nginx_tree import Directive, NginxConfig
 from nglint.records import field, record
@@ -176,6 +175,8 @@ def parse_proxy_target(url: str) -> tuple[str, str, int | None]:
     hostport = rest.split("/", 1)[0]
     if "$" in hostport or hostport.startswith("unix:"):
         return scheme.lower(), "", None
+    from urllib.parse import urlsplit  # loads ipaddress: only for configs that proxy
+
     try:
         parts = urlsplit(f"//{hostport}")
         port = parts.port
@@ -193,6 +194,8 @@ def parse_server_address(address: str) -> tuple[str, int | None]:
     """Host and port of an upstream `server` address (`app:8080`, `[::1]:80`, `unix:/x`)."""
     if not address or address.startswith("unix:") or "$" in address:
         return address, None
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(f"//{address}")
         port = parts.port
