@@ -18,37 +18,15 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "
 EXPLAIN_FORMATS = ("text", "json", "markdown")
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help layout with the terminal width found as shutil finds it, without
-    importing shutil: argparse builds a formatter for every option it adds, and shutil
-    brings bz2, lzma and fnmatch into every run, help shown or not."""
-
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        super().__init__(prog, indent_increment, max_help_position, terminal_columns() - 2 if width is None else width)
-
-
-def terminal_columns(fallback: int = 80) -> int:
-    """shutil.get_terminal_size().columns: COLUMNS if a positive integer, else the width
-    of the terminal on sys.__stdout__, else `fallback`."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback
-    except (AttributeError, ValueError, OSError):
-        return fallback
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse without abbreviations (`--sel` is a typo, not `--select`), and with
     a did-you-mean for a mistyped option, subcommand or choice."""
 
     def __init__(self, *args, **kwargs):
+        from nglint.cli_format import Formatter
+
         kwargs.setdefault("allow_abbrev", False)
-        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("formatter_class", Formatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse exits 2 already; keep the message style

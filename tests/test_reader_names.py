@@ -121,6 +121,8 @@ def test_reader_for_answers_as_asking_every_reader_did(paths):
         ("start.d/*.ini", "http.ini", False),
         ("a*a", "a", False),  # prefix and suffix may not overlap
         ("a*a", "aa", True),
+        ("web.config", "site/Web.Config", True),  # case is ignored: a wider match only asks one more reader
+        ("start.d/*.ini", "jetty/Start.D/HTTP.INI", True),
     ],
 )
 def test_name_patterns(pattern, path, expected):

@@ -9,8 +9,9 @@ reader claims; `tests/test_reader_names.py` checks that on real trees.
 
 A pattern is a file name with at most one `*` (`Dockerfile.*`, `*.tf.json`,
 `compose*.yml`), optionally under the name of its directory (`start.d/*.ini`,
-`config/puma.rb`). Matching is a few `startswith`/`endswith`, no fnmatch or regex:
-this runs for every file of every tree.
+`config/puma.rb`). Matching ignores case (a reader may claim `Web.config` as well as
+`web.config`; a wider match only means one more reader is asked) and is a few
+`startswith`/`endswith`, no fnmatch or regex: this runs for every file of every tree.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class NamePatterns:
         self.exact: set[str] = set()
         self.wild: list[tuple[str, str, str, str | None]] = []  # (name, prefix, suffix, parent)
         for pattern in patterns:
-            parent, _, name = pattern.rpartition("/")
+            parent, _, name = pattern.lower().rpartition("/")
             if "*" not in name and not parent:
                 self.exact.add(name)
                 continue
@@ -40,8 +41,7 @@ class NamePatterns:
 
     def match(self, path: str, name: str | None = None) -> bool:
         """True when `path` (its file name `name`, if already split off) fits a pattern."""
-        if name is None:
-            name = os.path.basename(path)
+        name = (os.path.basename(path) if name is None else name).lower()
         if name in self.exact:
             return True
         for whole, prefix, suffix, parent in self.wild:
@@ -50,6 +50,6 @@ class NamePatterns:
                     continue
             elif len(name) < len(prefix) + len(suffix) or not (name.startswith(prefix) and name.endswith(suffix)):
                 continue
-            if parent is None or os.path.basename(os.path.dirname(path)) == parent:
+            if parent is None or os.path.basename(os.path.dirname(path)).lower() == parent:
                 return True
         return False
