@@ -88,15 +88,19 @@ def test_one_nginx_file_imports_no_other_tier_nor_heavy_module(tmp_path):
 def test_a_directory_of_nginx_files_imports_no_reader(tmp_path):
     write_tree(tmp_path, {
         "nginx.conf": "events {}\nhttp {\n  include conf.d/*.conf;\n}\n",
-        "conf.d/app.conf": "upstream app { server 127.0.0.1:8080; keepalive 4; }\nserver { listen 80; location / { proxy_pass http://app; } }\n",
+        "conf.d/app.conf": (
+            "upstream app { server 127.0.0.1:8080; keepalive 4; }\n"
+            'server { listen 80; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }\n'
+        ),
         "README.md": "docs\n",
         "app.py": "print('hi')\n",
     })  # fmt: skip
     modules = _imported(tmp_path, "check", str(tmp_path))
     readers = sorted(m for m in modules if m.startswith("nglint.sources.") and m.endswith((".reader", ".backend")))
     assert readers == []
-    assert _under(modules, ("nglint.sources.compose.project", "nglint.sources.k8s.manifests", "nglint.tiers.front")) == []
+    assert _under(modules, ("nglint.sources.compose.project", "nglint.sources.k8s.manifests", "nglint.tiers.front", "nglint.fixer")) == []
     assert "nglint.tiers.linkers.by_port" in modules  # an upstream to link: the linkers are loaded
+    assert _under(modules, ("urllib", "ipaddress", "tempfile", "hashlib")) == []  # plain host:port, one small file
 
 
 def test_files_of_other_kinds_import_their_readers_only(tmp_path):
@@ -152,3 +156,47 @@ def test_help_width_is_shutils(monkeypatch, columns):
     else:
         monkeypatch.setenv("COLUMNS", columns)
     assert terminal_columns() == shutil.get_terminal_size().columns
+
+
+def _urlsplit_host_port(text: str):
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(f"//{text}")
+        return parts.hostname or "", parts.port
+    except ValueError:
+        return "ValueError"
+
+
+def _split(text: str):
+    from nglint.nginx_model import split_host_port
+
+    try:
+        return split_host_port(text)
+    except ValueError:
+        return "ValueError"
+
+
+@pytest.mark.parametrize("text", [
+    "app:8080", "APP.Example.com", "127.0.0.1:80", "host:0", "host:65535", "host:65536", "host:99999", "host:",
+    "host:08080", "[::1]:8080", "[fe80::1%eth0]:80", "[::1", "user@host:81", "host:80?x", "host:80#f", " host:80",
+    "ho\tst:80", "host:８０", "hôst:80", "a:b:c", "_:1", "-:1", "", ":80", "host:+80", "host:-1",
+])  # fmt: skip
+def test_host_port_split_agrees_with_urlsplit(text):
+    """nginx_model splits plain `host:port` itself (urllib.parse stays unimported); the
+    answer must be urlsplit's, errors included."""
+    assert _split(text) == _urlsplit_host_port(text)
+
+
+def test_host_port_split_agrees_with_urlsplit_on_generated_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("aZ09_.-:[]@%?#/ \t+８é") + ["80", "65536", "::1"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(alphabet, max_size=12).map("".join))
+    def agree(text):
+        assert _split(text) == _urlsplit_host_port(text)
+
+    agree()
