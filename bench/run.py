@@ -4,6 +4,9 @@
                                              start-up, --jobs on 200 roots -> bench/RESULTS.md
     python bench/run.py --sizes 100 --reps 1 --roots 4 --no-corpus --gixy auto --out /tmp/R.md
                                              what the smoke test runs (seconds, no network)
+    python bench/run.py --only startup --reps 10
+                                             the start-up commands alone, into their own block
+                                             of bench/RESULTS.md (the full run's block stays)
 
 It measures, as separate processes: `nglint check` (wall time, peak RSS), crossplane
 alone on the same files (the floor our parser sets), gixy-ng on the same nginx files
@@ -35,6 +38,7 @@ from measure import Case, CaseFailed, Summary, run_interleaved, summarize  # noq
 PROJECT = os.path.dirname(HERE)
 DEFAULT_CORPUS = os.path.join(PROJECT, "..", "shared", "corpus")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+STARTUP_BEGIN, STARTUP_END = "<!-- bench-startup:begin -->", "<!-- bench-startup:end -->"
 STARTUP_PER_ROUND = 4  # start-up commands take ~0.1 s: more samples, same rounds
 LINT_OK = (0, 1)  # 1 = findings reported, the normal outcome on these trees
 
@@ -175,6 +179,13 @@ def med(case: Case | None) -> float | None:
     return summarize(case.times).median if case and case.runs else None
 
 
+def cpu_ratio(a: Case | None, b: Case | None) -> float | None:
+    """Ratio of median CPU times (user + system): steadier than wall time on a shared machine."""
+    if not a or not b or not a.runs or not b.runs:
+        return None
+    return summarize(a.cpu).median / summarize(b.cpu).median
+
+
 def ratio_row(label: str, value: float | None, limit: float, better: str) -> str:
     """better='low': value must be <= limit; 'high': value must be >= limit."""
     if value is None:
@@ -207,19 +218,50 @@ def machine_lines(gixy: str | None) -> list[str]:
     return lines
 
 
-def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, Case], nglint, gixy, notes: list[str]) -> str:
-    out = [BEGIN, "", "## Latest run", "", f"`{' '.join(['python', 'bench/run.py', *args.argv])}`", ""]
-    out += machine_lines(gixy)
-    out.append(
+def startup_table(startup: dict[str, Case]) -> list[str]:
+    lines = ["| command | wall time | CPU time (median) | peak RSS |", "|---|---|---|---|"]
+    for label, case in startup.items():
+        lines.append(f"| `{label}` | {fmt_s(summarize(case.times))} | {summarize(case.cpu).median * 1000:.0f} ms | {fmt_mb(case)} |")
+    return lines
+
+
+def run_lines(args) -> list[str]:
+    """Repetitions and load: what a reader needs to judge the numbers."""
+    lines = [
         f"- Repetitions: {args.reps} rounds (start-up commands {STARTUP_PER_ROUND}× per round), every command once per round, "
-        "round-robin after one warm-up round; times are median (min–max) wall clock of a fresh process, RSS its median peak RSS"
-    )
-    out.append("- Bytecode caching on for every command (PYTHONDONTWRITEBYTECODE removed from their environment; the warm-up writes .pyc files, as pip does at install)")
+        "round-robin after one warm-up round; times are median (min–max) wall clock of a fresh process, RSS its median peak RSS",
+        "- Bytecode caching on for every command (PYTHONDONTWRITEBYTECODE removed from their environment; the warm-up writes .pyc files, as pip does at install)",
+    ]
     end_load = os.getloadavg()[0]
-    out.append(
+    lines.append(
         f"- Load average (1 min) at start / end of the run: {args.load_start:.2f} / {end_load:.2f} on {os.cpu_count()} cores"
         + (" — the machine was shared with other work: wall times are noisy, CPU-time ratios are steadier" if max(args.load_start, end_load) > 1.5 else "")
     )
+    return lines
+
+
+def render_startup(args, startup: dict[str, Case], nglint, notes: list[str]) -> str:
+    """`--only startup`: the start-up commands and their target, in a block of their own."""
+    out = [STARTUP_BEGIN, "", "## Start-up only", "", f"`{' '.join(['python', 'bench/run.py', *args.argv])}`", ""]
+    out += machine_lines(None)
+    out.append(f"- nglint: `{' '.join(nglint) if nglint else 'not installed'}`")
+    out += run_lines(args)
+    out += [""] + startup_table(startup)
+    check = startup.get("nglint check one.conf")
+    imports = startup['python -c "import crossplane, lxml.etree"']
+    out += ["", "| target | measured | limit | status |", "|---|---|---|---|"]
+    out.append(ratio_row("start-up: nglint check one.conf / import crossplane, lxml.etree (wall)", med(check) / med(imports) if check else None, TARGETS["startup"], "low"))
+    out.append(ratio_row("start-up: the same ratio in CPU time", cpu_ratio(check, imports), TARGETS["startup"], "low"))
+    if notes:
+        out += ["", "Notes from this run:", ""] + [f"- {note}" for note in notes]
+    out += ["", STARTUP_END]
+    return "\n".join(out) + "\n"
+
+
+def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, Case], nglint, gixy, notes: list[str]) -> str:
+    out = [BEGIN, "", "## Latest run", "", f"`{' '.join(['python', 'bench/run.py', *args.argv])}`", ""]
+    out += machine_lines(gixy)
+    out += run_lines(args)
     out += ["", "### Inputs", "", "| input | server blocks | upstreams | nginx files | server.xml / Tomcat files |", "|---|---|---|---|---|"]
     for item in inputs:
         out.append(f"| {item.name} | {item.servers or '–'} | {item.upstreams or '–'} | {item.nginx_files} | {item.tomcat_files} |")
@@ -249,9 +291,7 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
         ]
         out.append("| " + " | ".join(cols) + " |")
 
-    out += ["", "### Start-up", "", "| command | wall time | CPU time (median) | peak RSS |", "|---|---|---|---|"]
-    for label, case in startup.items():
-        out.append(f"| `{label}` | {fmt_s(summarize(case.times))} | {summarize(case.cpu).median * 1000:.0f} ms | {fmt_mb(case)} |")
+    out += ["", "### Start-up", ""] + startup_table(startup)
 
     if jobs:
         one, many = jobs["1"], jobs[str(args.jobs)]
@@ -282,6 +322,7 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
     check = startup.get("nglint check one.conf")
     imports = startup['python -c "import crossplane, lxml.etree"']
     out.append(ratio_row("start-up: nglint check one.conf / import crossplane, lxml.etree", med(check) / med(imports) if check else None, TARGETS["startup"], "low"))
+    out.append(ratio_row("start-up, CPU time: the same ratio", cpu_ratio(check, imports), TARGETS["startup"], "low"))
     floor_bound = r("corpus", "corpus", "gixy", "floor")
     if floor_bound is not None:
         out += [
@@ -296,16 +337,20 @@ def render(args, inputs: list[Input], startup: dict[str, Case], jobs: dict[str, 
     return "\n".join(out) + "\n"
 
 
-def write_results(path: str, block: str) -> None:
-    """Replace the generated block, keeping whatever is written around it (the profile notes)."""
+def write_results(path: str, block: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the generated block, keeping whatever is written around it (the profile notes).
+    A start-up block new to the file goes right after the full run's block."""
     existing = ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as handle:
             existing = handle.read()
-    if BEGIN in existing and END in existing:
-        head, rest = existing.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in existing and end in existing:
+        head, rest = existing.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + block.rstrip("\n") + tail
+    elif begin != BEGIN and END in existing:
+        head, tail = existing.split(END, 1)
+        text = head + END + "\n\n" + block.rstrip("\n") + tail
     else:
         text = "# nglint benchmark results\n\nWritten by `python bench/run.py` (see bench/README.md).\n\n" + block + existing
     with open(path, "w", encoding="utf-8") as handle:
@@ -335,8 +380,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     parser.add_argument("--workdir", help="where trees are generated (default: a temporary directory, removed after)")
+    parser.add_argument("--only", choices=("startup",),
+                        help="startup: only the start-up commands (no trees, corpus, gixy-ng or roots), written to their own block")
     args = parser.parse_args(argv)
     args.argv = argv
+    if args.only == "startup":
+        args.sizes, args.no_corpus, args.gixy, args.roots = [], True, "off", 0
     if args.reps < 1:
         parser.error("--reps must be >= 1")
     return args
@@ -382,8 +431,10 @@ def main(argv: list[str] | None = None) -> int:
         except CaseFailed as exc:
             log(f"error: {exc}")
             return 2
-        block = render(args, inputs, startup, jobs, nglint, gixy, notes)
-        write_results(args.out, block)
+        if args.only == "startup":
+            write_results(args.out, render_startup(args, startup, nglint, notes), STARTUP_BEGIN, STARTUP_END)
+        else:
+            write_results(args.out, render(args, inputs, startup, jobs, nglint, gixy, notes))
         log(f"wrote {args.out}")
         if jobs:
             one, many = jobs["1"], jobs[str(args.jobs)]

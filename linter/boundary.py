@@ -11,8 +11,6 @@ this module, so the security check is written once.
 
 from __future__ import annotations
 
-import fnmatch
-import glob
 import os
 import re
 import stat
@@ -213,6 +211,8 @@ class Boundary:
             found: list[str] = []
             for directory in current:
                 if _MAGIC.search(part):
+                    import fnmatch
+
                     hidden = part.startswith(".")
                     names = sorted(n for n in _list_dir(directory) if (hidden or not n.startswith(".")) and fnmatch.fnmatchcase(n, part))
                 else:
@@ -238,7 +238,7 @@ def _list_dir(directory: str) -> list[str]:
 
 
 def has_magic(pattern: str) -> bool:
-    return glob.has_magic(pattern)
+    return _MAGIC.search(pattern) is not None  # glob.has_magic's test, without importing glob
 
 
 def read_text(path: str, max_size: int) -> str:

@@ -45,7 +45,10 @@ class _Parser(argparse.ArgumentParser):
     a did-you-mean for a mistyped option, subcommand or choice."""
 
     def __init__(self, *args, **kwargs):
+        from nglint.cli_format import Formatter
+
         kwargs.setdefault("allow_abbrev", False)
+        kwargs.setdefault("formatter_class", Formatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse exits 2 already; keep the message style

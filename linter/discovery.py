@@ -8,8 +8,8 @@ unless a backend parser claims it or its content is plainly not nginx (sniff.exp
 
 from __future__ import annotations
 
-import fnmatch
 import os
+from collections.abc import Callable
 
 from nglint import boundary
 from nglint.backends import BackendParser
@@ -17,6 +17,8 @@ from nglint.records import field, record
 from nglint.sniff import explicit_nginx, is_nginx_file, looks_like_nginx, worth_sniffing  # noqa: F401 (looks_like_nginx: API)
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+
+Claimant = Callable[[str], "BackendParser | None"]
 
 
 class UsageError(Exception):
@@ -33,10 +35,12 @@ class Inputs:
     unlisted: list[tuple[str, str]] = field(default_factory=list)
 
 
-def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str], base: str, max_files: int,
+def discover(paths: list[str], claimant: Claimant, exclude: list[str], base: str, max_files: int,
              respect_gitignore: bool = True) -> Inputs:
     """Collect inputs; nonexistent paths are a usage error. Walking a directory skips
-    what `exclude` names and, with `respect_gitignore`, what git ignores (nglint.gitignore)."""
+    what `exclude` names and, with `respect_gitignore`, what git ignores (nglint.gitignore).
+    `claimant(path)` names the reader claiming a file, or None (nglint.sources.reader_for:
+    it imports a reader only when a file's name fits it)."""
     inputs = Inputs()
     seen: set[str] = set()
     for raw in paths:
@@ -62,14 +66,16 @@ def discover(paths: list[str], parsers: list[BackendParser], exclude: list[str],
                         seen.add(file_path)
                         if worth_sniffing(file_path):
                             inputs.nginx_candidates.append(file_path)
-                        elif any(parser.claims(file_path) for parser in parsers):
-                            inputs.backend_files.append((file_path, next(p for p in parsers if p.claims(file_path))))
+                        else:
+                            parser = claimant(file_path)
+                            if parser is not None:
+                                inputs.backend_files.append((file_path, parser))
                     continue
-                _classify(file_path, parsers, inputs, seen, explicit=False)
+                _classify(file_path, claimant, inputs, seen, explicit=False)
         else:
             inputs.tree_roots.append(os.path.dirname(path))
             if not _excluded(path, exclude, base):
-                _classify(path, parsers, inputs, seen, explicit=True)
+                _classify(path, claimant, inputs, seen, explicit=True)
     inputs.nginx_candidates.sort(key=_entry_order)
     return inputs
 
@@ -126,19 +132,21 @@ def _kind(entry: os.DirEntry) -> str:
 def _excluded(path: str, patterns: list[str], base: str) -> bool:
     if not patterns:
         return False
+    import fnmatch
+
     rel = os.path.relpath(path, base).replace(os.sep, "/")
     name = os.path.basename(path)
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set[str], explicit: bool) -> None:
+def _classify(path: str, claimant: Claimant, inputs: Inputs, seen: set[str], explicit: bool) -> None:
     if path in seen:
         return
     seen.add(path)
-    for parser in parsers:
-        if parser.claims(path):
-            inputs.backend_files.append((path, parser))
-            return
+    parser = claimant(path)
+    if parser is not None:
+        inputs.backend_files.append((path, parser))
+        return
     name = os.path.basename(path)
     if explicit:
         if name != "catalina.properties" and explicit_nginx(path):

@@ -35,10 +35,10 @@ class UpstreamLinks:
 
 
 def link_all(project) -> dict[Upstream, UpstreamLinks]:
-    """Links for every upstream of every loaded config, keyed by the Upstream object."""
-    from nglint.tiers.linkers import new_linkers
-
-    linkers = new_linkers(project.backends, project)
+    """Links for every upstream of every loaded config, keyed by the Upstream object.
+    Linkers are loaded and prepared at the first upstream that needs them: a run with no
+    upstream block imports none."""
+    linkers: list | None = None
     specs: dict[str, BackendSpec] = {}
     for spec in project.settings.backends:
         specs.setdefault(spec.upstream.lower(), spec)
@@ -49,6 +49,10 @@ def link_all(project) -> dict[Upstream, UpstreamLinks]:
             if spec is not None:
                 result[upstream] = _link_explicit(project, upstream, spec)
             else:
+                if linkers is None:
+                    from nglint.tiers.linkers import new_linkers
+
+                    linkers = new_linkers(project.backends, project)
                 result[upstream] = _link_servers(upstream, linkers)
     return result
 

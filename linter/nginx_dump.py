@@ -10,12 +10,9 @@ finding and parse error keeps its line number in the dump itself.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import posixpath
 import re
-import shutil
-import tempfile
 
 from nglint.boundary import Refused, open_limited
 from nglint.nginx_parse import ParsedFile, parse_nginx_file
@@ -58,6 +55,9 @@ def split_dump(path: str, max_file_size: int) -> list[DumpFile]:
         return [DumpFile(path, ParsedFile(path, error=refused.reason))]
     lines = raw.split(b"\n")
     headers = [(index, match.group(1).decode("utf-8", "replace")) for index, line in enumerate(lines) if (match := _HEADER.match(line))]
+    import shutil
+    import tempfile  # only for a dump: this module is imported by every run
+
     files: list[DumpFile] = []
     workdir = tempfile.mkdtemp(prefix="nglint-dump-")
     try:
@@ -98,6 +98,8 @@ def resolve(files: list[DumpFile], pattern: str) -> tuple[list[DumpFile], bool]:
     has_magic = any(char in wanted for char in "*?[")
     if not has_magic:
         return [f for f in files if f.virtual == wanted][:1], False
+    import fnmatch
+
     depth = wanted.count("/")
     matches = [f for f in files if f.virtual.count("/") == depth and fnmatch.fnmatchcase(f.virtual, wanted)]
     return sorted(matches, key=lambda f: f.virtual), True

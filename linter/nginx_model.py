@@ -8,8 +8,8 @@ none of its own. Each ProxySite keeps the chain of levels above it so checks can
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from nglint.nginx_tree import Directive, NginxConfig
 from nglint.records import field, record
@@ -177,9 +177,7 @@ def parse_proxy_target(url: str) -> tuple[str, str, int | None]:
     if "$" in hostport or hostport.startswith("unix:"):
         return scheme.lower(), "", None
     try:
-        parts = urlsplit(f"//{hostport}")
-        port = parts.port
-        host = parts.hostname or ""
+        host, port = split_host_port(hostport)
     except ValueError:
         return scheme.lower(), "", None
     return scheme.lower(), host, port
@@ -194,9 +192,31 @@ def parse_server_address(address: str) -> tuple[str, int | None]:
     if not address or address.startswith("unix:") or "$" in address:
         return address, None
     try:
-        parts = urlsplit(f"//{address}")
-        port = parts.port
-        host = parts.hostname or ""
+        host, port = split_host_port(address)
     except ValueError:
         return address, None
     return host, port if port is not None else 80
+
+
+# `host` or `host:port` as nearly every config writes them.
+_PLAIN_HOST_PORT = re.compile(r"([A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?")
+
+
+def split_host_port(hostport: str) -> tuple[str, int | None]:
+    """(hostname or '', port or None) as `urlsplit("//" + hostport)` gives them, raising
+    ValueError where it raises.
+
+    A plain `name:port` is split here: importing urllib.parse (and ipaddress with it)
+    costs more than checking a small config does. Anything else (brackets, userinfo, a
+    query, a port over 65535, characters urlsplit strips or normalizes) goes to urlsplit."""
+    plain = _PLAIN_HOST_PORT.fullmatch(hostport)
+    if plain is not None:
+        host, port = plain.groups()
+        if port is None:
+            return host.lower(), None
+        if int(port) <= 65535:
+            return host.lower(), int(port)
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(f"//{hostport}")
+    return parts.hostname or "", parts.port

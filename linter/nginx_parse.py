@@ -11,10 +11,10 @@ Include handling is ours (see nginx_tree), so each file is parsed on its own
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from nglint.boundary import Refused, open_limited
+from nglint.digests import sha256_hex
 from nglint.nginx_fastparse import NotRegular, fast_parse
 from nglint.records import field, record
 from nglint.sources.nginx.templating import mask
@@ -42,7 +42,7 @@ def parse_nginx_file(path: str, max_file_size: int) -> ParsedFile:
     except Refused as refused:
         parsed.error = refused.reason
         return parsed
-    parsed.sha256 = hashlib.sha256(data).hexdigest()
+    parsed.sha256 = sha256_hex(data)
     data = mask(path, data)  # a template's tags, masked in place: same lines, same offsets
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 
 from nglint import interrupts
 
@@ -29,6 +28,8 @@ def tolerant_streams() -> None:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace `path` with `data` all at once; OSError (and nothing written) on failure."""
+    import tempfile  # only for --output: it pulls in shutil, random and hashlib
+
     directory = os.path.dirname(os.path.abspath(path))
     with interrupts.held():
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=directory)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
-from nglint.backends import Backend, BackendFile, backend_parsers
+from nglint.backends import Backend, BackendFile
 from nglint.boundary import is_file
 from nglint.config import Settings
 from nglint.diagnostics import MISSING_INCLUDE, UNLISTED_DIRECTORY
@@ -79,10 +79,11 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
 
     `jobs` > 1 parses files in worker processes first (see parallel.py); the result is
     the same Project, only sooner."""
+    from nglint.sources import reader_for
+
     cwd = cwd or os.getcwd()
-    parsers = backend_parsers()
     base = settings.project_root or cwd
-    inputs = discover(paths, parsers, settings.exclude, base, settings.max_files, settings.respect_gitignore)
+    inputs = discover(paths, reader_for, settings.exclude, base, settings.max_files, settings.respect_gitignore)
     tree_roots = _tree_roots(inputs, settings, cwd)
     project = Project(settings=settings, tree_roots=tree_roots)
     limits = LoadLimits(settings.max_file_size, settings.max_include_depth, settings.max_files)

@@ -124,16 +124,25 @@ def load_plugins(group: str) -> list:
 
 
 def _plugin_group_declared(group: str = ENTRY_POINT_GROUP) -> bool:
-    """Cheap pre-check: may any distribution on sys.path declare an nglint.checks entry point?
+    """Cheap pre-check: may any distribution on sys.path declare an entry point in `group`?
 
     Importing importlib.metadata and letting it read every distribution's metadata costs
     about 30 ms, a third of `nglint check` on one small file, and most installs have no
     plugin. This reads only entry_points.txt files and answers True on any doubt (a zip
     or egg on sys.path, a mention of the group), so the real lookup still decides.
     """
+    mentions = _nglint_entry_points()
+    return mentions is None or any(group.encode() in text for text in mentions)
+
+
+@lru_cache(maxsize=1)
+def _nglint_entry_points() -> tuple[bytes, ...] | None:
+    """The entry_points.txt texts on sys.path that mention nglint, read once per process
+    (checks, readers, linkers and hop builders each ask); None on any doubt."""
+    found = []
     for base in sys.path:
         if base and os.path.isfile(base):
-            return True  # a zip archive: let importlib.metadata look inside
+            return None  # a zip archive: let importlib.metadata look inside
         try:
             entries = list(os.scandir(base or "."))
         except OSError:
@@ -143,13 +152,14 @@ def _plugin_group_declared(group: str = ENTRY_POINT_GROUP) -> bool:
             if low.endswith((".dist-info", ".egg-info")) or low == "egg-info":
                 try:
                     with open(os.path.join(entry.path, "entry_points.txt"), "rb") as handle:
-                        if group.encode() in handle.read():
-                            return True
+                        text = handle.read()
                 except OSError:
                     continue
+                if b"nglint" in text:
+                    found.append(text)
             elif low.endswith(".egg"):
-                return True
-    return False
+                return None
+    return tuple(found)
 
 
 def matches(code: str, selectors: list[str]) -> bool:

@@ -43,10 +43,10 @@ _GLOB_DIRS = _PREFIXES + ("/usr/share/nginx/modules",)
 
 def stock_glob(pattern: str) -> bool:
     """True for an absolute glob under a packaged nginx's directories (`/etc/nginx/conf.d/*.conf`)."""
-    import glob
+    from nglint.boundary import has_magic
 
     normalized = os.path.normpath(pattern)  # `/etc/nginx/../../x/*` is not under /etc/nginx
-    return glob.has_magic(pattern) and any(normalized.startswith(prefix + "/") for prefix in _GLOB_DIRS)
+    return has_magic(pattern) and any(normalized.startswith(prefix + "/") for prefix in _GLOB_DIRS)
 
 
 def stock_name(pattern: str) -> str | None:

@@ -125,6 +125,24 @@ def test_results_block_is_replaced_not_appended(tmp_path: Path) -> None:
     assert text.startswith("# Title") and text.rstrip().endswith("kept")
 
 
+def test_bench_only_startup_writes_its_own_block(tmp_path: Path) -> None:
+    """`--only startup` measures the start-up commands alone and leaves the full run's block."""
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# T\n\n<!-- bench:begin -->\nfull run\n<!-- bench:end -->\n\n## Notes\nkept\n")
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--only", "startup", "--reps", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "full run" in text and text.rstrip().endswith("kept")
+    block = text.split("<!-- bench-startup:begin -->")[1].split("<!-- bench-startup:end -->")[0]
+    assert text.index("<!-- bench:end -->") < text.index("<!-- bench-startup:begin -->")
+    assert 'python -c "import crossplane, lxml.etree"' in block and "### Wall time" not in block
+    if importlib.util.find_spec("nglint") is not None:
+        assert "`nglint check one.conf`" in block and "the same ratio in CPU time" in block
+
+
 def test_stack_generator_links_every_service_by_name(tmp_path):
     """bench/gen.py --stack: one compose project, every upstream linked to its own service."""
     import json

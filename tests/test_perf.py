@@ -165,10 +165,10 @@ def test_jobs_output_identical_to_jobs_1(tmp_path):
     assert "P001" in outputs["1", "text"] and "P003" in outputs["1", "text"] and "KA001" in outputs["1", "text"]
 
     # The pool really parsed the files (the tree is above the small-input threshold).
-    from nglint.backends import backend_parsers
     from nglint.discovery import discover
+    from nglint.sources import reader_for
 
-    inputs = discover([str(tree)], backend_parsers(), [], str(tmp_path), 10_000)
+    inputs = discover([str(tree)], reader_for, [], str(tmp_path), 10_000)
     nginx, backends = parallel.preparse(inputs.nginx_candidates, inputs.backend_files, [str(tree)], 10 * 1024 * 1024, 2)
     assert len(nginx) == len(inputs.nginx_candidates) and len(backends) == len(inputs.backend_files)
     assert any(parsed.error for parsed in nginx.values()) and any(b.problems for b in backends.values())

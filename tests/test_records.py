@@ -150,3 +150,30 @@ def test_fields_of_a_base_record_come_first():
 
     assert [f.name for f in records.fields(Child)] == ["path", "line"]
     assert repr(Child("p", 2)) == "test_fields_of_a_base_record_come_first.<locals>.Child(path='p', line=2)"
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_init_compiled_at_first_use_behaves_the_same_before_and_after(frozen):
+    """`__init__` is compiled when the class is first instantiated (defining a record is
+    then nearly free); the first instance and later ones are built alike."""
+    _, rec = twins(frozen=frozen)
+    stub = rec.__init__
+    first = rec("a", 1, tags=["x"])
+    assert rec.__init__ is not stub and rec.__init__.__qualname__ == stub.__qualname__
+    assert first == rec("a", 1, tags=["x"]) and repr(first) == repr(rec("a", 1, tags=["x"]))
+    assert first.cache == {} and first.cache is not rec("a", 1).cache
+
+
+def test_a_plain_subclass_built_first_compiles_its_records_init():
+    @records.record
+    class Base:
+        path: str
+        line: int = 1
+
+    class Plain(Base):
+        def where(self) -> str:
+            return f"{self.path}:{self.line}"
+
+    assert Plain("p", 3).where() == "p:3" and Base("q").line == 1
+    with pytest.raises(TypeError):
+        Plain()

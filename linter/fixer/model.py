@@ -8,8 +8,8 @@ them leaves every other byte untouched: indentation, CRLF, comments, odd encodin
 from __future__ import annotations
 
 import bisect
-import hashlib
 
+from nglint.digests import sha256_hex
 from nglint.records import field, record
 from nglint.source import Region, decode_config_bytes
 
@@ -71,7 +71,7 @@ class Fix:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def line_starts(data: bytes) -> list[int]:

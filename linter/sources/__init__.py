@@ -10,6 +10,7 @@ defaults table of its tier kind. Built-in readers and third-party ones (entry-po
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
@@ -48,6 +49,44 @@ BUILTIN_READERS = (
     ("nglint.sources.spring.stomp", "SpringStomp"),
     ("nglint.sources.gohttp.reader", "GoHttp"),  # last: a Go-built image may run another known server
 )
+
+# The file names each built-in reader may claim (first) and be fed by (second), as data
+# (patterns: nglint.sources.names). A reader module is imported only when a file matches,
+# so a run over nginx files imports none of them; the reader's own `claims`/`feeds`
+# still decides (sniffing YAML, for one). A reader listed in BUILTIN_READERS without an
+# entry here is imported and asked about every file, as a plugin reader is.
+READER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "nglint.sources.tomcat.reader": (("server.xml",), ("catalina.properties",)),
+    "nglint.sources.compose.reader": (("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml"), (".env",)),
+    "nglint.sources.dockerfile.reader": (("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Containerfile"), ()),
+    "nglint.sources.procfile.reader": (("Procfile", "Procfile.*"), ()),
+    "nglint.sources.gunicorn.reader": (("gunicorn*.py",), ()),
+    "nglint.sources.puma.reader": (("puma.rb",), ("Gemfile.lock",)),
+    "nglint.sources.apache.reader": (("httpd.conf", "apache2.conf"), ()),
+    "nglint.sources.jetty.reader": (("start.ini", "start.d/*.ini"), ()),
+    "nglint.sources.k8s.reader": (("*.yaml", "*.yml", "Kustomization"), ("nginx.tmpl",)),
+    "nglint.sources.terraform.reader": (
+        ("*.tf", "*.tf.json"),
+        ("terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json"),
+    ),
+    "nglint.sources.aws.reader": (("*.yaml", "*.yml", "*.json", "*.template"), ()),
+    "nglint.sources.proxies.reader": (("*.yaml", "*.yml"), ()),
+    "nglint.sources.haproxy.reader": (("*.cfg", "*.conf"), ()),
+    "nglint.sources.spring.stomp": (("*.java",), ()),
+    "nglint.sources.uwsgi.reader": (("*.ini", "uwsgi*.yaml", "uwsgi*.yml", "uwsgi*.json", "uwsgi*.xml", "*uwsgi.yaml",
+                                     "*uwsgi.yml", "*uwsgi.json", "*uwsgi.xml"), ()),
+    "nglint.sources.systemd.reader": (("*.service",), ()),
+    "nglint.sources.iis.reader": (("applicationhost.config", "web.config"), ()),
+    # Readers of what a process runs (a command line, the source file it names): no file of their own.
+    "nglint.sources.uvicorn.reader": ((), ()),
+    "nglint.sources.node.reader": ((), ()),
+    "nglint.sources.spring.reader": ((), ()),
+    "nglint.sources.nginx.backend": ((), ()),
+    "nglint.sources.waitress.reader": ((), ()),
+    "nglint.sources.hypercorn.reader": ((), ()),
+    "nglint.sources.kestrel.reader": ((), ()),
+    "nglint.sources.gohttp.reader": ((), ()),
+}
 
 # Kinds whose defaults live beside a reader that is not a backend reader (nginx itself).
 BUILTIN_DEFAULTS = {
@@ -107,20 +146,57 @@ class Reader(Protocol):
 
 @lru_cache(maxsize=1)
 def readers() -> tuple:
-    """Built-in readers then plugin readers, each instantiated once."""
-    import importlib
+    """Built-in readers then plugin readers, each instantiated once (this imports them all:
+    for questions no file name answers, such as what a container's process is)."""
+    return tuple(_builtin(module, name) for module, name in BUILTIN_READERS) + _plugin_readers()
 
+
+_INSTANCES: dict[str, object] = {}
+
+
+def _builtin(module: str, name: str):
+    """The one instance of a built-in reader, its module imported on first use."""
+    reader = _INSTANCES.get(module)
+    if reader is None:
+        import importlib
+
+        reader = _INSTANCES[module] = getattr(importlib.import_module(module), name)()
+    return reader
+
+
+@lru_cache(maxsize=1)
+def _plugin_readers() -> tuple:
     from nglint.registry import load_plugins
 
-    found = [getattr(importlib.import_module(module), name)() for module, name in BUILTIN_READERS]
-    for plugin in load_plugins(ENTRY_POINT_GROUP):
-        found.append(plugin() if isinstance(plugin, type) else plugin)
-    return tuple(found)
+    return tuple(plugin() if isinstance(plugin, type) else plugin for plugin in load_plugins(ENTRY_POINT_GROUP))
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> tuple:
+    """(module, class, claim patterns, feed patterns) per built-in reader, in order; None
+    patterns for a reader that declares no names (it is asked about every file)."""
+    from nglint.sources.names import NamePatterns
+
+    rows = []
+    for module, name in BUILTIN_READERS:
+        declared = READER_NAMES.get(module)
+        if declared is None:
+            rows.append((module, name, None, None))
+        else:
+            rows.append((module, name, NamePatterns(declared[0]), NamePatterns(declared[1])))
+    return tuple(rows)
 
 
 def reader_for(path: str):
-    """The reader claiming `path`, or None."""
-    return next((reader for reader in readers() if reader.claims(path)), None)
+    """The reader claiming `path`, or None: the first built-in reader whose declared names
+    fit and whose `claims` agrees, else the first plugin reader that claims it."""
+    base = os.path.basename(path)
+    for module, name, claims, _feeds in _name_index():
+        if claims is None or claims.match(path, base):
+            reader = _builtin(module, name)
+            if reader.claims(path):
+                return reader
+    return next((reader for reader in _plugin_readers() if reader.claims(path)), None)
 
 
 def reader_of_kind(kind: str):
@@ -152,4 +228,8 @@ def edit_setting(rule, finding, project, setting, seconds: int):
 
 def feeds_a_reader(path: str) -> bool:
     """True for a file some reader's files depend on without being claimed (catalina.properties)."""
-    return any(getattr(reader, "feeds", lambda _path: False)(path) for reader in readers())
+    base = os.path.basename(path)
+    for module, name, _claims, feeds in _name_index():
+        if (feeds is None or feeds.match(path, base)) and getattr(_builtin(module, name), "feeds", lambda _path: False)(path):
+            return True
+    return any(getattr(reader, "feeds", lambda _path: False)(path) for reader in _plugin_readers())

@@ -21,7 +21,7 @@ class ComposeFile:
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
-        from nglint.sources.compose.project import is_compose_name
+        from nglint.sources.compose.names import is_compose_name
 
         return is_compose_name(os.path.basename(path))
 
