@@ -48,7 +48,16 @@ NOT_FOR_ONE_NGINX_FILE = (
     "nglint.tomcat",
     "nglint.tiers.front",
     "nglint.tiers.linkers",
-    "nglint.fixer",
+    # Checks plan their fixes when they make findings (nglint.fixer.plan, .recipes: small
+    # data); the editors that render and apply plans load only in the fix stage.
+    "nglint.fixer.layout",
+    "nglint.fixer.lexer",
+    "nglint.fixer.render",
+    "nglint.fixer.builder",
+    "nglint.fixer.editors",
+    "nglint.fixer.apply",
+    "nglint.fixer.diff",
+    "nglint.fixer.lock",
     "nglint.explain",
     "nglint.topology.chains",
     "nglint.init",
@@ -78,7 +87,7 @@ def _under(modules: list[str], packages: tuple[str, ...]) -> list[str]:
 def test_one_nginx_file_imports_no_other_tier_nor_heavy_module(tmp_path):
     write_tree(tmp_path, {"one.conf": "events {}\nhttp {\n  server { listen 80; }\n}\n"})
     modules = _imported(tmp_path, "check", str(tmp_path / "one.conf"))
-    assert "nglint.nginx_model" in modules and "nglint.checks.ka001_idle_timeout_outlives_backend" in modules
+    assert "nglint.nginx_model" in modules and "nglint.checks.keepalive.ka001_idle_timeout_outlives_backend" in modules
     readers = sorted(m for m in modules if m.startswith("nglint.sources.") and m.endswith((".reader", ".backend")))
     assert readers == []
     assert _under(modules, NOT_FOR_ONE_NGINX_FILE) == []
@@ -98,7 +107,7 @@ def test_a_directory_of_nginx_files_imports_no_reader(tmp_path):
     modules = _imported(tmp_path, "check", str(tmp_path))
     readers = sorted(m for m in modules if m.startswith("nglint.sources.") and m.endswith((".reader", ".backend")))
     assert readers == []
-    assert _under(modules, ("nglint.sources.compose.project", "nglint.sources.k8s.manifests", "nglint.tiers.front", "nglint.fixer")) == []
+    assert _under(modules, ("nglint.sources.compose.project", "nglint.sources.k8s.manifests", "nglint.tiers.front", "nglint.fixer.layout", "nglint.fixer.lexer")) == []
     assert "nglint.tiers.linkers.by_port" in modules  # an upstream to link: the linkers are loaded
     assert _under(modules, ("urllib", "ipaddress", "tempfile", "hashlib")) == []  # plain host:port, one small file
 

@@ -56,7 +56,7 @@ def required_seconds(front_ms: int, margin) -> int:
 def _plan(hop, seconds: int, front_ms: int):
     """Raise every keepalive_timeout in effect on the target port that is too short (lb001.j2);
     where nginx's default applies, add one to the http block (or each server block of a fragment)."""
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import NoFix
     from nglint.fixer.plan import append_to, plan, replace
 
     side = hop.server.subject.side

@@ -47,7 +47,7 @@ def _plan(hop, seconds: int, device_ms: int):
     (lb002.j2); where nginx's default applies, add one to the http block. Closing idle
     connections earlier is always safe; so_keepalive is left to the user (it needs a
     listen-level change shared by every server on the address)."""
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import NoFix
     from nglint.fixer.plan import append_to, plan, replace
 
     side = hop.server.subject.side

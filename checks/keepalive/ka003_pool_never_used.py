@@ -48,7 +48,7 @@ def _plan(site, connection, needs_version: bool, needs_connection: bool, failed:
     location (ka003.j2). Unsafe: a location that defines its first proxy_set_header stops
     inheriting outer ones, so those are copied along. An explicit Connection header
     (`upgrade` for WebSockets, `close`) is a decision nglint does not override: no fix."""
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import NoFix
     from nglint.fixer.plan import Verbatim, plan, replace
     from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 

@@ -56,7 +56,7 @@ def _headers_plan(site, missing: set, connection_value: str, failed):
     """The directives a websocket location lacks (ws001_headers.j2, display only: the
     Connection value is a choice, and a location's first proxy_set_header stops
     inheriting the outer ones, which are copied along)."""
-    from nglint.fixer.layout import NoFix
+    from nglint.fixer.plan import NoFix
     from nglint.fixer.plan import Verbatim, plan, replace
     from nglint.fixer.recipes import add_to_level, child_in_level, header_level_index, unread_includes
 

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from functools import cached_property
 
+from nglint.fixer.plan import NoFix
 from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.sources.nginx.templating import mask
@@ -20,10 +21,6 @@ from nglint.nginx_fastparse import strip_if_parentheses
 from nglint.records import field, record
 
 _BLANK = b" \t"
-
-
-class NoFix(Exception):
-    """The fix cannot be placed reliably; the finding is reported without one."""
 
 
 class Unfixable(NoFix):

@@ -19,6 +19,11 @@ from typing import Any
 from nglint.records import field, record
 from nglint.tiers.model import SettingRef
 
+
+class NoFix(Exception):
+    """The fix cannot be placed reliably; the finding is reported without one. Raised while
+    planning (here, so checks need not load the editors) and while rendering."""
+
 # SettingChange.op: how the setting changes.
 REPLACE = "replace"  # the setting at ref (ref.exists) is rewritten from the template
 INSERT_AFTER = "insert-after"  # a new setting, right after ref.handle (a sibling statement)
@@ -103,8 +108,6 @@ def plan(rule, description: str, changes, safety: str | None = None, subject: tu
 def planned(make, *args, **kwargs) -> FixPlan | None:
     """`make(*args, **kwargs)`, or None when it finds no fix can be made (NoFix): the
     finding is reported without one, as before it was planned."""
-    from nglint.fixer.layout import NoFix
-
     try:
         return make(*args, **kwargs)
     except NoFix:

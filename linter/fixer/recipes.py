@@ -9,8 +9,7 @@ model objects the check already holds; nothing reads a file or renders a templat
 from __future__ import annotations
 
 from nglint.diagnostics import INCLUDE_NOT_FOLLOWED
-from nglint.fixer.layout import NoFix
-from nglint.fixer.plan import FixPlan, SettingChange, append_to, insert_after, plan, replace
+from nglint.fixer.plan import FixPlan, NoFix, SettingChange, append_to, insert_after, plan, replace
 from nglint.messages import UPSTREAM_KEEPALIVE_TIMEOUT_SINCE
 from nglint.nginx_tree import Directive
 from nglint.rules import Rule
