@@ -174,7 +174,7 @@ def _record_gap(analysis: FrontAnalysis, front, client: Endpoint, reason: str) -
     template = _GAP_MESSAGE if client.idle.pools else _L4_GAP_MESSAGE
     message = template.format(name=_gap_name(front.label, template))
     analysis.gaps.append(Problem(LINK_GAP, front.location.path, front.location.line, message,
-                                 sources=(f"{front.label}: {reason}",)))
+                                 sources=(reason if reason.startswith(front.label) else f"{front.label}: {reason}",)))
 
 
 def _gap_name(label: str, template: str = _GAP_MESSAGE) -> str:
