@@ -222,7 +222,7 @@ def test_two_nginx_configs_and_no_port_match_is_a_link_gap(lint):
 
 def test_a_link_gap_is_a_diagnostic_of_the_tier_model_that_p005_reports(tmp_path):
     """The model records what happened (a link gap), the registry says which rule reports it;
-    an L4 device linked to nothing has no idle race to leave unchecked and records none."""
+    an L4 device linked to nothing leaves its flow timeout unchecked, and says so too."""
     from nglint.registry import rule_for_kind
 
     other = NGINX_75.replace("8080", "9091")
@@ -235,7 +235,22 @@ def test_a_link_gap_is_a_diagnostic_of_the_tier_model_that_p005_reports(tmp_path
     assert "2 nginx configs" in gap.sources[0]
     files["infra/main.tf"] = alb("120", port=7000, lb_type="network")
     _, analysis = hops_of(files, tmp_path / "l4")
-    assert analysis.gaps == [] and analysis.hops == []
+    (gap,) = analysis.gaps
+    assert analysis.hops == [] and rule_for_kind(gap.kind).code == "P005"
+    assert gap.message == ("Nothing known behind AWS Network Load Balancer aws_lb.web: its idle-flow timeout goes "
+                           "unchecked; declare its target in [[tool.nglint.frontend]]")
+    assert "2 nginx configs" in gap.sources[0]
+
+
+def test_an_l4_link_gap_is_reported_at_info_unless_the_device_resets(lint):
+    """An NLB or Azure LB linked to nothing: P005 at info, so LB002 is not silently unchecked.
+    Azure with TCP reset tells both ends when it drops a flow: nothing left to check."""
+    nlb = alb("60", lb_type="network").replace("  idle_timeout       = 60\n", "")
+    report = lint({"infra/main.tf": nlb})
+    assert [(f.rule, f.severity.value) for f in report.findings] == [("P005", "info")]
+    assert "idle-flow timeout goes unchecked" in report.findings[0].message
+    assert lint({"infra/main.tf": AZURE.format(minutes=4, reset="true")}).findings == []
+    assert [f.rule for f in lint({"infra/main.tf": AZURE.format(minutes=4, reset="false")}).findings] == ["P005"]
 
 
 def test_two_nginx_configs_the_one_on_the_port_is_linked(lint):

@@ -136,9 +136,10 @@ def test_named_defaults_from_and_the_last_defaults_section(tmp_path):
 
     write_tree(tmp_path, {"haproxy.cfg": NAMED})
     result = HaproxyConfigs().parse(str(tmp_path / "haproxy.cfg"), [str(tmp_path)], 1 << 20)
-    idle = {tier.label.rsplit(" ", 1)[1]: tier.idle_ms for tier in result.frontends}
-    # `implicit` takes the last defaults section before it (tcp mode): no tier; `short` inherits base's mode
+    idle = {tier.label.rsplit(" ", 1)[1]: tier.idle_ms for tier in result.frontends if not tier.relays}
+    # `implicit` takes the last defaults section before it (tcp mode): a relay, no pool; `short` inherits base's mode
     assert idle == {"a": 120_000, "b": 15_000, "d": 120_000}
+    assert [tier.label for tier in result.frontends if tier.relays] == ["HAProxy backend implicit server c (TCP mode)"]
     assert result.problems == []
 
 

@@ -133,10 +133,10 @@ def test_claimed_only_with_stomp_registrations(tmp_path):
     from nglint.sources.spring.stomp import SpringStomp
 
     write_tree(tmp_path, {"A.java": "class A { void f() { list.add(1); } }\n", JAVA: CONFIG.format(broker="x()", sockjs=""),
-                          "Config.kt": 'registry.addEndpoint("/ws")\n'})
+                          "Config.kt": 'registry.addEndpoint("/ws")\n', "Other.kt": "fun main() = println(1)\n"})
     reader = SpringStomp()
     assert not reader.claims(str(tmp_path / "A.java")) and reader.claims(str(tmp_path / JAVA))
-    assert not reader.claims(str(tmp_path / "Config.kt"))
+    assert reader.claims(str(tmp_path / "Config.kt")) and not reader.claims(str(tmp_path / "Other.kt"))
 
 
 def test_one_conf_run_loads_no_java_grammar(tmp_path):

@@ -95,6 +95,8 @@ def check(project) -> Iterable[Finding]:
         device, server = hop.client, hop.server
         if not is_front_tier(device.tier) or device.idle.pools or getattr(device.subject, "tcp_reset", False):
             continue
+        if getattr(device.subject, "relays", False):
+            continue  # a TCP-mode proxy closes both sides at its timeouts: the server sees the close
         acts = server.idle  # the server must close (or probe) first: it is the invariant's client here
         probe = ""
         if isinstance(server.subject, NginxTarget) and server.subject.side.probe_ms is not None:

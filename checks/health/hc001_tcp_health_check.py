@@ -12,13 +12,14 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="An upstream `check` (nginx_upstream_check_module / tengine) uses type=tcp, the default.",
     rationale="""
-A TCP health check opens a connection and leaves it for the backend to close. Backends that
-reset idle connections (IIS, some load balancers) answer with RST, and nginx logs
-`recv() failed (104: Connection reset by peer)` for every probe, which buries real upstream
-errors in error.log. The backend kind linked to the upstream decides how bad it is: one
-that resets (IIS) makes every probe noise (warning), one that closes with FIN (Tomcat)
-only holds each probe connection until its timeout (info). An HTTP check sends a request
-and closes cleanly.
+A TCP health check opens a connection, sends nothing and keeps it for the next probe, so
+the backend ends it. Backends that reset idle connections (IIS: HTTP.sys) answer with RST,
+and nginx logs `recv() failed (104: Connection reset by peer)` for every probe, which buries
+real upstream errors in error.log; gunicorn's sync worker blocks on it until it is killed
+at its timeout (WORKER TIMEOUT). The backend kind linked to the upstream decides how bad it
+is: those two are warnings; one that closes with FIN (Tomcat, Node.js, gunicorn's gthread
+worker) only holds each probe connection until its timeout (info). An HTTP check sends a
+request and closes cleanly.
 """,
     bad_example="""
 upstream app {
@@ -57,25 +58,34 @@ def _plan(upstream, check_line):
     return plan(RULE, "Use an HTTP health check that closes its connection", [change])
 
 
-def _behind(project, upstream) -> tuple[str, Severity, list[str]]:
-    """What the backend kinds linked to the upstream make of idle probe connections:
-    (words for the message, severity, kinds)."""
-    from nglint.sources.closing import close_style
+def _behind(project, upstream) -> tuple[str, Severity, list[str], list[str]]:
+    """What the backend kinds linked to the upstream make of idle probe connections, from
+    the close-style table (a reader that knows better says so on the backend,
+    `closes_idle_with`): (words for the message's sources, severity, kinds, citations)."""
+    from nglint.sources.closing import EFFECT, SEVERE, close_entry_for
 
     links = project.links.get(upstream)
     backends = [link.backend for link in (links.links if links is not None else ())]
-    # A reader that knows how its server ends idle connections says so on the backend
-    # (`closes_idle_with`); otherwise the kind's entry in the close-style table decides.
-    styles = {backend.kind: (backend.attributes or {}).get("closes_idle_with") or close_style(backend.kind) for backend in backends}
-    resetting = sorted(kind for kind, style in styles.items() if style == "rst")
-    if resetting:
-        return (f"The backend behind it ({', '.join(resetting)}) resets idle connections, so every probe becomes a "
-                "recv() failed (104: Connection reset by peer) line in error.log.", Severity.WARNING, resetting)
-    if styles and all(style == "fin" for style in styles.values()):
-        kinds = sorted(styles)
-        return (f"The backend behind it ({', '.join(kinds)}) closes idle connections with FIN, so probes only hold a "
-                "connection each until its timeout; an HTTP check still tests more than the port.", Severity.INFO, kinds)
-    return ("Backends that reset idle connections (IIS) flood error.log with recv() failed (104).", RULE.severity, sorted(styles))
+    styles, cited = {}, []
+    for backend in backends:
+        row = close_entry_for(backend.kind, backend.attributes)
+        style = (backend.attributes or {}).get("closes_idle_with") or (row.value if row is not None else None)
+        styles[backend.kind] = style
+        if row is not None and row.value == style:
+            cited.append(f"{backend.kind}: {row.note} ({row.url})")
+    known = {kind: style for kind, style in styles.items() if style in EFFECT}
+    severe = sorted(kind for kind, style in known.items() if style in SEVERE)
+    if severe:
+        effects = "; ".join(f"{kind} {EFFECT[known[kind]]}" for kind in severe)
+        return f"The backend behind it: {effects}.", Severity.WARNING, severe, cited
+    if styles and len(known) == len(styles):
+        kinds = sorted(known)
+        return (f"The backend behind it ({', '.join(kinds)}) {EFFECT['fin']}; an HTTP check still tests more than the port.",
+                Severity.INFO, kinds, cited)
+    unknown = sorted(kind for kind in styles if kind not in known)
+    what = f"nglint does not know how {', '.join(unknown)} ends an idle connection" if unknown else "No backend is linked"
+    return (f"{what}: backends that reset idle connections (IIS) flood error.log with recv() failed (104).",
+            RULE.severity, sorted(styles), cited)
 
 
 def check(project) -> Iterable[Finding]:
@@ -86,14 +96,14 @@ def check(project) -> Iterable[Finding]:
             if probe != "tcp":
                 continue
             how = "type=tcp" if types else "TCP probes (the default)"
-            behind, severity, kinds = _behind(project, upstream)
+            behind, severity, kinds, cited = _behind(project, upstream)
             message = f"Health check of upstream {upstream.name!r} uses {how}: use type=http with check_keepalive_requests 1"
             sources = [
                 "type: " + ("type=tcp on this line" if types else "no type=, and nginx_upstream_check_module defaults to tcp"),
                 "a TCP probe leaves its connection for the backend to close",
             ]
-            if behind:
-                sources.append(behind)
+            sources.append(behind)
+            sources.extend(f"how it closes: {line}" for line in cited)
             finding = at_directive(RULE, directive, message, severity=severity, sources=sources)
             finding.data = {"upstream": upstream.name, "backend_kinds": kinds}
             finding.plan = _plan(upstream, directive)

@@ -86,13 +86,18 @@ def check(project) -> Iterable[Finding]:
             else:
                 row = NGINX.get(name)
                 timers.append((f"nginx {name}", IdlePolicy(row.value, Provenance.from_default(row, f"nginx's default {name} {format_ms(row.value)}")), False))
-        for front in fronts_by_config.get(ws.config_path, ()):
-            if front.idle.known and front.idle.timeout_ms is not None and getattr(front.subject, "cuts_tunnels", True):
-                timers.append((front.label, front.idle, True))
+        fronts = fronts_by_config.get(ws.config_path, ())
+        untimed = []  # front tiers with no (known) timer on an upgraded connection, said in the sources
+        for front in fronts:
+            policy = _tunnel_timer(front)
+            if policy.known and policy.timeout_ms is not None:
+                timers.append((front.label, policy, True))
+            else:
+                untimed.append((front.label, policy))
         if not timers:
             continue
         label, shortest, explicit = min(timers, key=lambda t: t[1].timeout_ms)
-        path = " -> ".join(["client"] + [t[0] for t in timers if not t[0].startswith("nginx ")] + [f"nginx location {ws.path}", _upstream(site)])
+        path = " -> ".join(["client"] + [f.label for f in fronts] + [f"nginx location {ws.path}", _upstream(site)])
         app = _app_heartbeat(project, ws) if stomp else None
         framework = framework_of(ws.path + " " + site.directive.arg(0)) if app is None else None
         row = HEARTBEATS.get(framework) if framework else None
@@ -115,7 +120,7 @@ def check(project) -> Iterable[Finding]:
                 "make sure traffic crosses more often or raise proxy_read_timeout",
                 ws.path,
             )
-            sources = _sources(path, timers) + [f"heartbeat: {why}",
+            sources = _sources(path, timers, untimed) + [f"heartbeat: {why}",
                                                 "fix: send something more often, or set proxy_read_timeout to the longest idle period the application allows"]
             finding = at_directive(RULE, site.directive, message, severity=Severity.INFO, sources=sources)
             finding.data = {"location": ws.path, "timer_ms": shortest.timeout_ms}
@@ -134,7 +139,7 @@ def check(project) -> Iterable[Finding]:
             f"{framework} heartbeat of {format_ms(heartbeat.timeout_ms)}: raise the timer or shorten the heartbeat",
             ws.path,
         )
-        sources = _sources(path, timers) + [
+        sources = _sources(path, timers, untimed) + [
             f"heartbeat: {format_ms(heartbeat.timeout_ms)} from {heartbeat.provenance.describe()}{_where(heartbeat)}",
             f"margin: every timer must exceed the heartbeat by {format_ms(margin.required_gap_ms(heartbeat.timeout_ms))} "
             f"({margin.describe()}; from {project.settings.origins.get('margin', 'default')})",
@@ -171,16 +176,29 @@ def _fit(message: str, path: str) -> str:
     return message if len(message) <= HEADLINE_MAX else message.replace(f" on {path}", " here", 1)
 
 
-def _sources(path: str, timers) -> list[str]:
-    """The whole path, then every timer on it with where its value came from."""
+def _tunnel_timer(front):
+    """The timer that closes an idle websocket on a front tier: the one its reader found for
+    upgraded connections (HAProxy's timeout tunnel, Envoy's stream idle timeout; none for
+    Traefik), else its idle timeout (an ALB's, an NLB's flow timeout)."""
+    tunnel = getattr(front.subject, "tunnel_idle", None)
+    return tunnel if tunnel is not None else front.idle
+
+
+def _sources(path: str, timers, untimed=()) -> list[str]:
+    """The whole path, then every timer on it with where its value came from, then the
+    front tiers that have no timer on an upgraded connection (or one nglint cannot read)."""
     from nglint.paths import display_path
 
     def where(policy) -> str:
         place = policy.provenance.location
         return f" ({display_path(place.path)}:{place.line})" if place is not None else ""
 
-    return [f"path: {path}"] + [f"{label}: {format_ms(policy.timeout_ms)} from {policy.provenance.describe()}{where(policy)}"
-                                for label, policy, _ in timers]
+    lines = [f"path: {path}"] + [f"{label}: {format_ms(policy.timeout_ms)} from {policy.provenance.describe()}{where(policy)}"
+                                 for label, policy, _ in timers]
+    for label, policy in untimed:
+        what = f"unknown ({policy.unknown_reason})" if not policy.known else f"no timer ({policy.provenance.describe()})"
+        lines.append(f"{label}: idle websocket timer {what}{where(policy)}")
+    return lines
 
 
 def _upstream(site) -> str:

@@ -78,7 +78,26 @@ def _declared(spec):
     target = Target(spec.port, f"declared in {os.path.basename(spec.origin)} entry {spec.index}", where)
     return FrontTier(TIER_PREFIX + spec.kind, f"{LABEL[spec.kind]} (declared)", idle, provenance, where,
                      targets=(target,), address=f"frontend {spec.index}", declared_target=spec,
-                     root_dir=os.path.dirname(os.path.abspath(spec.origin)))
+                     root_dir=os.path.dirname(os.path.abspath(spec.origin)), tunnel_idle=_declared_tunnel(spec.kind))
+
+
+def _declared_tunnel(kind: str):
+    """What closes an idle websocket on a declared proxy whose idle timeout is a pool's: none
+    on Traefik, Envoy's default stream idle timeout, HAProxy's timeouts (not declared: unknown).
+    None for the other kinds, whose idle timeout cuts websockets too."""
+    from nglint.sources.frontend.defaults import DEFAULTS
+    from nglint.tiers.model import IdlePolicy
+
+    if kind == "traefik":
+        from nglint.sources.proxies.reader import traefik_tunnel
+
+        return traefik_tunnel()
+    if kind == "envoy":
+        row = DEFAULTS.get("envoy.stream_idle_timeout")
+        return IdlePolicy(row.value, Provenance.from_default(row, f"declared Envoy: {row.describe()}"))
+    if kind == "haproxy":
+        return IdlePolicy.unknown("a declared HAProxy's timeout tunnel, client and server are not known")
+    return None
 
 
 def _entry_line(path: str, index: int) -> int:
@@ -138,27 +157,31 @@ def analyse_project(project) -> FrontAnalysis:
 
 
 _GAP_MESSAGE = "Nothing known behind {name}: declare its target in [[tool.nglint.frontend]] to check its timeout"
+_L4_GAP_MESSAGE = "Nothing known behind {name}: its idle-flow timeout goes unchecked; declare its target in [[tool.nglint.frontend]]"
 
 
 def _record_gap(analysis: FrontAnalysis, front, client: Endpoint, reason: str) -> None:
-    """A front tier linked to nothing, as a link-gap diagnostic. Only a front tier that
-    pools idle connections (an HTTP load balancer) has an idle race that goes unchecked;
-    an L4 device's gap leaves only its flow timeout unchecked and is not recorded."""
-    if not client.idle.pools:
+    """A front tier linked to nothing, as a link-gap diagnostic: an HTTP load balancer's idle
+    race, or an L4 device's flow timeout (does the server close or probe idle flows before
+    the device forgets them?), goes unchecked. A device that tells both ends when it drops
+    a flow (Azure's TCP reset) and a TCP-mode proxy that closes both sides itself leave
+    nothing unchecked, and are not recorded."""
+    if front.relays or (not client.idle.pools and front.tcp_reset):
         return
-    message = _GAP_MESSAGE.format(name=_gap_name(front.label))
+    template = _GAP_MESSAGE if client.idle.pools else _L4_GAP_MESSAGE
+    message = template.format(name=_gap_name(front.label, template))
     analysis.gaps.append(Problem(LINK_GAP, front.location.path, front.location.line, message,
-                                 sources=(f"{front.label}: {reason}",)))
+                                 sources=(reason if reason.startswith(front.label) else f"{front.label}: {reason}",)))
 
 
-def _gap_name(label: str) -> str:
+def _gap_name(label: str, template: str = _GAP_MESSAGE) -> str:
     """The front tier's label, its module path cut from the left until the message fits
     (`... module.public-alb.aws_alb.this`): two balancers of one file stay two problems."""
     from nglint.messages import HEADLINE_MAX
 
     words = label.split(" ")
     parts = words[-1].split(".")
-    room = HEADLINE_MAX - len(_GAP_MESSAGE.format(name=""))
+    room = HEADLINE_MAX - len(template.format(name=""))
     while len(label) > room and len(parts) > 2:
         parts = parts[2:] if parts[0] == "module" else parts[1:]
         label = " ".join(words[:-1] + [".".join(parts)])
@@ -169,7 +192,7 @@ def _client_endpoint(front, unit: str) -> Endpoint:
     from nglint.sources.frontend.defaults import LAYER
 
     kind = front.kind.split(":", 1)[1]
-    pools = LAYER[kind] == "http"
+    pools = LAYER[kind] == "http" and not front.relays
     idle = IdlePolicy(front.idle_ms, front.provenance, known=front.known, keepalive=front.keepalive, pools=pools)
     setting = None
     if front.provenance.path and front.provenance.key:

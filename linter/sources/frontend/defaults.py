@@ -28,6 +28,15 @@ _HAPROXY_REUSE = "https://docs.haproxy.org/3.0/configuration.html#4.2-http-reuse
 _HAPROXY_MODE = "https://docs.haproxy.org/3.0/configuration.html#4.2-mode"
 _HAPROXY_ROUNDS = "https://github.com/haproxy/haproxy/blob/v3.0.0/src/server.c"
 _HAPROXY_MUX = "https://github.com/haproxy/haproxy/blob/v3.0.0/src/mux_h1.c"
+_HAPROXY_TUNNEL = "https://docs.haproxy.org/3.0/configuration.html#4.2-timeout%20tunnel"
+_HAPROXY_NOLINGER = "https://docs.haproxy.org/3.0/configuration.html#4.2-option%20nolinger"
+_GO_HIJACK = "https://github.com/golang/go/blob/go1.22.0/src/net/http/server.go"
+_TRAEFIK_WS = "https://github.com/traefik/traefik/issues/8668"
+_ENVOY_STREAM_IDLE = ("https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/"
+                      "http_connection_manager/v3/http_connection_manager.proto"
+                      "#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-stream-idle-timeout")
+_ENVOY_ROUTE_IDLE = ("https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto"
+                     "#envoy-v3-api-field-config-route-v3-routeaction-idle-timeout")
 _TF_LB = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lb#idle_timeout"
 _TF_AZ = "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/lb_rule"
 _LINUX = "https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html"
@@ -91,6 +100,17 @@ DEFAULTS = table(
          "cluster common_http_protocol_options.idle_timeout"),
         ("envoy.idle_timeout.zero", None, "ms", _ENVOY_ZERO, None, None,
          "idle_timeout 0 disables the idle timeout: an idle upstream connection is kept forever"),
+        ("envoy.idle_timeout.tunnels", None, "ms", _ENVOY, None, None,
+         "the connection idle_timeout fires only with no active stream: an upgraded websocket is a stream, never cut by it"),
+        ("envoy.stream_idle_timeout", 300_000, "ms", _ENVOY_STREAM_IDLE, None, None,
+         "HTTP connection manager: a stream (an upgraded websocket too) with no activity either way is reset; 0 disables"),
+        ("envoy.route.idle_timeout", None, "ms", _ENVOY_ROUTE_IDLE, None, None,
+         "a route's idle_timeout overrides the connection manager's stream_idle_timeout; 0 disables"),
+        ("traefik.tunnel_idle", None, "ms", _TRAEFIK_WS, (2, 0), None,
+         "no timer closes an upgraded websocket: Go's http.Server clears a hijacked connection's deadlines "
+         "(hijackLocked), idleConnTimeout governs only idle pooled connections"),
+        ("go.http_server.hijack_deadlines", None, "ms", _GO_HIJACK, None, None,
+         "Hijack clears the connection's read and write deadlines: respondingTimeouts no longer apply"),
         ("haproxy.pool-purge-delay", 5_000, "ms", _HAPROXY_PURGE, (2, 0), None,
          "server keyword; 1s in 1.9"),
         ("haproxy.purge_rounds", 3, "rounds", _HAPROXY_ROUNDS, (2, 4), None,
@@ -100,6 +120,13 @@ DEFAULTS = table(
         ("haproxy.http-reuse", "safe", "", _HAPROXY_REUSE, (1, 9), None,
          "idle server connections are shared by later requests of any session"),
         ("haproxy.mode", "tcp", "", _HAPROXY_MODE, None, None, "TCP mode relays connections and pools none"),
+        ("haproxy.mode.tcp.close", "fin", "", _HAPROXY_NOLINGER, None, None,
+         "at a timeout HAProxy closes both sides of a relayed connection, with FIN (RST with option nolinger): "
+         "the server behind sees the close, nothing is dropped silently"),
+        ("haproxy.timeout-tunnel", None, "ms", _HAPROXY_TUNNEL, (1, 5), None,
+         "idle timer of an upgraded (websocket) or TCP tunnel; unset, timeout client and timeout server go on applying"),
+        ("haproxy.timeout-client-server", None, "ms", _HAPROXY_TUNNEL, None, None,
+         "neither timeout client nor timeout server set: HAProxy never closes an idle tunnel (it warns at startup)"),
         ("haproxy.timeout-server-idle", None, "ms", _HAPROXY_MUX, (2, 4), None,
          "timeout server and timeout http-keep-alive never close an idle server connection (h1_refresh_timeout)"),
         ("terraform.aws_lb.load_balancer_type", "application", "", _TF_LB),

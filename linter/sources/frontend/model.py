@@ -66,9 +66,14 @@ class FrontTier:
     # so advice to lower it names that setting and divides.
     rounds: int = 1
     tuned_by: str = ""
-    # False when this idle timeout is a pool's (HAProxy's purge) and never cuts an upgraded
-    # websocket, which another timer governs (HAProxy: timeout tunnel).
-    cuts_tunnels: bool = True
+    # The timer that closes an idle upgraded connection (a websocket) when it is not the idle
+    # timeout above, which then is only a pool's (HAProxy's purge, Traefik's idleConnTimeout,
+    # an Envoy cluster's idle_timeout): an IdlePolicy whose timeout None (known) means no timer.
+    # None: the idle timeout itself cuts tunnels (an ALB, an NLB's flow timeout).
+    tunnel_idle: object = field(default=None, compare=False, hash=False)
+    # A TCP-mode proxy (HAProxy `mode tcp`): it terminates both connections, pools none and,
+    # at its timeouts, closes both sides, so the server behind sees every close.
+    relays: bool = False
     address: str = ""
     origin: str = ""
     module_dir: str = ""

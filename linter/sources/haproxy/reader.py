@@ -87,14 +87,16 @@ class HaproxyConfigs:
 def front_tiers(config, path: str) -> list:
     """One front tier per `server` (or `server-template`) line of an HTTP-mode backend or
     listen section: each server has its own pool and its own pool-purge-delay."""
+    from nglint.sources.haproxy.tunnel import tunnel_policy
+
     found = []
     frontends = config.proxies("frontend", "listen")
     for backend in config.proxies("backend", "listen"):
         mode = backend.last(lambda w: w[0] == "mode" and len(w) > 1)
-        if mode is None or mode.words[1] != "http":
-            continue  # TCP mode (the default) relays connections: nothing pooled
-        closing = _closing(backend, frontends)
-        reuse = backend.last(lambda w: w[0] == "http-reuse" and len(w) > 1)
+        http = mode is not None and mode.words[1] == "http"
+        closing = _closing(backend, frontends) if http else None
+        reuse = backend.last(lambda w: w[0] == "http-reuse" and len(w) > 1) if http else None
+        tunnel = tunnel_policy(path, backend, _routing(backend, frontends))
         defaults_params = _default_server_params(backend)
         for line in backend.lines:
             words = line.words
@@ -104,9 +106,21 @@ def front_tiers(config, path: str) -> list:
                 name, address, params = words[1], words[3], words[4:]
             else:
                 continue
-            found.append(_server_tier(path, backend, line, name, address, {**defaults_params, **_params(params, line)},
-                                      closing, reuse))
+            params = {**defaults_params, **_params(params, line)}
+            if http:
+                found.append(_server_tier(path, backend, line, name, address, params, closing, reuse, tunnel))
+            else:
+                found.append(_relay_tier(path, backend, line, name, address, mode, tunnel))
     return found
+
+
+def _routing(backend, frontends) -> list:
+    """The frontends whose `default_backend` or `use_backend` names this backend (a listen
+    section is its own frontend)."""
+    if backend.kind == "listen":
+        return [backend]
+    return [f for f in frontends if f is not backend and any(
+        w.words[0] in ("default_backend", "use_backend") and w.words[1:2] == (backend.name,) for w in f.lines)]
 
 
 def _closing(backend, frontends):
@@ -156,26 +170,53 @@ def _params(words, line) -> dict:
     return found
 
 
-def _server_tier(path, backend, line, name, address, params, closing, reuse):
+def _target(path, backend, line, name, address):
+    from nglint.sources.frontend.model import Target
+
+    port, why = _port(address)
+    evidence = f"HAProxy backend {backend.name} server {name} {address}"
+    if port is None:
+        evidence += f" ({why})"
+    return Target(port, evidence, Location(path, line.line))
+
+
+def _relay_tier(path, backend, line, name, address, mode, tunnel):
+    """A server of a TCP-mode backend: HAProxy relays each client connection to it and pools
+    none. At timeout client/server it closes both sides (FIN, or RST with option nolinger),
+    so the server behind always sees the close: not an L4 device that forgets flows."""
     from nglint.sources.frontend.defaults import DEFAULTS, LABEL
-    from nglint.sources.frontend.model import TIER_PREFIX, FrontTier, Target
+    from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
+    from nglint.tiers.model import Provenance
+
+    row = DEFAULTS.get("haproxy.mode.tcp.close")
+    if mode is None:
+        mode_row = DEFAULTS.get("haproxy.mode")
+        provenance = Provenance.from_default(mode_row, f"no mode set: {mode_row.describe()}; {row.note}")
+    else:
+        provenance = Provenance.from_file(path, mode.line, "mode", f"mode {mode.words[1]} (line {mode.line}): {row.note}")
+    return FrontTier(TIER_PREFIX + "haproxy", f"{LABEL['haproxy']} backend {backend.name} server {name} (TCP mode)", None,
+                     provenance, Location(path, line.line), keepalive=False, relays=True,
+                     targets=(_target(path, backend, line, name, address),), address=f"haproxy/{backend.name}/{name}",
+                     root_dir=os.path.dirname(os.path.abspath(path)), tunnel_idle=tunnel)
+
+
+def _server_tier(path, backend, line, name, address, params, closing, reuse, tunnel):
+    from nglint.sources.frontend.defaults import DEFAULTS, LABEL
+    from nglint.sources.frontend.model import TIER_PREFIX, FrontTier
     from nglint.sources.haproxy.config import duration_ms
     from nglint.tiers.model import Provenance
 
     where = Location(path, line.line)
     label = f"{LABEL['haproxy']} backend {backend.name} server {name}"
-    port, why = _port(address)
     checks = "check" in params
-    evidence = f"HAProxy backend {backend.name} server {name} {address}"
-    if port is None:
-        evidence += f" ({why})"
-    target = Target(port, evidence, where)
+    target = _target(path, backend, line, name, address)
     notes = []
     if checks:
         notes.append("health checks: " + ("HTTP (option httpchk)" if backend.last(lambda w: w[:2] == ("option", "httpchk"))
                                           else "TCP connect only (no option httpchk)"))
+    # A websocket is a tunnel: timeout tunnel (else timeout client/server) governs it, not the purge.
     common = dict(targets=(target,), address=f"haproxy/{backend.name}/{name}", root_dir=os.path.dirname(os.path.abspath(path)),
-                  cuts_tunnels=False)  # a websocket is a tunnel: timeout tunnel governs it, not the purge
+                  tunnel_idle=tunnel)
     if closing is not None:
         at, section = closing
         where_set = f"the {section.kind} {section.name}" if section.name else "the defaults section"

@@ -138,8 +138,20 @@ def traefik_front_tiers(document: dict, path: str) -> list:
         targets = tuple(_target_of(str(server.get("url", "")), f"Traefik service {name} server", where)
                         for server in balancer.get("servers") or () if isinstance(server, dict) and server.get("url"))
         found.append(FrontTier(TIER_PREFIX + "traefik", f"{LABEL['traefik']} service {name}", idle, provenance, where,
-                               known=known, targets=targets, address=f"traefik/{name}", root_dir=root))
+                               known=known, targets=targets, address=f"traefik/{name}", root_dir=root,
+                               tunnel_idle=traefik_tunnel()))
     return found
+
+
+def traefik_tunnel():
+    """No Traefik timer closes an idle websocket: its proxy hijacks the client connection,
+    which clears the deadlines respondingTimeouts set, and idleConnTimeout watches only idle
+    pooled connections, which an upgraded one is not."""
+    from nglint.sources.frontend.defaults import DEFAULTS
+    from nglint.tiers.model import IdlePolicy, Provenance
+
+    row = DEFAULTS.get("traefik.tunnel_idle")
+    return IdlePolicy(None, Provenance.from_default(row, row.describe()))
 
 
 def envoy_front_tiers(document: dict, path: str) -> list:
@@ -150,6 +162,7 @@ def envoy_front_tiers(document: dict, path: str) -> list:
     root = os.path.dirname(os.path.abspath(path))
     clusters = document["static_resources"].get("clusters")
     row = default_idle("envoy")
+    routes = _envoy_routes(document, path)
     found = []
     for cluster in clusters if isinstance(clusters, list) else ():
         if not isinstance(cluster, dict):
@@ -176,5 +189,71 @@ def envoy_front_tiers(document: dict, path: str) -> list:
                     port = port if isinstance(port, int) else None
                     targets.append(Target(port, f"Envoy cluster {name} endpoint {address.get('address')}:{port}", where))
         found.append(FrontTier(TIER_PREFIX + "envoy", f"{LABEL['envoy']} cluster {name}", idle, provenance, where,
-                               known=known, targets=tuple(targets), address=f"envoy/{name}", root_dir=root))
+                               known=known, targets=tuple(targets), address=f"envoy/{name}", root_dir=root,
+                               tunnel_idle=_envoy_tunnel(name, routes.get(name, []))))
     return found
+
+
+def _envoy_routes(document: dict, path: str) -> dict:
+    """The stream idle timer of every route of the file's HTTP connection managers, by the
+    cluster it sends to: [(ms | None, Provenance, known), ...]. A route's idle_timeout
+    overrides its connection manager's stream_idle_timeout (5 minutes by default); 0
+    disables either."""
+    from nglint.sources.frontend.defaults import DEFAULTS
+    from nglint.tiers.model import Provenance
+
+    row = DEFAULTS.get("envoy.stream_idle_timeout")
+    routes: dict = {}
+    listeners = document["static_resources"].get("listeners")
+    for listener in listeners if isinstance(listeners, list) else ():
+        chains = listener.get("filter_chains") if isinstance(listener, dict) else None
+        for chain in chains if isinstance(chains, list) else ():
+            filters = chain.get("filters") if isinstance(chain, dict) else None
+            for item in filters if isinstance(filters, list) else ():
+                config = item.get("typed_config") if isinstance(item, dict) else None
+                if not isinstance(config, dict) or not isinstance(config.get("route_config"), dict):
+                    continue
+                line = _line(config, "stream_idle_timeout", getattr(config, "line", 1))
+                if "stream_idle_timeout" in config:
+                    stream = _duration(config["stream_idle_timeout"], path, line, "stream_idle_timeout",
+                                       "the HTTP connection manager")
+                else:
+                    stream = (row.value, Provenance.from_default(row, f"stream_idle_timeout not set: {row.describe()}"), True)
+                hosts = config["route_config"].get("virtual_hosts")
+                for host in hosts if isinstance(hosts, list) else ():
+                    for route in (host.get("routes") or ()) if isinstance(host, dict) else ():
+                        action = route.get("route") if isinstance(route, dict) else None
+                        if not isinstance(action, dict):
+                            continue
+                        timer = stream
+                        if "idle_timeout" in action:
+                            timer = _duration(action["idle_timeout"], path, _line(action, "idle_timeout", line),
+                                              "idle_timeout", "the route")
+                        for cluster in _clusters_of(action):
+                            routes.setdefault(cluster, []).append(timer)
+    return routes
+
+
+def _clusters_of(action: dict) -> list[str]:
+    if action.get("cluster") is not None:
+        return [str(action["cluster"])]
+    weighted = action.get("weighted_clusters")
+    clusters = weighted.get("clusters") if isinstance(weighted, dict) else None
+    return [str(c.get("name")) for c in clusters if isinstance(c, dict) and c.get("name")] if isinstance(clusters, list) else []
+
+
+def _envoy_tunnel(name: str, timers: list):
+    """The timer that closes an idle websocket sent to a cluster: the stream idle timer of the
+    routes to it. The cluster's own idle_timeout counts only with no active stream, never on
+    an upgraded connection. No route in this file, or routes that disagree: unknown."""
+    from nglint.tiers.model import IdlePolicy
+
+    if not timers:
+        return IdlePolicy.unknown(f"no route in this file sends to cluster {name} (routes from RDS or another file), "
+                                  "so its stream idle timeout is not known")
+    values = {(ms, known) for ms, _, known in timers}
+    if len(values) > 1:
+        shown = ", ".join(sorted(p.describe() for _, p, _ in timers))[:200]
+        return IdlePolicy.unknown(f"the routes to cluster {name} set different stream idle timeouts: {shown}")
+    ms, provenance, known = timers[0]
+    return IdlePolicy(ms, provenance, known=known)

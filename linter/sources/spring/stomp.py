@@ -57,14 +57,14 @@ class StompFile(BackendFile):
 
 
 class SpringStomp:
-    """Java sources of a Spring `WebSocketMessageBrokerConfigurer`: STOMP endpoints and heartbeats."""
+    """Java and Kotlin sources of a Spring `WebSocketMessageBrokerConfigurer`: STOMP endpoints and heartbeats."""
 
     kind = "spring-stomp"
     comment = LINE_COMMENT
     comment_prefix = "//"
 
     def claims(self, path: str) -> bool:
-        if not path.endswith(".java"):
+        if not path.endswith((".java", ".kt")):
             return False
         from nglint.boundary import sniff
 
@@ -84,16 +84,22 @@ class SpringStomp:
         from nglint.diagnostics import BACKEND_PARSE_ERROR, UNREADABLE_FILE
 
         result = StompFile(path)
+        language = "Kotlin" if path.endswith(".kt") else "Java"
         try:
             text = read_text(path, max_file_size)
-            facts = read_java(text)
+            if language == "Kotlin":
+                from nglint.sources.spring.stomp_kotlin import read_kotlin
+
+                facts = read_kotlin(text)
+            else:
+                facts = read_java(text)
         except Exception as exc:  # a refused read, or a grammar that cannot load
-            result.problems.append(Problem(UNREADABLE_FILE, path, 1, f"cannot read Java source: {str(exc)[:200]}", "java",
-                                           Severity.WARNING))
+            result.problems.append(Problem(UNREADABLE_FILE, path, 1, f"cannot read {language} source: {str(exc)[:200]}",
+                                           language.lower(), Severity.WARNING))
             return result
         if facts.error is not None:
-            result.problems.append(Problem(BACKEND_PARSE_ERROR, path, facts.error[1], f"Java source: {facts.error[0]}", "java",
-                                           Severity.WARNING))
+            result.problems.append(Problem(BACKEND_PARSE_ERROR, path, facts.error[1], f"{language} source: {facts.error[0]}",
+                                           language.lower(), Severity.WARNING))
         result.stomp_endpoints.extend(endpoints_of(facts))
         return result
 
@@ -135,12 +141,34 @@ def read_java(text: str) -> JavaFacts:
         if node.type == "method_invocation":
             invocations.append(node)
         stack.extend(node.children)
+    grammar = _JavaValues(constants)
     for node in invocations:
         parent = node.parent
         if parent is not None and parent.type == "method_invocation" and parent.child_by_field_name("object") == node:
             continue  # inside a longer chain: read with it
-        _read_chain(_chain(node), constants, facts)
+        read_chain(_chain(node), grammar, facts)
     return facts
+
+
+class _JavaValues:
+    """How Java source spells the values a chain's arguments carry."""
+
+    def __init__(self, constants) -> None:
+        self.constants = constants
+
+    def args(self, arguments) -> list:
+        if arguments is None:
+            return []
+        return [a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")]
+
+    def string(self, node) -> str | None:
+        return _string(node)
+
+    def number(self, node) -> int | None:
+        return _number(node, self.constants)
+
+    def pair(self, node) -> tuple[int, int] | None:
+        return _pair(node, self.constants)
 
 
 def _first_error(root):
@@ -165,12 +193,15 @@ def _chain(node) -> list:
     return list(reversed(calls))
 
 
-def _read_chain(calls, constants, facts: JavaFacts) -> None:
+def read_chain(calls, grammar, facts: JavaFacts) -> None:
+    """Record what one call chain (`registry.addEndpoint("/ws").withSockJS()`, innermost
+    first: (name, arguments node, line)) says; `grammar` reads the arguments of its
+    language (args, string, number, pair)."""
     endpoint_paths = None
     for name, arguments, line in calls:
-        args = [a for a in arguments.named_children if a.type not in ("line_comment", "block_comment")] if arguments is not None else []
+        args = grammar.args(arguments)
         if name == "addEndpoint":
-            endpoint_paths = [(_string(a), line) for a in args]
+            endpoint_paths = [(grammar.string(a), line) for a in args]
             endpoint_paths = [(p, l) for p, l in endpoint_paths if p is not None]
             for path, at in endpoint_paths:
                 facts.endpoints.append([path, at, False, None])
@@ -178,7 +209,7 @@ def _read_chain(calls, constants, facts: JavaFacts) -> None:
             for entry in facts.endpoints[-len(endpoint_paths):]:
                 entry[2] = True
         elif name == "setHeartbeatTime" and endpoint_paths and args:
-            value = _number(args[0], constants)
+            value = grammar.number(args[0])
             for entry in facts.endpoints[-len(endpoint_paths):]:
                 entry[3] = (value, _text(args[0]), line)
         elif name == "enableSimpleBroker":
@@ -186,7 +217,7 @@ def _read_chain(calls, constants, facts: JavaFacts) -> None:
         elif name == "enableStompBrokerRelay":
             facts.relay = line
         elif name == "setHeartbeatValue" and args:
-            facts.heartbeat = (_pair(args[0], constants), _text(args[0]), line)
+            facts.heartbeat = (grammar.pair(args[0]), _text(args[0]), line)
         elif name == "setTaskScheduler" and args and _text(args[0]) != "null":
             facts.scheduler = line
 
