@@ -115,5 +115,5 @@ def test_hc001_says_iis_resets_probe_connections(lint):
     })
     hc = [f for f in report.findings if f.rule == "HC001"]
     assert [(f.rule, f.line) for f in hc] == [("HC001", 5)]
-    assert hc[0].severity.name == "WARNING" and "(iis) resets idle connections" in " ".join(hc[0].sources)
+    assert hc[0].severity.name == "WARNING" and "iis resets idle connections" in " ".join(hc[0].sources)
     assert ("HC001", "nginx.conf", 5) in found(report)

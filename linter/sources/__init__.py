@@ -72,7 +72,7 @@ READER_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "nglint.sources.aws.reader": (("*.yaml", "*.yml", "*.json", "*.template"), ()),
     "nglint.sources.proxies.reader": (("*.yaml", "*.yml"), ()),
     "nglint.sources.haproxy.reader": (("*.cfg", "haproxy*.conf", "*haproxy.conf", "haproxy/*.conf"), ()),
-    "nglint.sources.spring.stomp": (("*.java",), ()),
+    "nglint.sources.spring.stomp": (("*.java", "*.kt"), ()),
     "nglint.sources.uwsgi.reader": (("*.ini", "uwsgi*.yaml", "uwsgi*.yml", "uwsgi*.json", "uwsgi*.xml", "*uwsgi.yaml",
                                      "*uwsgi.yml", "*uwsgi.json", "*uwsgi.xml"), ()),
     "nglint.sources.systemd.reader": (("*.service",), ()),
