@@ -41,7 +41,8 @@ NGINX_NAMES = (b"nginx.conf", b"a.conf", b"default", b"site.conf", b"mime.types"
 BACKEND_NAMES = (
     b"server.xml", b"catalina.properties", b"docker-compose.yml", b"gunicorn.conf.py", b"application.properties",
     b"server.js", b"Dockerfile", b"Procfile", b"deployment.yaml", b".env", b"puma.rb", b"httpd.conf", b"web.config",
-    b"start.ini", b"main.go", b"compose.yaml",
+    b"start.ini", b"main.go", b"compose.yaml", b"uwsgi.ini", b"haproxy.cfg", b"app.service", b"applicationHost.config",
+    b"envoy.yaml", b"traefik.yml", b"main.tf", b"kustomization.yaml",
 )
 EXTENSIONS = (b".conf", b".xml", b"", b".yml", b".py", b".properties", b".json", b".toml")
 LINK_TARGETS = (
