@@ -222,10 +222,10 @@ def lex(data: bytes) -> Lexed:
 def validate(data: bytes) -> None:
     """Raise the LexError `lex(data)` would raise, without building its statements.
 
-    `--fix` checks that every rewritten file still lexes; it never uses the statements,
-    and building them cost as much as tokenizing (a Statement per directive). One pass
-    over the tokens tracks what `_statements` would: whether a directive is open and how
-    many blocks are, with the same messages."""
+    `--fix` checks that every rewritten file still lexes and never uses the statements:
+    with lex() that was a Statement per directive of the whole file, built and thrown
+    away. One pass over the tokens tracks what `_statements` would (whether a directive
+    is open, how many blocks are) and raises with the same messages."""
     tokens, _ = tokenize(data)
     depth = 0
     name: Token | None = None
