@@ -425,8 +425,11 @@ SHAPES = ("many-small", "one-large", "deep-includes", "fix-heavy", "largest-allo
 MAX_FILE_SIZE = 10 * 1024 * 1024  # nglint's default max-file-size (SECURITY.md)
 
 
-def generate_shape(root: str, shape: str, small_files: int = 1000, large_servers: int = 600, seed: int = 8) -> ShapeInfo:
-    """Write one of SHAPES under `root` (see bench/shapes.py for what each one measures)."""
+def generate_shape(root: str, shape: str, small_files: int = 1000, large_servers: int = 600, seed: int = 8, fixes: int = 8000) -> ShapeInfo:
+    """Write one of SHAPES under `root` (see bench/shapes.py for what each one measures).
+
+    `fixes` sizes fix-heavy: that many locations, each needing one KA004 fix, so the
+    --fix / check ratio can be measured as a sweep over sizes."""
     rng = random.Random(seed)
     nginx = os.path.join(root, "nginx")
     info = ShapeInfo(root, [os.path.join(nginx, "nginx.conf")])
@@ -458,7 +461,7 @@ def generate_shape(root: str, shape: str, small_files: int = 1000, large_servers
     elif shape == "fix-heavy":
         locations = "".join(
             f"        location /l{i} {{\n            proxy_set_header X-A a;\n            proxy_pass http://app;\n        }}\n"
-            for i in range(8000)
+            for i in range(fixes)
         )
         put(info.entries[0],
             "events {}\nhttp {\n    upstream app {\n        server 127.0.0.1:8080;\n        keepalive 8;\n        keepalive_timeout 10s;\n    }\n"

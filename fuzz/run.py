@@ -16,19 +16,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml", "fastparse", "error_log"):
-        sys.exit("usage: python fuzz/run.py {nginx|server_xml|fastparse|error_log} [libFuzzer flags and corpus dirs]")
+    if len(sys.argv) < 2 or sys.argv[1] not in ("nginx", "server_xml", "fastparse", "error_log", "tree"):
+        sys.exit("usage: python fuzz/run.py {nginx|server_xml|fastparse|error_log|tree} [libFuzzer flags and corpus dirs]")
     target = sys.argv[1]
     flags = sys.argv[2:]
     import atheris  # only needed to fuzz; the targets themselves do not need it
 
     sys.path.insert(0, HERE)
-    with atheris.instrument_imports(include=["nglint", "crossplane", "targets"]):
+    with atheris.instrument_imports(include=["nglint", "crossplane", "targets", "whole_tree"]):
         import targets
 
         targets.warm()
     defaults = {"-timeout=": "-timeout=30", "-rss_limit_mb=": "-rss_limit_mb=2048", "-artifact_prefix=": "-artifact_prefix=fuzz-artifacts/"}
-    if target in ("nginx", "fastparse"):
+    if target in ("nginx", "fastparse", "tree"):
         defaults["-dict="] = f"-dict={os.path.join(HERE, 'nginx.dict')}"
     for prefix, flag in defaults.items():
         if not any(f.startswith(prefix) for f in flags):

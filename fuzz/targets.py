@@ -12,14 +12,20 @@ saved inputs in fuzz/regressions/ on every test run.
 
 Input layout: the bytes are split on b"\\x00\\x00" into up to three files, so a single
 input can describe an include relationship (nginx.conf, a.conf, conf.d/b.conf) or a
-server.xml with its catalina.properties. `error_log` takes the bytes as one log.
+server.xml with its catalina.properties. `error_log` takes the bytes as one log. `tree`
+decodes the bytes into a whole hostile tree (names, symlinks, globs, deep directories,
+a config naming files) and runs the CLI in every format (see whole_tree.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import whole_tree  # noqa: E402
 
 _WORKDIR = tempfile.mkdtemp(prefix="nglint-fuzz-")
 _COUNTER = [0]
@@ -33,6 +39,7 @@ NGINX_FOR_TOMCAT = (
 def warm() -> None:
     """Import everything a target touches, so atheris can instrument it up front."""
     import nglint.checks  # noqa: F401
+    import nglint.cli  # noqa: F401
     import nglint.nginx_model  # noqa: F401
     import nglint.reporters.github  # noqa: F401
     import nglint.reporters.json  # noqa: F401
@@ -45,6 +52,16 @@ def warm() -> None:
     from nglint.registry import selected_checks
 
     selected_checks([], [])
+    import importlib
+
+    from nglint.cli import FORMATS
+
+    for fmt in FORMATS:  # the tree target runs the CLI in every format
+        importlib.import_module(f"nglint.reporters.{fmt}")
+    from nglint.sources import BUILTIN_READERS
+
+    for module, _ in BUILTIN_READERS:
+        importlib.import_module(module)
 
 
 def _fresh_root() -> str:
@@ -194,4 +211,5 @@ TARGETS = {
     "server_xml": server_xml_one_input,
     "fastparse": fastparse_matches_crossplane,
     "error_log": error_log_one_input,
+    "tree": whole_tree.tree_one_input,
 }

@@ -31,6 +31,8 @@ class Inputs:
     backend_files: list[tuple[str, BackendParser]] = field(default_factory=list)
     tree_roots: list[str] = field(default_factory=list)
     explicit_files: set[str] = field(default_factory=set)
+    # Every file named one by one on the command line (not found by walking a directory).
+    named_files: set[str] = field(default_factory=set)
     # Directories the walk could not list, with the reason (reported as findings).
     unlisted: list[tuple[str, str]] = field(default_factory=list)
 
@@ -74,6 +76,7 @@ def discover(paths: list[str], claimant: Claimant, exclude: list[str], base: str
                 _classify(file_path, claimant, inputs, seen, explicit=False)
         else:
             inputs.tree_roots.append(os.path.dirname(path))
+            inputs.named_files.add(path)
             if not _excluded(path, exclude, base):
                 _classify(path, claimant, inputs, seen, explicit=True)
     inputs.nginx_candidates.sort(key=_entry_order)

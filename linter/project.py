@@ -137,7 +137,11 @@ def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
     may include `../snippets/x.conf` inside the same repository."""
     roots = list(inputs.tree_roots)
     extra = settings.project_root or cwd
-    for path in inputs.explicit_files | {p for p, _ in inputs.backend_files}:
+    # Only files named one by one widen the tree: a server.xml found by walking a checked
+    # directory must not make the current directory (and every sibling of the tree in it)
+    # readable through `include ../x/*;`.
+    named = inputs.explicit_files | {p for p, _ in inputs.backend_files if p in inputs.named_files}
+    for path in named:
         if is_file(path) and path.startswith(os.path.abspath(extra) + os.sep):
             roots.append(os.path.abspath(extra))
             break

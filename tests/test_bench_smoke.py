@@ -162,3 +162,37 @@ def test_stack_generator_links_every_service_by_name(tmp_path):
     project = load_project([first.root], Settings(), cwd=first.root)
     assert len(project.links) == 30
     assert [u.name for u, links in project.links.items() if len(links.links) != 1] == []
+
+
+def test_shapes_smoke_sweeps_fixes_and_stacks(tmp_path: Path) -> None:
+    """`bench/shapes.py` at toy sizes: the --fix sweep reports a ratio per size, the compose
+    stacks (Node.js, gunicorn, Spring Boot behind nginx) a row per size and the 500/100-style
+    scaling verdict. No timing is asserted."""
+    out = tmp_path / "S.md"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "shapes.py"), "--shapes", "many-small", "--small-files", "5", "--fix-sizes", "20,40",
+         "--stack-sizes", "5,10", "--reps", "1", "--no-gixy", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert text.strip().startswith("<!-- shapes:begin -->") and text.rstrip().endswith("<!-- shapes:end -->")
+    assert re.search(r"^\| 20 \| [\d,]+ \| \d+\.\d{3} s \| \d+\.\d{3} s \| \d+\.\d\d× \| – \|", text, re.M), text
+    assert re.search(r"^\| 40 \| .* \| \d+\.\d\d× for 2× the fixes \|", text, re.M), text
+    assert re.search(r"^\| nglint --fix / check, 40 fixes \| \d+\.\d\d \| 3\.0 \|", text, re.M), text
+    assert re.search(r"^\| 5 \| \d+ \| \d+\.\d{3} s \| \d+ MB \|$", text, re.M) and re.search(r"^\| 10 \| \d+ \|", text, re.M), text
+    assert "| stacks: check 10 / 5 services (x2 input) |" in text
+
+
+def test_shapes_memory_limit_is_read_from_security_md(tmp_path: Path) -> None:
+    """The bench measures peak RSS against SECURITY.md's own sentence, not a copy of it."""
+    shapes = _load("shapes")
+    text = (ROOT / "SECURITY.md").read_text()
+    stated = re.search(r"under\s+(\d+)\s+MB\s+for\s+the\s+largest\s+input\s+allowed", " ".join(text.split()))
+    assert stated and shapes.peak_rss_limit_mb() == int(stated.group(1))
+    doc = tmp_path / "SECURITY.md"
+    doc.write_text(text.replace(f"under {stated.group(1)} MB for", "under 123 MB for"))
+    assert shapes.peak_rss_limit_mb(str(doc)) == 123
+    doc.write_text("no claim\n")
+    with pytest.raises(SystemExit):
+        shapes.peak_rss_limit_mb(str(doc))

@@ -14,7 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT, run_cli
 from fix_helpers import check_patch, nglint_bytes, require_tool, snapshot
 from nglint.fixer.layout import NoFix, SourceFile
-from nglint.fixer.lexer import LexError, lex
+from nglint.fixer.lexer import LexError, lex, validate
 from nglint.nginx_parse import parse_nginx_file
 
 
@@ -135,3 +135,42 @@ def test_corpus_diff_applies_and_fix_reaches_the_same_tree(corpus, tmp_path):
     assert snapshot(fixed) == snapshot(patched)
     again = nglint_bytes("check", "--diff", "--unsafe-fixes", ".", cwd=fixed)
     assert again.stdout == b"" and again.returncode == 0
+
+
+def _outcome(function, data: bytes):
+    try:
+        function(data)
+    except LexError as exc:
+        return str(exc)
+    return None
+
+
+_TOKENS = [b"a", b"b c", b";", b"{", b"}", b'"x;"', b"'}'", b"# c {\n", b"\n", b" ", b"\\;", b"${v}", b"d_by_lua_block", b"--", b'"']
+
+
+@pytest.mark.parametrize("text", [b"a {\n", b"a;\n}\n", b'a "open;\n', b"a b }\n", b"a { b {\n", b"a { b", b"", b"a;", b"}", b"{",
+                                  b"a { b; } }", b"x_by_lua_block { a { }\n", b"a { b } c;"])
+def test_validate_raises_what_lex_raises(text):
+    """`--fix` checks rewritten files with validate(): it must accept and refuse exactly
+    what lex() does, with the same message (it is shown to the user)."""
+    assert _outcome(validate, text) == _outcome(lex, text)
+
+
+def test_validate_agrees_with_lex_on_generated_token_streams():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_TOKENS), max_size=30).map(b" ".join))
+    def agree(data):
+        assert _outcome(validate, data) == _outcome(lex, data)
+
+    agree()
+
+
+def test_validate_agrees_with_lex_on_samples_and_corpus(corpus):
+    files = list(_nginx_files(PROJECT_ROOT / "samples")) + list(_nginx_files(corpus / "nginx"))
+    assert len(files) > 100
+    for path in files:
+        data = path.read_bytes()
+        assert _outcome(validate, data) == _outcome(lex, data), path

@@ -96,3 +96,34 @@ def test_bad_limits_are_usage_errors(tmp_path, value):
     write_tree(tmp_path, {".nglint.toml": f"max-include-depth = {value}\n", "nginx.conf": "events {}\n"})
     result = run_cli("check", str(tmp_path))
     assert result.returncode == 2 and "max-include-depth" in result.stderr and "Traceback" not in result.stderr
+
+
+CRASHING_CHECK = '''
+from nglint.api import Rule, Severity
+
+RULE = Rule(code="XCRASH001", name="crashing-check", severity=Severity.WARNING, summary="Always fails.",
+            rationale="A bug in a check.", bad_example="", good_example="")
+
+
+def check(project):
+    raise ZeroDivisionError("a bug in the check")
+'''
+
+
+def test_a_bug_inside_a_check_is_an_internal_error_not_a_traceback(tmp_path):
+    """SECURITY.md: a check that raises ends the run with exit 2 and one
+    `nglint: internal error: check XXX failed: ...` line, never a traceback. The check is a
+    real third-party plugin, found through its entry point on the path."""
+    write_tree(tmp_path, {
+        "site/crashy_check.py": CRASHING_CHECK,
+        "site/crashy_check-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: crashy-check\nVersion: 1.0\n",
+        "site/crashy_check-1.0.dist-info/entry_points.txt": "[nglint.checks]\ncrashy = crashy_check\n",
+        "tree/nginx.conf": "events {}\nhttp {}\n",
+    })
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    result = subprocess.run([sys.executable, "-m", "nglint", "check", str(tmp_path / "tree")], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("nglint: ")] == [
+        "nglint: internal error: check XCRASH001 failed: ZeroDivisionError: a bug in the check"
+    ], result.stderr

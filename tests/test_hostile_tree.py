@@ -287,3 +287,18 @@ def test_output_file_is_complete_or_absent(tmp_path):
     assert result.returncode == 2 and b"cannot write" in result.stderr and b"Traceback" not in result.stderr
     assert target.read_text() == "previous"
     assert sorted(p.name for p in target.parent.iterdir()) == ["nglint.sarif"]
+
+
+def test_a_walked_server_xml_does_not_widen_the_tree_to_the_current_directory(tmp_path):
+    """Found by the `tree` fuzz target: a server.xml found by walking the checked directory
+    counted as a file named on the command line, so the current directory became part of
+    the tree and `include ../outside/*;` read the tree's siblings when run from its parent."""
+    write_tree(tmp_path, {
+        f"outside/{SECRET}.conf": f"upstream {SECRET.replace('-', '_')} {{ server a:1; }}\n",
+        "tree/nginx.conf": "http {\n  include ../outside/*;\n}\n",
+        "tree/server.xml": KA001_TREE["tomcat/conf/server.xml"],
+    })
+    output = every_format("tree", cwd=tmp_path)
+    assert SECRET.encode() not in output
+    result = cli("check", "tree", "--format", "json", cwd=tmp_path)
+    assert [f["message"] for f in json.loads(result.stdout)["findings"]] == ["include '../outside/*' points outside the checked tree; not read"]

@@ -19,7 +19,7 @@ from collections import Counter
 
 from nglint import boundary, interrupts
 from nglint.findings import Finding
-from nglint.fixer.lexer import lex
+from nglint.fixer.lexer import validate
 from nglint.sources.nginx.templating import mask
 from nglint.fixer.model import Edit, Fix, digest, line_starts
 from nglint.records import field, record
@@ -193,7 +193,7 @@ def plan_changes(chosen: list[tuple[Finding, Fix]]) -> tuple[list[FileChange], l
         new = apply_edits(contents[path], edits)
         try:
             if _nginx_file(path):
-                lex(mask(path, new))  # stricter than crossplane about a block closed inside a directive
+                validate(mask(path, new))  # stricter than crossplane about a block closed inside a directive
         except ValueError as exc:
             for _, fix in items:
                 unparsable[id(fix)] = f"not applied: the fixed file would not parse: {exc}"

@@ -214,6 +214,36 @@ def lex(data: bytes) -> Lexed:
     return Lexed(data, statements, comments)
 
 
+def validate(data: bytes) -> None:
+    """Raise the LexError `lex(data)` would raise, without building its statements.
+
+    `--fix` checks that every rewritten file still lexes and never uses the statements:
+    with lex() that was a Statement per directive of the whole file, built and thrown
+    away. One pass over the tokens tracks what `_statements` would (whether a directive
+    is open, how many blocks are) and raises with the same messages."""
+    tokens, _ = tokenize(data)
+    depth = 0
+    name: Token | None = None
+    for tok in tokens:
+        if tok.quoted or tok.value not in ("{", ";", "}"):
+            if name is None:
+                name = tok
+            continue
+        if tok.value == "}":
+            if name is not None or depth == 0:
+                raise LexError(f'unexpected "}}" on line {tok.line}')
+            depth -= 1
+        elif name is None:
+            raise LexError(f'unexpected "{tok.value}" on line {tok.line}')
+        else:
+            depth += tok.value == "{"
+            name = None
+    if name is not None:
+        raise LexError(f"unexpected end of file after {name.value!r} on line {name.line}")
+    if depth:
+        raise LexError('unexpected end of file, expecting "}"')
+
+
 def _statements(tokens: list[Token], index: int, top: bool) -> tuple[list[Statement], int]:
     out: list[Statement] = []
     n = len(tokens)
