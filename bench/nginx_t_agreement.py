@@ -101,7 +101,7 @@ def nginx_t(nginx: str, path: str, accounts: tuple[str, str], workdir: str) -> t
 
 def http_fragments(corpus: str, mains: set[str]) -> list[str]:
     """Files nginx reads inside http{} (top-level server or upstream blocks, no events)."""
-    from nglint.nginx_syntax import scan
+    from nglint.sources.nginx.syntax import scan
 
     found = []
     for top in ("nginx", "stacks"):

@@ -40,7 +40,7 @@ def warm() -> None:
     """Import everything a target touches, so atheris can instrument it up front."""
     import nglint.checks  # noqa: F401
     import nglint.cli  # noqa: F401
-    import nglint.nginx_model  # noqa: F401
+    import nglint.sources.nginx.model  # noqa: F401
     import nglint.reporters.github  # noqa: F401
     import nglint.reporters.json  # noqa: F401
     import nglint.reporters.sarif  # noqa: F401
@@ -124,8 +124,8 @@ def fastparse_matches_crossplane(data: bytes) -> str:
 
     Returns "declined" or "fast" (tests/test_fastparse.py uses this as its oracle too).
     """
-    from nglint.nginx_fastparse import NotRegular, fast_parse
-    from nglint.nginx_parse import crossplane_parse
+    from nglint.sources.nginx.fastparse import NotRegular, fast_parse
+    from nglint.sources.nginx.parse import crossplane_parse
 
     try:
         fast = fast_parse(data)
@@ -151,7 +151,7 @@ def _matches_nginx_tokenizer(data: bytes, statements: list[dict]) -> None:
     are known to count differently: a lone CR (a line break to crossplane, a space to
     nginx) and whitespace nginx does not skip (vertical tab, form feed, Unicode spaces:
     word characters to nginx)."""
-    from nglint.nginx_syntax import scan
+    from nglint.sources.nginx.syntax import scan
 
     text = data.decode("utf-8", "replace")
     if "\r" in text.replace("\r\n", "") or any(c.isspace() and c not in " \t\r\n" for c in text):

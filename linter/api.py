@@ -27,7 +27,7 @@ from typing import Iterable, Protocol
 
 from nglint.diagnostics import LINK_GAP
 from nglint.findings import Finding, Location, Related, Severity
-from nglint.nginx_tree import Directive
+from nglint.sources.nginx.tree import Directive
 from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.rules import AFTER_SUPPRESSIONS, CHECK, Rule

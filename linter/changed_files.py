@@ -222,8 +222,8 @@ def prepare(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], 
 
 def _is_nginx(path: str) -> bool:
     """Should a changed file be read as nginx even if no entry file includes it? The same
-    answer discovery gives (nglint.sniff): a likely name, and nginx content."""
-    from nglint.sniff import is_nginx_file
+    answer discovery gives (nglint.sources.nginx.sniff): a likely name, and nginx content."""
+    from nglint.sources.nginx.sniff import is_nginx_file
 
     return is_nginx_file(path)
 
@@ -287,7 +287,7 @@ def project_root(paths: list[str], settings: Settings, cwd: str) -> str | None:
 def prepare_paths(paths: list[str], settings: Settings, cwd: str) -> tuple[list[str], PathScope] | None:
     """(paths to load, scope) when `paths` lie inside a larger project; None when they are
     the project themselves (or name something that does not exist: discovery reports it)."""
-    from nglint.sniff import explicit_nginx
+    from nglint.sources.nginx.sniff import explicit_nginx
 
     absolute = [os.path.abspath(os.path.join(cwd, p)) for p in paths]
     if not absolute or not all(os.path.lexists(p) for p in absolute):

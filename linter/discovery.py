@@ -1,7 +1,7 @@
 """Find what to lint under the given paths: nginx candidates and backend files.
 
 Directories are searched for `nginx.conf`, files whose name may be nginx and whose content
-is (see nglint.sniff: supervisord.conf, php-fpm pools... are not ours), and files a
+is (see nglint.sources.nginx.sniff: supervisord.conf, php-fpm pools... are not ours), and files a
 backend parser claims (server.xml). A file named on the command line is taken as nginx
 unless a backend parser claims it or its content is plainly not nginx (sniff.explicit_nginx).
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from nglint import boundary
 from nglint.backends import BackendParser
 from nglint.records import field, record
-from nglint.sniff import explicit_nginx, is_nginx_file, looks_like_nginx, worth_sniffing  # noqa: F401 (looks_like_nginx: API)
+from nglint.sources.nginx.sniff import explicit_nginx, is_nginx_file, looks_like_nginx, worth_sniffing  # noqa: F401 (looks_like_nginx: API)
 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 

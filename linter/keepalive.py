@@ -14,8 +14,8 @@ from nglint.config import Settings
 from nglint.diagnostics import UNRESOLVED_PLACEHOLDER
 from nglint.findings import Location
 from nglint.linking import Link
-from nglint.nginx_model import ProxySite, Upstream
-from nglint.nginx_tree import Directive
+from nglint.sources.nginx.model import ProxySite, Upstream
+from nglint.sources.nginx.tree import Directive
 from nglint.problems import Problem
 from nglint.records import record
 from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS

@@ -13,7 +13,7 @@ import os
 from nglint.backends import Backend
 from nglint.config import BackendSpec
 from nglint.findings import Location
-from nglint.nginx_model import ServerAddress, Upstream
+from nglint.sources.nginx.model import ServerAddress, Upstream
 from nglint.records import field, record
 
 

@@ -83,7 +83,7 @@ def preparse(nginx_paths: list[str], backend_items: list[tuple[str, object]], tr
 
 def _parse_batch(batch: list[tuple[str, str, object]], tree_roots: list[str], max_file_size: int) -> list[tuple[str, str, object]]:
     """Worker: the same calls the serial path makes, for a batch of files."""
-    from nglint.nginx_parse import parse_nginx_file
+    from nglint.sources.nginx.parse import parse_nginx_file
 
     out = []
     for kind, path, parser in batch:

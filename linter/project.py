@@ -14,12 +14,12 @@ from nglint.boundary import is_file
 from nglint.config import Settings
 from nglint.diagnostics import MISSING_INCLUDE, UNLISTED_DIRECTORY
 from nglint.discovery import Inputs, UsageError, discover
-from nglint.nginx_model import NginxModel, build_model
-from nglint.nginx_parse import ParsedFile
-from nglint.nginx_tree import LoadLimits, NginxConfig, NginxLoader
+from nglint.sources.nginx.model import NginxModel, build_model
+from nglint.sources.nginx.parse import ParsedFile
+from nglint.sources.nginx.tree import LoadLimits, NginxConfig, NginxLoader
 from nglint.problems import Problem
 from nglint.records import field, record
-from nglint.templates import template_problems
+from nglint.sources.nginx.placeholders import template_problems
 
 
 @record
@@ -125,7 +125,7 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
 def _with_directive_problems(project: Project, settings: Settings) -> list[Problem]:
     """Loading problems plus what nginx's directive table says (nginx_directives), less
     the parse errors a block-structure error earlier in their file caused."""
-    from nglint.nginx_directives import check_configs, drop_cascades
+    from nglint.sources.nginx.directives import check_configs, drop_cascades
 
     found, broken = check_configs(project.configs, list(settings.nginx_roots), settings.nginx_version, settings.max_file_size)
     return drop_cascades(project.problems, broken) + found

@@ -178,7 +178,7 @@ def xml_suppressions(path: str, max_file_size: int) -> FileSuppressions:
     """Suppressions in a server.xml: each `<!-- nglint: ... -->` covers the start tag of the
     element right after it. A file that does not parse has none (P003 reports it)."""
     from nglint.backends import BackendFile
-    from nglint.tomcat import _start_line, read_xml
+    from nglint.sources.tomcat.server_xml import _start_line, read_xml
 
     result = FileSuppressions()
     parsed = read_xml(path, max_file_size, BackendFile(path))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from nglint.nginx_model import ProxySite
-from nglint.nginx_tree import Directive
+from nglint.sources.nginx.model import ProxySite
+from nglint.sources.nginx.tree import Directive
 from nglint.records import field, record
 
 # The last path segment of a route that is plainly a websocket endpoint (SignalR hubs end

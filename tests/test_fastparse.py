@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROJECT_ROOT, found, write_tree
-from nglint.nginx_parse import crossplane_parse, parse_nginx_file
+from nglint.sources.nginx.parse import crossplane_parse, parse_nginx_file
 
 sys.path.insert(0, str(PROJECT_ROOT / "fuzz"))
 import targets  # noqa: E402  (fuzz/targets.py: the differential oracle)
@@ -126,7 +126,7 @@ def test_a_regular_file_does_not_import_crossplane(tmp_path):
     write_tree(tmp_path, {"regular.conf": "http { server { listen 80; } }\n", "odd.conf": "a ${b};\n"})
     code = (
         "import sys\n"
-        "from nglint.nginx_parse import parse_nginx_file\n"
+        "from nglint.sources.nginx.parse import parse_nginx_file\n"
         f"parse_nginx_file({str(tmp_path / 'regular.conf')!r}, 1 << 20)\n"
         "print('crossplane' in sys.modules)\n"
         f"parse_nginx_file({str(tmp_path / 'odd.conf')!r}, 1 << 20)\n"

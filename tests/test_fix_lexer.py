@@ -15,7 +15,7 @@ from conftest import PROJECT_ROOT, run_cli
 from fix_helpers import check_patch, nglint_bytes, require_tool, snapshot
 from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import LexError, lex, validate
-from nglint.nginx_parse import parse_nginx_file
+from nglint.sources.nginx.parse import parse_nginx_file
 
 
 def test_offsets_quotes_escapes_comments():

@@ -39,8 +39,7 @@ MAY_IMPORT_CHECKS = {"registry.py", "docs.py"}
 MAY_NAME_CHECKS_PACKAGE = {"fixer/render.py"}  # the rules' templates, as package data
 
 # Reader and model modules outside linter/sources and linter/tiers (glob patterns).
-TOP_LEVEL_READERS = ("nginx_*.py", "tomcat.py", "backends.py", "properties.py", "templates.py", "sniff.py",
-                     "stock_includes.py", "problems.py", "diagnostics.py", "linking.py", "boundary.py")
+TOP_LEVEL_READERS = ("backends.py", "problems.py", "diagnostics.py", "linking.py", "boundary.py")
 
 
 def _modules(root: Path) -> list[Path]:

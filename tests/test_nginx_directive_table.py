@@ -7,8 +7,8 @@ import re
 
 from crossplane import analyzer
 
-from nglint.nginx_directive_table import DIRECTIVES, ENUMS
-from nglint.nginx_directives import forms
+from nglint.sources.nginx.directive_table import DIRECTIVES, ENUMS
+from nglint.sources.nginx.directives import forms
 
 # crossplane's analyzer shares one bit between the top level of http, events, stream and
 # mail (nginx tells them apart by module type); it cannot be compared there.
@@ -28,7 +28,7 @@ KNOWN_ARGUMENT_DIFFERENCES = {"limit_conn_dry_run", "limit_req_dry_run", "limit_
 
 
 def test_the_table_names_its_source():
-    import nglint.nginx_directive_table as table
+    import nglint.sources.nginx.directive_table as table
 
     assert re.search(r"github\.com/nginx/nginx.*release-1\.0\.0 to release-\d+\.\d+\.\d+ \([0-9a-f]{40}\)", table.__doc__, re.S)
     assert len(DIRECTIVES) > 600

@@ -178,7 +178,7 @@ def test_nginx_syntax_tokenizes_like_nginx(tmp_path_factory, text):
     tokenizer, nginx_syntax stops with the same message at the same line; where nginx stops
     later (a directive's argument count, an unknown directive) or not at all,
     nginx_syntax reports nothing earlier."""
-    from nglint.nginx_syntax import scan
+    from nglint.sources.nginx.syntax import scan
 
     nginx = require_tool("nginx", "/usr/sbin/nginx")
     conf_dir = tmp_path_factory.mktemp("tok")

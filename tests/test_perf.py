@@ -46,8 +46,8 @@ def test_inheritance_through_large_http_level(lint):
 
 
 def test_level_own_same_answer_small_and_large():
-    from nglint.nginx_model import Level
-    from nglint.nginx_tree import Directive
+    from nglint.sources.nginx.model import Level
+    from nglint.sources.nginx.tree import Directive
 
     for count in (3, 40):
         directives = [Directive("a" if i % 3 else "b", [str(i)], "x.conf", i + 1) for i in range(count)]
@@ -60,7 +60,7 @@ def test_level_own_same_answer_small_and_large():
 
 
 def test_shared_snippet_read_once_listed_once(tmp_path):
-    from nglint.nginx_tree import NginxLoader
+    from nglint.sources.nginx.tree import NginxLoader
 
     files = {"nginx.conf": "events {}\nhttp {\n  include sites/*.conf;\n}\n", "snippets/proxy.conf": "proxy_http_version 1.1;\n"}
     for i in range(5):

@@ -118,7 +118,7 @@ def test_one_sniff_decides_for_discovery_and_for_changed_files(tmp_path, rel):
 def test_the_sniff_stays_linear_on_hostile_lines():
     import time
 
-    from nglint.sniff import looks_like_nginx_text
+    from nglint.sources.nginx.sniff import looks_like_nginx_text
 
     for head in (b" " * 65536, b"a" + b" " * 65535, b"a ;" * 21845, b"x {" + b"}" * 65533, b"\n" * 65536):
         started = time.perf_counter()
@@ -156,7 +156,7 @@ def test_template_placeholders_are_placeholders_not_parse_errors(tmp_path):
 
 def test_a_parse_error_at_a_template_placeholder_is_reported_as_a_placeholder(tmp_path):
     from nglint.problems import Problem
-    from nglint.templates import template_problems
+    from nglint.sources.nginx.placeholders import template_problems
 
     write_tree(tmp_path, {"t.conf.template": "server {\n    listen ${PORT}\n}\n", "t.conf": "server {\n    listen 80\n}\n"})
     template, plain = str(tmp_path / "t.conf.template"), str(tmp_path / "t.conf")

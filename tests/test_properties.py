@@ -1,4 +1,4 @@
-from nglint.properties import parse_properties, substitute
+from nglint.sources.properties import parse_properties, substitute
 
 
 def test_java_properties_syntax():

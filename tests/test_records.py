@@ -108,7 +108,7 @@ def test_replace_builds_a_changed_copy(frozen):
 def test_records_survive_pickling():
     # --jobs sends parsed files between processes; Location is frozen, ParsedFile is not.
     from nglint.findings import Location
-    from nglint.nginx_parse import ParsedFile
+    from nglint.sources.nginx.parse import ParsedFile
 
     for item in (Location("a.conf", 3, 5), ParsedFile("a.conf", [{"directive": "x"}], [(1, "c")], "err", 2)):
         assert pickle.loads(pickle.dumps(item)) == item

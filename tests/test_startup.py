@@ -45,7 +45,7 @@ NOT_FOR_ONE_NGINX_FILE = (
     "nglint.sources.frontend",
     "nglint.sources.tomcat",
     "nglint.sources.process",
-    "nglint.tomcat",
+    "nglint.sources.tomcat.server_xml",
     "nglint.tiers.front",
     "nglint.tiers.linkers",
     # Checks plan their fixes when they make findings (nglint.fixer.plan, .recipes: small
@@ -61,7 +61,7 @@ NOT_FOR_ONE_NGINX_FILE = (
     "nglint.explain",
     "nglint.topology.chains",
     "nglint.init",
-    "nglint.nginx_syntax",
+    "nglint.sources.nginx.syntax",
 )
 # Third-party and standard modules a plain check must not pay for.
 HEAVY = (
@@ -87,7 +87,7 @@ def _under(modules: list[str], packages: tuple[str, ...]) -> list[str]:
 def test_one_nginx_file_imports_no_other_tier_nor_heavy_module(tmp_path):
     write_tree(tmp_path, {"one.conf": "events {}\nhttp {\n  server { listen 80; }\n}\n"})
     modules = _imported(tmp_path, "check", str(tmp_path / "one.conf"))
-    assert "nglint.nginx_model" in modules and "nglint.checks.keepalive.ka001_idle_timeout_outlives_backend" in modules
+    assert "nglint.sources.nginx.model" in modules and "nglint.checks.keepalive.ka001_idle_timeout_outlives_backend" in modules
     readers = sorted(m for m in modules if m.startswith("nglint.sources.") and m.endswith((".reader", ".backend")))
     assert readers == []
     assert _under(modules, NOT_FOR_ONE_NGINX_FILE) == []
@@ -178,7 +178,7 @@ def _urlsplit_host_port(text: str):
 
 
 def _split(text: str):
-    from nglint.nginx_model import split_host_port
+    from nglint.sources.nginx.model import split_host_port
 
     try:
         return split_host_port(text)

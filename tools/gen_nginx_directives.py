@@ -1,4 +1,4 @@
-"""Generate linter/nginx_directive_table.py from nginx's own source.
+"""Generate linter/sources/nginx/directive_table.py from nginx's own source.
 
 Every nginx module declares its directives in an `ngx_command_t` array:
 
@@ -20,7 +20,7 @@ split_clients, charset_map) reads its body itself, so nothing inside is a direct
 one that sets `cf->cmd_type` names the context its body is checked in.
 
 Usage:
-    python tools/gen_nginx_directives.py /path/to/nginx.git [--out linter/nginx_directive_table.py]
+    python tools/gen_nginx_directives.py /path/to/nginx.git [--out linter/sources/nginx/directive_table.py]
 
 The script reads the git objects only (`git ls-tree`, `git cat-file`); nothing of nginx's
 code is copied into nglint, only directive names, flags and versions.

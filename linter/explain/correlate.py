@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 from nglint.findings import Finding
-from nglint.nginx_model import ProxySite, Upstream, default_port, parse_server_address
+from nglint.sources.nginx.model import ProxySite, Upstream, default_port, parse_server_address
 from nglint.records import field, record
 
 # Rules whose findings explain a cause when they sit on the matched upstream.

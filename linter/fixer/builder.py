@@ -21,7 +21,7 @@ from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import Statement, tokenize
 from nglint.fixer.model import Edit, Fix, edit_region
 from nglint.fixer.render import render_lines
-from nglint.nginx_tree import Directive
+from nglint.sources.nginx.tree import Directive
 from nglint.records import replace
 from nglint.rules import Rule
 

@@ -17,7 +17,7 @@ from nglint.boundary import Refused, open_limited
 from nglint.fixer.lexer import Lexed, Statement, lex, tokenize
 from nglint.sources.nginx.templating import mask
 from nglint.fixer.model import Edit, digest, line_starts
-from nglint.nginx_fastparse import strip_if_parentheses
+from nglint.sources.nginx.fastparse import strip_if_parentheses
 from nglint.records import field, record
 
 _BLANK = b" \t"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from nglint.diagnostics import INCLUDE_NOT_FOLLOWED
 from nglint.fixer.plan import FixPlan, NoFix, SettingChange, append_to, insert_after, plan, replace
 from nglint.messages import UPSTREAM_KEEPALIVE_TIMEOUT_SINCE
-from nglint.nginx_tree import Directive
+from nglint.sources.nginx.tree import Directive
 from nglint.rules import Rule
 
 # proxy_http_version and proxy_set_header are valid in http, server and location only.

@@ -36,6 +36,6 @@ def all_hops(project) -> list[Hop]:
 
 def foreign_hops(project) -> list[Hop]:
     """Hops whose client side is not an nginx upstream block of a loaded config."""
-    from nglint.nginx_model import Upstream
+    from nglint.sources.nginx.model import Upstream
 
     return [hop for hop in project.hops if not isinstance(hop.client.subject, Upstream)]

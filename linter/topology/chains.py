@@ -33,7 +33,7 @@ class Chain:
 
 
 def build_chains(project) -> list[Chain]:
-    from nglint.nginx_model import Upstream
+    from nglint.sources.nginx.model import Upstream
     from nglint.sources.nginx.defaults import DEFAULTS
 
     analysis = project.keepalive

@@ -80,7 +80,7 @@ class Iis:
         from nglint.sources.files import inside_tree
         from nglint.sources.servers import server_backend
         from nglint.tiers.model import Provenance
-        from nglint.tomcat import read_xml
+        from nglint.sources.tomcat.server_xml import read_xml
 
         holder = BackendFile(path)
         if not inside_tree(path, tree_roots):
@@ -120,7 +120,7 @@ class Iis:
     def _web_config(self, path, tree_roots, max_file_size, result) -> str | None:
         """The aspNetCore hosting model a web.config declares (checked for safety and
         well-formedness like any XML nglint reads), or None."""
-        from nglint.tomcat import read_xml
+        from nglint.sources.tomcat.server_xml import read_xml
 
         parsed = read_xml(path, max_file_size, result, "web.config")
         if parsed is None:

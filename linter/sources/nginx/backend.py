@@ -65,7 +65,7 @@ def _inside_tree(path, tree_roots) -> bool:
 
 def _read(path: str, max_file_size: int):
     """(http-level (ms, provenance) or None, [(listen ports, server-level (ms, provenance) or None)])."""
-    from nglint.nginx_parse import parse_nginx_file
+    from nglint.sources.nginx.parse import parse_nginx_file
 
     parsed = parse_nginx_file(path, max_file_size)
     if parsed.error:

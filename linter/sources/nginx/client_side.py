@@ -10,7 +10,7 @@ connection, which keeps an L4 device's flow alive.
 
 from __future__ import annotations
 
-from nglint.nginx_tree import Directive, NginxConfig
+from nglint.sources.nginx.tree import Directive, NginxConfig
 from nglint.records import field, record
 from nglint.sources.nginx.defaults import DEFAULTS as NGINX_DEFAULTS
 from nglint.tiers.model import IdlePolicy, Provenance

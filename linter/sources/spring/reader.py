@@ -208,7 +208,7 @@ def _from_env(name: str) -> str:
 
 
 def _properties(path: str, text: str, origin: str) -> dict:
-    from nglint.properties import parse_properties
+    from nglint.sources.properties import parse_properties
 
     values = parse_properties(text)
     lines: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""The reader of Tomcat's conf/server.xml (the format itself is read by nglint.tomcat)."""
+"""The reader of Tomcat's conf/server.xml (the format itself is read by nglint.sources.tomcat.server_xml)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class TomcatServerXml:
         return os.path.basename(path) == "server.xml"
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.tomcat import read_server_xml
+        from nglint.sources.tomcat.server_xml import read_server_xml
 
         return read_server_xml(path, tree_roots, max_file_size)
 
@@ -29,7 +29,7 @@ class TomcatServerXml:
         """The loaded server.xml files that resolve placeholders from the catalina.properties at `path`."""
         if not self.feeds(path):
             return []
-        from nglint.tomcat import find_catalina_properties
+        from nglint.sources.tomcat.server_xml import find_catalina_properties
 
         origin = os.path.abspath(path)
         return [
@@ -51,7 +51,7 @@ class TomcatServerXml:
         held = getattr(process, "file_texts", {})
         text = next((value for inside, value in held.items() if inside.endswith("/conf/server.xml")), None)
         if text is not None:
-            from nglint.tomcat import read_server_xml_text
+            from nglint.sources.tomcat.server_xml import read_server_xml_text
 
             return read_server_xml_text(*text).backends
         name, tag = image_name(process.image)

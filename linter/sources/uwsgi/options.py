@@ -166,7 +166,7 @@ def _xml_options(text: str, path: str, section: str, problems: list[Problem]) ->
     """`<uwsgi><http>:8000</http>...</uwsgi>` (the root, or a root's `<uwsgi id=...>` child),
     parsed like every XML nglint reads: no DTD, no entities, no network."""
     from nglint.backends import BackendFile
-    from nglint.tomcat import parse_xml_bytes
+    from nglint.sources.tomcat.server_xml import parse_xml_bytes
 
     holder = BackendFile(path)
     parsed = parse_xml_bytes(text.encode("utf-8", errors="replace"), path, holder, "uWSGI XML")

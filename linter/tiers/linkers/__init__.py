@@ -17,7 +17,7 @@ from nglint.records import field, record
 
 if TYPE_CHECKING:
     from nglint.backends import Backend
-    from nglint.nginx_model import ServerAddress, Upstream
+    from nglint.sources.nginx.model import ServerAddress, Upstream
 
 ENTRY_POINT_GROUP = "nglint.linkers"
 BUILTIN_LINKERS = (

@@ -185,7 +185,7 @@ def _decode(latin: str) -> str:
 
 def scan(data: bytes) -> Scan:
     """Tokenize `data` as nginx does; never raises."""
-    from nglint.nginx_fastparse import strip_if_parentheses
+    from nglint.sources.nginx.fastparse import strip_if_parentheses
 
     result = Scan()
     reader = _Reader(data.decode("latin-1"), result.comments)

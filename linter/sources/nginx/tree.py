@@ -15,13 +15,13 @@ from nglint import boundary
 from nglint.boundary import Boundary
 from nglint.diagnostics import BAD_INCLUDE, MISSING_INCLUDE, NGINX_PARSE_ERROR, REFUSED_INCLUDE, STOCK_INCLUDE
 from nglint.findings import Severity
-from nglint.nginx_dump import DumpFile, is_dump, split_dump
-from nglint.nginx_dump import resolve as resolve_in_dump
-from nglint.nginx_parse import ParsedFile, parse_nginx_file
+from nglint.sources.nginx.dump import DumpFile, is_dump, split_dump
+from nglint.sources.nginx.dump import resolve as resolve_in_dump
+from nglint.sources.nginx.parse import ParsedFile, parse_nginx_file
 from nglint.paths import display_path
 from nglint.problems import Problem
 from nglint.records import field, record
-from nglint.stock_includes import stock_glob, stock_message, stock_name
+from nglint.sources.nginx.stock_includes import stock_glob, stock_message, stock_name
 
 # Where distributions install nginx's configuration; an absolute include under one of
 # these is looked up relative to the checked tree before being given up on.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from nglint.nginx_tree import Directive, NginxConfig
+from nglint.sources.nginx.tree import Directive, NginxConfig
 from nglint.records import field, record
 
 # Blocks that open a new inheritance level for proxy_* directives.

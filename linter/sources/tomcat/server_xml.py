@@ -17,7 +17,7 @@ from nglint.boundary import Boundary, Refused, is_file, open_limited
 from nglint.diagnostics import BACKEND_PARSE_ERROR, REFUSED_FILE, UNRESOLVED_PLACEHOLDER, refusal_kind
 from nglint.findings import Location
 from nglint.problems import Problem
-from nglint.properties import parse_properties, substitute
+from nglint.sources.properties import parse_properties, substitute
 from nglint.sources.tomcat.defaults import DEFAULTS
 from nglint.tiers.model import Provenance
 from nglint.units import UnitError, parse_tomcat_millis

@@ -15,7 +15,7 @@ import posixpath
 import re
 
 from nglint.boundary import Refused, open_limited
-from nglint.nginx_parse import ParsedFile, parse_nginx_file
+from nglint.sources.nginx.parse import ParsedFile, parse_nginx_file
 from nglint.records import record
 
 _HEADER = re.compile(rb"^# configuration file (\S.*):\r?$")

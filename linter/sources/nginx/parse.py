@@ -15,7 +15,7 @@ import os
 
 from nglint.boundary import Refused, open_limited
 from nglint.digests import sha256_hex
-from nglint.nginx_fastparse import NotRegular, fast_parse
+from nglint.sources.nginx.fastparse import NotRegular, fast_parse
 from nglint.records import field, record
 from nglint.sources.nginx.templating import mask
 
@@ -65,7 +65,7 @@ def _parse_irregular(parsed: ParsedFile, data: bytes, head: bytes, cut_short: bo
     nginx reads as one word) the tokenizer's tree is used. A `*_by_lua_block` body is
     Lua, lexed by the lua module: there crossplane's verdict stands.
     """
-    from nglint.nginx_syntax import scan
+    from nglint.sources.nginx.syntax import scan
 
     nginx = scan(data)
     if nginx.error is not None:

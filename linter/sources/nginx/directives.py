@@ -30,8 +30,8 @@ import os
 from typing import Callable, Iterable
 
 from nglint.diagnostics import NGINX_PARSE_ERROR
-from nglint.nginx_directive_table import DIRECTIVES, ENUMS
-from nglint.nginx_tree import Directive, NginxConfig
+from nglint.sources.nginx.directive_table import DIRECTIVES, ENUMS
+from nglint.sources.nginx.tree import Directive, NginxConfig
 from nglint.problems import Problem
 from nglint.sources.nginx.templating import is_placeholder
 
@@ -286,7 +286,7 @@ class _EndLines:
         self.scans: dict[str, object] = {}
 
     def __call__(self, directive: Directive) -> int:
-        from nglint.nginx_syntax import scan
+        from nglint.sources.nginx.syntax import scan
 
         found = self.scans.get(directive.path)
         if found is None:
