@@ -205,12 +205,14 @@ def where_to(raw: bytes, cut: int, methods: dict[bytes, bytes | None]) -> tuple:
     if stop < 0:
         stop = len(raw)
     server = method = address = host = None
+    # raw[stop - 1] == 34 is `raw[stop - 1:stop] == b'"'` without building a slice: stop is
+    # past a marker here, so the index exists.
     if host_at >= 0:
-        host = raw[host_at + 9:stop - 1 if raw[stop - 1:stop] == b'"' else stop]
+        host = raw[host_at + 9:stop - 1 if raw[stop - 1] == 34 else stop]
         stop = host_at
     if upstream_at >= 0:
         begin = upstream_at + 13
-        end = stop - 1 if raw[stop - 1:stop] == b'"' else stop
+        end = stop - 1 if raw[stop - 1] == 34 else stop
         scheme = raw.find(b"://", begin, end)
         slash = raw.find(b"/", scheme + 3, end) if scheme >= 0 else -1
         address = raw[begin:slash if slash >= 0 else end] or None
@@ -219,8 +221,8 @@ def where_to(raw: bytes, cut: int, methods: dict[bytes, bytes | None]) -> tuple:
         stop = sub_at
     if request_at >= 0:
         begin = request_at + 12
-        end = stop - 1 if raw[stop - 1:stop] == b'"' else stop
-        space = raw.find(b" ", begin, min(end, begin + 17))
+        end = stop - 1 if raw[stop - 1] == 34 else stop
+        space = raw.find(b" ", begin, end if end < begin + 17 else begin + 17)
         if space > begin:
             token = raw[begin:space]
             method = methods.get(token, False)

@@ -64,8 +64,26 @@ def count_in_parallel(source: Source, aggregator: Aggregator, jobs: int, progres
     ranges = line_ranges(source.name, source.size or 0, chunk)
     tasks = [(source.name, start, end, aggregator.since, aggregator.until) for start, end in ranges]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(min(jobs, len(tasks))) as pool:
+    with context.Pool(min(jobs, len(tasks)), initializer=_quiet_worker) as pool:
         for (_, end), part in zip(ranges, pool.imap(_count_range, tasks)):
             aggregator.merge(part)
             if progress is not None:
                 progress(end)
+        # Workers end on their own once the queue is drained: the pool's exit would
+        # otherwise terminate() them, a SIGTERM in the middle of their shutdown.
+        pool.close()
+        pool.join()
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process and die silently on SIGTERM.
+
+    A forked worker inherits the CLI's handlers (nglint.interrupts), which turn SIGTERM
+    into an exception: each worker would print its own traceback when the pool stops it.
+    """
+    import signal
+
+    from nglint.interrupts import ignore_in_worker
+
+    ignore_in_worker()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
