@@ -104,13 +104,9 @@ def parse_line(raw: bytes) -> ErrorLine | None:
 def split_head(raw: bytes) -> tuple | None:
     """(time, level, pid, tid, connection id, offset of the message) of a line with an
     nginx timestamp at its start or after a collector's prefix; None otherwise."""
-    if raw[4:5] == b"/" and raw[19:21] == b" [":
-        start = 0
-    else:
-        match = _PREFIXED.search(raw, 0, PREFIX_LIMIT)
-        if match is None:
-            return None
-        start = match.start()
+    start = nginx_start(raw)
+    if start < 0:
+        return None
     close = raw.find(b"] ", start + 21, start + 32)
     if close < 0:
         return None
@@ -133,6 +129,26 @@ def split_head(raw: bytes) -> tuple | None:
                     connection = _number(raw[body + 1:space])
                     body = space + 1
     return raw[start:start + 19], level, pid, tid, connection, body
+
+
+def nginx_start(raw: bytes) -> int:
+    """Where nginx's timestamp (and level) begins: 0 for a plain line, after a
+    collector's prefix otherwise, -1 when there is none within PREFIX_LIMIT.
+
+    The first " [" at or after offset 19 bounds where a timestamp can start (one needs
+    " [" 19 bytes after its start), so an anchored match there is the first match when
+    it succeeds: one C-level find and one anchored regex per prefixed line instead of a
+    regex tried at every offset (kubectl and journalctl logs prefix every line). The
+    full search decides the rest, so the answer is always the search's."""
+    if raw[4:5] == b"/" and raw[19:21] == b" [":
+        return 0
+    bracket = raw.find(b" [", 19, PREFIX_LIMIT)
+    if bracket < 0:
+        return -1
+    if _PREFIXED.match(raw, bracket - 19, PREFIX_LIMIT) is not None:
+        return bracket - 19
+    match = _PREFIXED.search(raw, 0, PREFIX_LIMIT)
+    return -1 if match is None else match.start()
 
 
 def _number(text: bytes) -> int | None:
