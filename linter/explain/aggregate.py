@@ -20,6 +20,7 @@ from nglint.explain.probes import PROBE, ProbeWindow
 MAX_VERDICTS = 20000
 MAX_SIGNATURES = 50000
 CHECK_LINE, PROBE_OR_NOT = 1, 2
+_NOWHERE = (None, None, None, None)
 
 
 _QUOTED = re.compile(rb'"[^"]*"')
@@ -78,6 +79,7 @@ class Aggregator:
         signatures = self._signatures
         methods = self._methods
         contextless = self._contextless
+        windowed = since is not None or until is not None
         for raw in lines:
             # lines.split_head inlined (a call per line costs a fifth of the time), on the
             # line itself or, after a collector's prefix, on the nginx part of it; lines
@@ -96,7 +98,7 @@ class Aggregator:
                 self._headless(raw)
                 continue
             time = text[:19]
-            if (since is not None and time < since) or (until is not None and time > until):
+            if windowed and ((since is not None and time < since) or (until is not None and time > until)):
                 self.outside_window += 1
                 continue
             body = close + 2
@@ -118,9 +120,9 @@ class Aggregator:
                         self._probe_or_not(level, message, time, raw)
                         continue
                     self._probes.check(time, message)
-                key = (level, message, None, None, None, None, False)
+                key = (level, message, None)
             else:
-                key = (level, text[body:cut], *where_to(text, cut, methods), True)
+                key = (level, text[body:cut], where_to(text, cut, methods))
             entry = signatures.get(key)
             if entry is None:
                 signatures[key] = [1, time, time, raw]
@@ -151,8 +153,8 @@ class Aggregator:
                 return
             if kind == CHECK_LINE and time is not None:
                 self._probes.check(time, line.message)
-        key = (line.level, line.message, line.server, line.method, line.upstream_address, line.host,
-               line.client is not None)
+        where = None if line.client is None else (line.server, line.method, line.upstream_address, line.host)
+        key = (line.level, line.message, where)
         # Lines without a time (nginx's stderr) are kept apart: the hot loop compares times
         # of the signatures it finds without checking for None.
         signatures = self._signatures if time is not None else self._timeless
@@ -175,7 +177,7 @@ class Aggregator:
 
     def _probe_or_not(self, level: bytes, message: bytes, time: bytes | None, raw: bytes) -> None:
         shape = self._verdict(message, False, False)[1]
-        self._probes.reset((level, message, None, None, None, None, False), time, raw, shape)
+        self._probes.reset((level, message, None), time, raw, shape)
 
     def _verdict(self, message: bytes, has_request: bool, fastcgi: bool) -> tuple[Verdict, bytes]:
         """(verdict, message shape), cached by message and by shape."""
@@ -198,7 +200,9 @@ class Aggregator:
     def _flush(self) -> None:
         """Classify the distinct signatures seen so far and fold them into per-cause stats."""
         for signature, (count, first, last, raw) in [*self._signatures.items(), *self._timeless.items()]:
-            level, message, server, method, address, host, has_request = signature
+            level, message, where = signature
+            has_request = where is not None
+            server, method, address, host = where or _NOWHERE
             fastcgi = address is not None and address.startswith(b"fastcgi://")
             verdict, shape = self._verdict(message, has_request, fastcgi)
             entry = self.stats.get(verdict.cause)
