@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             Case("nglint explain --jobs 1", nglint + ["--jobs", "1"], cwd=workdir, ok_codes=(0, 1)),
             Case(f"nglint explain (--jobs {os.cpu_count()})", nglint, cwd=workdir, ok_codes=(0, 1)),
         ]
+        load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         for _ in range(args.reps):
             for case in cases:
                 run = run_once(case)
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                     sys.stderr.write(run.stderr.decode("utf-8", "replace"))
                     raise SystemExit(f"{case.key} failed with exit {run.returncode}")
                 case.runs.append(run)
-        section = _section(cases, size, args)
+        section = _section(cases, size, args, load_before)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     _update(args.out, section)
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _section(cases: list[Case], size: int, args) -> str:
+def _section(cases: list[Case], size: int, args, load_before: float) -> str:
     import json
 
     megabytes = size / (1024 * 1024)
@@ -152,7 +153,7 @@ def _section(cases: list[Case], size: int, args) -> str:
         f"`python bench/explain_bench.py --mb {args.mb} --reps {args.reps}`",
         "",
         f"- Date: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
-        f"Python {platform.python_version()}; load average at the end {load:.2f}",
+        f"Python {platform.python_version()}; load average (1 min) {load_before:.2f} before the runs, {load:.2f} at the end",
         f"- Input: a generated error log of {megabytes:.0f} MB, {report['lines']} lines "
         f"({report['unparsed']} unparsable), written to a temp dir and deleted afterwards",
         "- Times are the median (min–max) wall clock of a fresh process over the runs; CPU time is user+system of the "

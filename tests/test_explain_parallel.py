@@ -82,3 +82,18 @@ def test_counters_stay_bounded_on_endless_variety(tmp_path: Path) -> None:
     summary = build(aggregator, [])
     for fmt in FORMATS:
         assert render(summary, fmt)
+
+
+def test_workers_stop_without_a_traceback_under_the_cli_signal_handlers(tmp_path: Path, capfd) -> None:
+    """The CLI turns SIGTERM into an exception (nglint.interrupts); forked workers inherit
+    that, and a pool stopping them must not make each print a traceback on stderr."""
+    from nglint import interrupts
+
+    log = tmp_path / "error.log"
+    _log(log)
+    previous = interrupts.install()
+    try:
+        _parallel(log)
+    finally:
+        interrupts.restore(previous)
+    assert capfd.readouterr().err == ""

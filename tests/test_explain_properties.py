@@ -135,3 +135,40 @@ def test_any_logged_upstream_address_matches_or_says_why(address: str, names: li
     assert match.upstream is not None or match.site is not None or match.how
     if address == "http://tomcat":
         assert match.upstream.name == "tomcat"
+
+
+PREFIXES = [b"", b"2026-11-30T10:00:01.5Z stderr F ", b"nginx-1  | ", b"Nov 30 10:00:01 host nginx[9]: ", b"a [b] [", b" [x [", b"9999/99/99 99:99:99 [X] "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(PREFIXES), st.one_of(lines, error_lines))
+def test_nginx_start_is_where_the_first_timestamp_begins(prefix: bytes, rest: bytes) -> None:
+    """The find-then-anchored-match shortcut gives the regex search's answer."""
+    from nglint.explain.lines import _PREFIXED, PREFIX_LIMIT, nginx_start
+
+    raw = prefix + rest
+    if raw[4:5] == b"/" and raw[19:21] == b" [":
+        expected = 0  # the common shape is taken as it stands, as split_head always did
+    else:
+        match = _PREFIXED.search(raw, 0, PREFIX_LIMIT)
+        expected = -1 if match is None else match.start()
+    assert nginx_start(raw) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(error_lines, min_size=1, max_size=12), st.sampled_from(PREFIXES[1:4]))
+def test_a_collector_prefix_changes_no_count(batch: list[bytes], prefix: bytes) -> None:
+    """kubectl/compose/journald prefixes take the hot loop too, and count as the bare lines."""
+    from nglint.explain.summary import build
+
+    def report(lines: list[bytes]) -> dict:
+        aggregator = Aggregator()
+        aggregator.feed(lines)
+        aggregator.finish()
+        summary = build(aggregator, [])
+        for cause in summary["causes"]:
+            cause.pop("samples")
+        summary.pop("unparsed_samples")
+        return summary
+
+    assert report([prefix + raw for raw in batch]) == report(batch)

@@ -13,13 +13,14 @@ import re
 
 from nglint.explain.access import AccessEvidence, looks_like_access
 from nglint.explain.causes import BY_ID, CAUSES, Verdict, classify
-from nglint.explain.lines import LEVELS, parse_line, where_to
+from nglint.explain.stats import MAX_KEYS, OVERFLOW, SAMPLES, CauseStats, bump  # noqa: F401 - the counters' home
+from nglint.explain.lines import LEVELS, nginx_start, parse_line, where_to
+from nglint.explain.probes import PROBE, ProbeWindow
 
-MAX_KEYS = 1000
 MAX_VERDICTS = 20000
 MAX_SIGNATURES = 50000
-SAMPLES = 5
-OVERFLOW = b"(other values)"
+CHECK_LINE, PROBE_OR_NOT = 1, 2
+_NOWHERE = (None, None, None, None)
 
 
 _QUOTED = re.compile(rb'"[^"]*"')
@@ -35,68 +36,6 @@ def message_shape(message: bytes) -> bytes:
     if b"." in message:
         message = _ADDRESS.sub(b"ADDR", message)
     return message
-
-
-def bump(counter: dict, key, amount: int = 1) -> None:
-    """counter[key] += amount, without letting the counter grow past MAX_KEYS keys."""
-    if key in counter:
-        counter[key] += amount
-    elif len(counter) < MAX_KEYS:
-        counter[key] = amount
-    else:
-        overflow = (OVERFLOW, OVERFLOW) if isinstance(key, tuple) else OVERFLOW
-        counter[overflow] = counter.get(overflow, 0) + amount
-
-
-class CauseStats:
-    """What was seen of one cause: counts, time range, where, and sample lines."""
-
-    __slots__ = ("cause", "count", "first", "last", "methods", "upstreams", "upstream_methods", "servers", "hosts",
-                 "evidence", "messages", "ambiguous", "samples", "sample_keys", "no_request", "names_by_upstream")
-
-    def __init__(self, cause: str) -> None:
-        self.cause = cause
-        self.count = 0
-        self.first: bytes | None = None
-        self.last: bytes | None = None
-        self.methods: dict[bytes, int] = {}
-        self.upstreams: dict[bytes, int] = {}
-        self.upstream_methods: dict[tuple[bytes, bytes], int] = {}
-        self.servers: dict[bytes, int] = {}
-        self.hosts: dict[bytes, int] = {}
-        # (upstream address, server or host name) -> lines: the names that narrow a match
-        self.names_by_upstream: dict[tuple[bytes, bytes], int] = {}
-        self.evidence: dict[str, int] = {}
-        self.messages: dict[bytes, int] = {}
-        self.ambiguous: dict[str, int] = {}
-        self.samples: list[bytes] = []
-        # The signature of each sample: one sample per kind of line, the first seen in file
-        # order, whatever the flush or --jobs boundaries were.
-        self.sample_keys: list[tuple] = []
-        self.no_request = 0
-
-    def merge(self, other: "CauseStats") -> None:
-        """Fold another cause's lines into this one (deferred verdicts, see finish())."""
-        self.count += other.count
-        for mine, theirs in ((self.methods, other.methods), (self.upstreams, other.upstreams),
-                             (self.upstream_methods, other.upstream_methods), (self.servers, other.servers),
-                             (self.hosts, other.hosts), (self.evidence, other.evidence),
-                             (self.names_by_upstream, other.names_by_upstream),
-                             (self.messages, other.messages), (self.ambiguous, other.ambiguous)):
-            for key, value in theirs.items():
-                bump(mine, key, value)
-        for stamp in (other.first, other.last):
-            if stamp is not None:
-                self.first = stamp if self.first is None or stamp < self.first else self.first
-                self.last = stamp if self.last is None or stamp > self.last else self.last
-        for key, raw in zip(other.sample_keys, other.samples):
-            self.add_sample(key, raw)
-        self.no_request += other.no_request
-
-    def add_sample(self, key: tuple, raw: bytes) -> None:
-        if len(self.samples) < SAMPLES and key not in self.sample_keys:
-            self.sample_keys.append(key)
-            self.samples.append(raw)
 
 
 class Aggregator:
@@ -118,45 +57,72 @@ class Aggregator:
         self.unparsed = 0
         self.unparsed_samples: list[bytes] = []
         self.outside_window = 0
-        self.check_lines = 0
         self.overlong = 0
         self.access = AccessEvidence()
         self._signatures: dict[tuple, list] = {}
         self._timeless: dict[tuple, list] = {}
         self._verdicts: dict[tuple, tuple[Verdict, bytes]] = {}  # -> (verdict, message shape)
         self._methods: dict[bytes, bytes | None] = {}  # request method tokens, validated once (lines.where_to)
-        self._deferred = CauseStats("other")
+        # Lines without request context: 0 counted as usual, CHECK_LINE a check-module
+        # line, PROBE_OR_NOT a reset that ProbeWindow decides by time.
+        self._contextless: dict[bytes, int] = {}
+        self._probes = ProbeWindow()
+
+    def segment(self, base: tuple) -> None:
+        """The lines fed next start a new file or byte range; `base` = (input number,
+        byte offset) orders it (probes.ProbeWindow decides across segment edges)."""
+        self._probes.segment(base)
 
     def feed(self, lines: list[bytes]) -> None:
         self.lines += len(lines)
         since, until = self.since, self.until
         signatures = self._signatures
         methods = self._methods
+        contextless = self._contextless
+        windowed = since is not None or until is not None
         for raw in lines:
-            # The common shape, inlined from lines.split_head (a call per line costs a
-            # fifth of the time); anything else takes the general path.
-            close = raw.find(b"] ", 21, 32) if raw[4:5] == b"/" and raw[19:21] == b" [" else -1
-            level = raw[21:close]
+            # lines.split_head inlined (a call per line costs a fifth of the time), on the
+            # line itself or, after a collector's prefix, on the nginx part of it; lines
+            # with no nginx timestamp take the general path.
+            if raw[4:5] == b"/" and raw[19:21] == b" [":
+                text = raw
+            else:
+                start = nginx_start(raw)
+                if start < 0:
+                    self._headless(raw)
+                    continue
+                text = raw[start:]
+            close = text.find(b"] ", 21, 32)
+            level = text[21:close]
             if close < 0 or level not in LEVELS:
                 self._headless(raw)
                 continue
-            time = raw[:19]
-            if (since is not None and time < since) or (until is not None and time > until):
+            time = text[:19]
+            if windowed and ((since is not None and time < since) or (until is not None and time > until)):
                 self.outside_window += 1
                 continue
             body = close + 2
-            colon = raw.find(b": ", body, body + 48)
-            if colon > 0 and raw.find(b"#", body, colon) > 0:
+            colon = text.find(b": ", body, body + 48)
+            if colon > 0 and text.find(b"#", body, colon) > 0:
                 body = colon + 2
-                if raw.startswith(b"*", body):
-                    space = raw.find(b" ", body, body + 24)
+                if text[body:body + 1] == b"*":
+                    space = text.find(b" ", body, body + 24)
                     if space > 0:
                         body = space + 1
-            cut = raw.find(b", client: ", body)
+            cut = text.find(b", client: ", body)
             if cut < 0:
-                key = (level, raw[body:], None, None, None, None, False)
+                message = text[body:]
+                kind = contextless.get(message)
+                if kind is None:
+                    kind = self._contextless_kind(message)
+                if kind:
+                    if kind == PROBE_OR_NOT:
+                        self._probe_or_not(level, message, time, raw)
+                        continue
+                    self._probes.check(time, message)
+                key = (level, message, None)
             else:
-                key = (level, raw[body:cut], *where_to(raw, cut, methods), True)
+                key = (level, text[body:cut], where_to(text, cut, methods))
             entry = signatures.get(key)
             if entry is None:
                 signatures[key] = [1, time, time, raw]
@@ -180,8 +146,15 @@ class Aggregator:
         if time is not None and ((since is not None and time < since) or (until is not None and time > until)):
             self.outside_window += 1
             return
-        key = (line.level, line.message, line.server, line.method, line.upstream_address, line.host,
-               line.client is not None)
+        if line.client is None:
+            kind = self._contextless_kind(line.message)
+            if kind == PROBE_OR_NOT:
+                self._probe_or_not(line.level, line.message, time, raw)
+                return
+            if kind == CHECK_LINE and time is not None:
+                self._probes.check(time, line.message)
+        where = None if line.client is None else (line.server, line.method, line.upstream_address, line.host)
+        key = (line.level, line.message, where)
         # Lines without a time (nginx's stderr) are kept apart: the hot loop compares times
         # of the signatures it finds without checking for None.
         signatures = self._signatures if time is not None else self._timeless
@@ -194,40 +167,48 @@ class Aggregator:
                 entry[1] = min(entry[1], time)
                 entry[2] = max(entry[2], time)
 
+    def _contextless_kind(self, message: bytes) -> int:
+        verdict = self._verdict(message, False, False)[0]
+        kind = PROBE_OR_NOT if verdict.needs_check_lines else CHECK_LINE if verdict.cause == PROBE else 0
+        if len(self._contextless) >= MAX_VERDICTS:
+            self._contextless.clear()
+        self._contextless[message] = kind
+        return kind
+
+    def _probe_or_not(self, level: bytes, message: bytes, time: bytes | None, raw: bytes) -> None:
+        shape = self._verdict(message, False, False)[1]
+        self._probes.reset((level, message, None), time, raw, shape)
+
+    def _verdict(self, message: bytes, has_request: bool, fastcgi: bool) -> tuple[Verdict, bytes]:
+        """(verdict, message shape), cached by message and by shape."""
+        verdicts = self._verdicts
+        vkey = (message, has_request, fastcgi)
+        cached = verdicts.get(vkey)
+        if cached is None:
+            # Messages that differ only inside quotes (paths, names) share one verdict:
+            # the classifier reads nginx's words, never the quoted data.
+            if len(verdicts) >= MAX_VERDICTS:
+                verdicts.clear()
+            shape = message_shape(message)
+            skey = (shape, has_request, fastcgi)
+            cached = verdicts.get(skey)
+            if cached is None:
+                cached = verdicts[skey] = (classify(shape, has_request, fastcgi), shape)
+            verdicts[vkey] = cached
+        return cached
+
     def _flush(self) -> None:
         """Classify the distinct signatures seen so far and fold them into per-cause stats."""
-        verdicts = self._verdicts
         for signature, (count, first, last, raw) in [*self._signatures.items(), *self._timeless.items()]:
-            level, message, server, method, address, host, has_request = signature
+            level, message, where = signature
+            has_request = where is not None
+            server, method, address, host = where or _NOWHERE
             fastcgi = address is not None and address.startswith(b"fastcgi://")
-            vkey = (message, has_request, fastcgi)
-            cached = verdicts.get(vkey)
-            if cached is None:
-                # Messages that differ only inside quotes (paths, names) share one verdict:
-                # the classifier reads nginx's words, never the quoted data.
-                if len(verdicts) >= MAX_VERDICTS:
-                    verdicts.clear()
-                shape = message_shape(message)
-                skey = (shape, has_request, fastcgi)
-                cached = verdicts.get(skey)
-                if cached is None:
-                    cached = verdicts[skey] = (classify(shape, has_request, fastcgi), shape)
-                verdicts[vkey] = cached
-            verdict, shape = cached
-            if verdict.needs_check_lines:
-                entry = self._deferred
-            else:
-                entry = self.stats.get(verdict.cause)
-                if entry is None:
-                    entry = self.stats[verdict.cause] = CauseStats(verdict.cause)
-                if verdict.cause == "health-check-probe":
-                    self.check_lines += count
-            entry.count += count
-            if first is not None:
-                if entry.first is None or first < entry.first:
-                    entry.first = first
-                if entry.last is None or last > entry.last:
-                    entry.last = last
+            verdict, shape = self._verdict(message, has_request, fastcgi)
+            entry = self.stats.get(verdict.cause)
+            if entry is None:
+                entry = self.stats[verdict.cause] = CauseStats(verdict.cause)
+            entry.add_lines(count, first, last, verdict.evidence)
             if method is None:
                 entry.no_request += count
             else:
@@ -243,7 +224,6 @@ class Aggregator:
                 bump(entry.servers, server, count)
             if host is not None:
                 bump(entry.hosts, host, count)
-            bump(entry.evidence, verdict.evidence, count)
             if verdict.ambiguous_with:
                 bump(entry.ambiguous, verdict.ambiguous_with, count)
             if verdict.cause == "other":
@@ -265,13 +245,15 @@ class Aggregator:
     def flush(self) -> None:
         """Fold the pending signatures into the per-cause counters (before pickling)."""
         self._flush()
+        self._probes.close_segment()
         self._verdicts = {}
+        self._contextless = {}
 
     def merge(self, other: "Aggregator") -> None:
         """Add what another aggregator counted on a later part of the same input."""
         self._flush()
         other._flush()
-        for name in ("lines", "blank", "unparsed", "outside_window", "check_lines", "overlong"):
+        for name in ("lines", "blank", "unparsed", "outside_window", "overlong"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unparsed_samples = (self.unparsed_samples + other.unparsed_samples)[:SAMPLES]
         for cause, entry in other.stats.items():
@@ -280,23 +262,23 @@ class Aggregator:
                 self.stats[cause] = entry
             else:
                 mine.merge(entry)
-        self._deferred.merge(other._deferred)
+        self._probes.merge(other._probes)
         self.access.merge(other.access)
 
     def finish(self) -> None:
-        """Flush, then settle deferred verdicts: resets without request context are
-        health-check probes when the log holds check-module lines, `other` otherwise."""
+        """Flush, then add the resets without request context, decided by time
+        (probes.ProbeWindow): health-check probes, or `other` with the evidence missing."""
         self._flush()
-        deferred = self._deferred
-        if deferred.count:
-            target = "health-check-probe" if self.check_lines else "other"
-            entry = self.stats.setdefault(target, CauseStats(target))
-            if target == "health-check-probe":
-                why = f"reset without request context, {self.check_lines} check-module line(s) in the log"
-                deferred.evidence = {why: deferred.count}
-                deferred.ambiguous = {"other": deferred.count}
-            entry.merge(deferred)
-            self._deferred = CauseStats("other")
+        probes = self._probes
+        probes.finish()
+        for part in (probes.probe, probes.other):
+            if part.count:
+                entry = self.stats.get(part.cause)
+                if entry is None:
+                    self.stats[part.cause] = part
+                else:
+                    entry.merge(part)
+        self._probes = ProbeWindow()
 
     @property
     def parsed(self) -> int:

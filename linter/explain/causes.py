@@ -14,6 +14,7 @@ classifies the message once, and a million `open() "/x/N.js" failed` lines too.
 from __future__ import annotations
 
 from nglint.explain.lines import message_errno, split_action
+from nglint.explain.probes import PROBE_WINDOW_S
 from nglint.records import field, record
 
 
@@ -144,19 +145,21 @@ CAUSES: tuple[Cause, ...] = (
         title="Health-check probes reset by the backend",
         meaning=(
             "nginx_upstream_check_module (tengine) health checks: its own lines (`enable check peer`, `disable check "
-            "peer`, `check time out with peer`) and resets with no request context around them. A TCP probe opens a "
-            "connection and leaves it for the backend to reset, so every probe can log a 104."
+            "peer`, `check time out with peer`, `check protocol http error with peer`) and resets with no request "
+            "context next to them in time. A TCP probe opens a connection and leaves it for the backend to reset, so "
+            "every probe can log a 104."
         ),
         confidence=(
-            "likely for resets without request context when check-module lines are in the same log; the check "
+            f"likely for a reset without request context within {PROBE_WINDOW_S}s of a check-module line; the check "
             "module's own lines are sure."
         ),
         action="Use an HTTP check (type=http) with check_keepalive_requests 1 (HC001).",
         related_rules=("HC001",),
         ambiguous_with=("other",),
         deciding_evidence=(
-            "A reset without client or request is a probe when it repeats at the check interval for each peer; "
-            "without check-module lines in the log it stays `other`."
+            f"A reset without client or request is a probe when a check-module line (any peer) lies within "
+            f"{PROBE_WINDOW_S}s of it, in the same log or at the edge of a rotated one; otherwise it stays `other`. "
+            "Probes also repeat at the check interval of each peer."
         ),
         config_problem=True,
         unseen="which module sent the probes when no `check` directive is in the checked files",
@@ -310,8 +313,8 @@ class Verdict:
     cause: str
     evidence: str
     ambiguous_with: str | None = None
-    # A reset without request context: a health-check probe when the log holds check
-    # module lines, `other` otherwise (decided once the whole log was read).
+    # A reset without request context: a health-check probe when a check-module line lies
+    # within probes.PROBE_WINDOW_S of it, `other` otherwise (decided by probes.ProbeWindow).
     needs_check_lines: bool = False
 
 

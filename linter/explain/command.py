@@ -69,11 +69,12 @@ def run(args: argparse.Namespace) -> int:
         inputs = []
         progress = _Progress(sum(s.size or 0 for s in sources))
         jobs = args.jobs or default_jobs()
-        for source in sources:
+        for ordinal, source in enumerate(sources):
             before = aggregator.lines
             if worth_it(source, jobs):
-                count_in_parallel(source, aggregator, jobs, progress.update if progress.enabled else None)
+                count_in_parallel(source, aggregator, jobs, progress.update if progress.enabled else None, ordinal=ordinal)
             else:
+                aggregator.segment((ordinal, 0))
                 for lines in source.blocks(progress.update if progress.enabled else None):
                     aggregator.feed(lines)
             progress.next_file()

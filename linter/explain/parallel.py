@@ -47,9 +47,10 @@ def line_ranges(path: str, size: int, chunk: int = CHUNK) -> list[tuple[int, int
 
 
 def _count_range(task: tuple) -> Aggregator:
-    path, start, end, since, until = task
+    path, ordinal, start, end, since, until = task
     source = Source(path)
     aggregator = Aggregator(since, until)
+    aggregator.segment((ordinal, start))
     for lines in source.range_blocks(start, end):
         aggregator.feed(lines)
     aggregator.overlong += source.overlong
@@ -57,15 +58,34 @@ def _count_range(task: tuple) -> Aggregator:
     return aggregator
 
 
-def count_in_parallel(source: Source, aggregator: Aggregator, jobs: int, progress=None, chunk: int = CHUNK) -> None:
-    """Add the counts of `source` to `aggregator`, using `jobs` processes."""
+def count_in_parallel(source: Source, aggregator: Aggregator, jobs: int, progress=None, chunk: int = CHUNK,
+                      ordinal: int = 0) -> None:
+    """Add the counts of `source` (input number `ordinal`) to `aggregator`, using `jobs` processes."""
     import multiprocessing
 
     ranges = line_ranges(source.name, source.size or 0, chunk)
-    tasks = [(source.name, start, end, aggregator.since, aggregator.until) for start, end in ranges]
+    tasks = [(source.name, ordinal, start, end, aggregator.since, aggregator.until) for start, end in ranges]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(min(jobs, len(tasks))) as pool:
+    with context.Pool(min(jobs, len(tasks)), initializer=_quiet_worker) as pool:
         for (_, end), part in zip(ranges, pool.imap(_count_range, tasks)):
             aggregator.merge(part)
             if progress is not None:
                 progress(end)
+        # Workers end on their own once the queue is drained: the pool's exit would
+        # otherwise terminate() them, a SIGTERM in the middle of their shutdown.
+        pool.close()
+        pool.join()
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the main process and die silently on SIGTERM.
+
+    A forked worker inherits the CLI's handlers (nglint.interrupts), which turn SIGTERM
+    into an exception: each worker would print its own traceback when the pool stops it.
+    """
+    import signal
+
+    from nglint.interrupts import ignore_in_worker
+
+    ignore_in_worker()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

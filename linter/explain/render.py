@@ -8,6 +8,10 @@ a reader decodes back to the same bytes.
 
 from __future__ import annotations
 
+from typing import Callable
+
+from nglint.records import record
+
 FORMATS = ("text", "json", "markdown")  # nglint.commands.explain.FORMATS names the same
 SHOWN = 5  # explanations per cause in text and Markdown; JSON has them all
 
@@ -51,6 +55,42 @@ def _where(cause: dict) -> str:
     return ", ".join(tops) or "-"
 
 
+@record(frozen=True)
+class _Style:
+    """How text and Markdown differ in the points they list under each cause."""
+
+    bullet: str  # before each point
+    note: str  # before the ambiguity and what was observed
+    cell: Callable[[str], str]  # escapes a value for the layout
+    code: Callable[[str], str]  # marks a message or a cause id as code
+    times: str
+    ambiguous: str
+
+
+_TEXT = _Style("  - ", "  ", str, str, "x", "ambiguous:")
+_MARKDOWN = _Style("- ", "- ", lambda value: _cell(value), lambda value: f"`{value}`", "×", "**Ambiguous**:")
+
+
+def _points(cause: dict, style: _Style) -> list[str]:
+    """What both layouts list under a cause: its explanations (SHOWN of them), what nglint
+    could not see, the most frequent messages, and the ambiguity with what was observed."""
+    cell, code = style.cell, style.code
+    out = [f"{style.bullet}{cell(sentence)}" for sentence in cause["explanations"][:SHOWN]]
+    if len(cause["explanations"]) > SHOWN:
+        out.append(f"{style.bullet}... {len(cause['explanations']) - SHOWN} more upstream(s) in {code('--format json')}")
+    if cause["unexplained"]:
+        out.append(f"{style.bullet}{cell(cause['unexplained'])}")
+    for message in cause["messages"][:5]:
+        out.append(f"{style.bullet}{message['lines']} {style.times} {code(cell(message['message']))}")
+    amb = cause["ambiguous"]
+    if amb:
+        out.append(f"{style.note}{style.ambiguous} {amb['lines']} line(s) could also be {code(amb['with'])}. "
+                   f"{amb['deciding_evidence']}".rstrip())
+        if amb["observed"]:
+            out.append(f"{style.note}{cell(amb['observed'])}")
+    return out
+
+
 def text(summary: dict) -> str:
     out = [f"nglint explain: {_headline(summary)}", _config_line(summary), ""]
     causes = summary["causes"]
@@ -70,19 +110,7 @@ def text(summary: dict) -> str:
         if methods:
             without = f"; {cause['without_request']} without a request" if cause["without_request"] else ""
             out.append(f"  requests: {methods}{without}")
-        for sentence in cause["explanations"][:SHOWN]:
-            out.append(f"  - {sentence}")
-        if len(cause["explanations"]) > SHOWN:
-            out.append(f"  - ... {len(cause['explanations']) - SHOWN} more upstream(s) in --format json")
-        if cause["unexplained"]:
-            out.append(f"  - {cause['unexplained']}")
-        for message in cause["messages"][:5]:
-            out.append(f"  - {message['lines']} x {message['message']}")
-        if cause["ambiguous"]:
-            amb = cause["ambiguous"]
-            out.append(f"  ambiguous: {amb['lines']} line(s) could also be {amb['with']}. {amb['deciding_evidence']}".rstrip())
-            if amb["observed"]:
-                out.append(f"  {amb['observed']}")
+        out += _points(cause, _TEXT)
         if cause["id"] != "other":
             out.append(f"  how sure: {cause['confidence']}")
             out.append(f"  what to do: {cause['action']}")
@@ -132,19 +160,7 @@ def markdown(summary: dict) -> str:
                    f"{cause['last'] or '-'} | {_cell(_where(cause))} |")
     for cause in causes:
         out += ["", f"## `{cause['id']}`: {cause['title']}", ""]
-        for sentence in cause["explanations"][:SHOWN]:
-            out.append(f"- {_cell(sentence)}")
-        if len(cause["explanations"]) > SHOWN:
-            out.append(f"- ... {len(cause['explanations']) - SHOWN} more upstream(s) in `--format json`")
-        if cause["unexplained"]:
-            out.append(f"- {_cell(cause['unexplained'])}")
-        for message in cause["messages"][:5]:
-            out.append(f"- {message['lines']} × `{_cell(message['message'])}`")
-        if cause["ambiguous"]:
-            amb = cause["ambiguous"]
-            out.append(f"- **Ambiguous**: {amb['lines']} line(s) could also be `{amb['with']}`. {amb['deciding_evidence']}")
-            if amb["observed"]:
-                out.append(f"- {_cell(amb['observed'])}")
+        out += _points(cause, _MARKDOWN)
         if cause["findings"]:
             out += ["", "| finding | where | fingerprint |", "|---|---|---|"]
             out += [f"| {f['rule']} | `{f['path']}:{f['line']}` | `{f['fingerprint'] or '-'}` |" for f in cause["findings"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from nglint.explain.aggregate import OVERFLOW, Aggregator, CauseStats
 from nglint.explain.causes import BY_ID, Cause
 from nglint.explain.lines import decode
+from nglint.explain.probes import PROBE, RESET_EVIDENCE
 from nglint.units import format_ms
 
 TOP = 5
@@ -80,6 +81,12 @@ def _race_observed(entry: CauseStats, access: dict | None) -> str:
     return f"{seen}; the access log has {bad_other} non-idempotent and {bad_idempotent} idempotent 502(s): {verdict}"
 
 
+def _probe_observed(entry: CauseStats) -> str | None:
+    """What decided the resets without request context (probes.ProbeWindow's evidence)."""
+    seen = [f"{count} {evidence}" for evidence, count in _top(entry.evidence, 10) if evidence.startswith(RESET_EVIDENCE)]
+    return f"observed: {'; '.join(seen)}" if seen else None
+
+
 def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None, access: dict | None = None) -> dict:
     cause = BY_ID[entry.cause]
     upstreams = _upstreams(entry, correlator)
@@ -107,9 +114,13 @@ def _cause(entry: CauseStats, parsed: int, correlator, config_note: str | None, 
     ambiguous = None
     if entry.ambiguous:
         other, count = max(entry.ambiguous.items(), key=lambda kv: kv[1])
-        ambiguous = {"with": other, "lines": count, "deciding_evidence": cause.deciding_evidence, "observed": None}
+        # `other` documents no deciding evidence of its own: the cause it could be does.
+        deciding = cause.deciding_evidence or BY_ID[other].deciding_evidence
+        ambiguous = {"with": other, "lines": count, "deciding_evidence": deciding, "observed": None}
         if cause.id == "upstream-keepalive-race":
             ambiguous["observed"] = _race_observed(entry, access)
+        elif PROBE in (cause.id, other):
+            ambiguous["observed"] = _probe_observed(entry)
     return {
         "id": cause.id,
         "title": cause.title,

@@ -75,6 +75,24 @@ def run_nglint(lab: racelab.RaceLab, *args: str) -> NglintRun:
     return run
 
 
+def run_explain(lab: racelab.RaceLab, lines: list[str], name: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`nglint explain` (the real CLI) on error-log lines the lab's nginx wrote, saved as
+    `name` in the lab's workdir, with the lab's config copy: what a user would run."""
+    log = lab.workdir / name
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    done = subprocess.run(
+        [sys.executable, "-m", "nglint", "explain", str(log), "--config-path", "config", "--format", "json"],
+        cwd=lab.workdir, env=env, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
+    return done, report
+
+
+def race_cause(report: dict) -> dict | None:
+    return next((c for c in report.get("causes", []) if c["id"] == "upstream-keepalive-race"), None)
+
+
 def keepalive_gap(lab: racelab.RaceLab) -> float:
     """Idle gap between requests: Tomcat's keepAliveTimeout minus one link delay.
 

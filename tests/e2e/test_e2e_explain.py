@@ -8,15 +8,10 @@ and point at KA001 on the upstream they went through.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from .racelab import RACE_LOG
-from .raceproof import Phase
+from .raceproof import Phase, race_cause, run_explain
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +20,9 @@ def test_explain_calls_the_race_log_a_keepalive_race_and_points_at_ka001(race_ph
     lines = race_phase.post.error_log + race_phase.get.error_log
     race_lines = [line for line in lines if RACE_LOG.search(line)]
     assert race_lines, "the race phase produced no race lines to explain:\n" + "\n".join(lines)
-    log = race_lab.workdir / "race-phase-error.log"
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
-
-    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
-    done = subprocess.run(
-        [sys.executable, "-m", "nglint", "explain", str(log), "--config-path", "config", "--format", "json"],
-        cwd=race_lab.workdir, env=env, capture_output=True, text=True, timeout=120,
-    )
+    done, report = run_explain(race_lab, lines, "race-phase-error.log")
     assert done.returncode == 1, done.stdout + done.stderr
-    report = json.loads(done.stdout)
-    race = next((c for c in report["causes"] if c["id"] == "upstream-keepalive-race"), None)
+    race = race_cause(report)
     assert race is not None, done.stdout
     assert race["count"] == len(race_lines), done.stdout
     assert race["methods"].get("POST", 0) == len(race_phase.post.race_log_lines)

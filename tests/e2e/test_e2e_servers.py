@@ -1,6 +1,8 @@
 """Proof with real gunicorn (gthread, keepalive 2s) and real Node.js (keepAliveTimeout
 2s) behind real nginx over a delayed link: POSTs get 502s on the shipped configs, and
-none after `nglint check --fix` (KA001's keepalive_timeout in the upstream)."""
+none after `nglint check --fix` (KA001's keepalive_timeout in the upstream). The
+error.log nginx wrote during the race is what a user would paste into `nglint explain`:
+it must be called a keep-alive race and matched to KA001 on upstream `app`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 import pytest
 
 from . import serverlab
-from .raceproof import IN_CI, run_nglint
+from .raceproof import IN_CI, race_cause, run_explain, run_nglint
 
 pytestmark = pytest.mark.e2e
 DELAY_MS = 100.0
@@ -44,6 +46,7 @@ def test_race_then_fix_then_no_502(lab):
     assert not before.client_errors and before.bad_gateway >= 1, _detail(before)
     assert before.ok + before.bad_gateway == before.requests, _detail(before)
     assert all('request: "POST ' in line for line in before.race_log_lines) and before.race_log_lines, _detail(before)
+    _explain_points_at_ka001(lab, before)
 
     fix = run_nglint(lab, "--fix", "config")
     assert fix.returncode == 0, fix.stdout + fix.stderr
@@ -52,3 +55,25 @@ def test_race_then_fix_then_no_502(lab):
     after = lab.load(f"{lab.kind} fixed, POST", "POST", POSTS, gap)
     assert after.bad_gateway == 0 and after.ok == after.requests and after.race_log_lines == [], _detail(after)
     assert run_nglint(lab, "config", "--format", "json").rules == []
+
+
+BACKEND_FILES = {"gunicorn": "config/app/gunicorn.conf.py", "node": "config/app/server.js"}
+
+
+def _explain_points_at_ka001(lab, run) -> None:
+    """The race run's own error.log lines through `nglint explain --config-path config`."""
+    done, report = run_explain(lab, run.error_log, f"{lab.kind}-race-error.log")
+    assert done.returncode == 1, done.stdout + done.stderr
+    race = race_cause(report)
+    assert race is not None, done.stdout
+    assert race["count"] == len(run.race_log_lines), done.stdout
+    assert race["methods"] == {"POST": len(run.race_log_lines)}, done.stdout
+    (row,) = race["upstreams"]
+    assert row["address"] == f"http://10.77.7.2:{serverlab.BACKEND_PORTS[lab.kind]}", done.stdout
+    assert row["upstream"] == "app" and row["at"] == "config/nginx/nginx.conf:21" and row["pooled"] is True, row
+    assert [f["rule"] for f in race["findings"]] == ["KA001"], done.stdout
+    assert race["findings"][0]["path"] == "config/nginx/nginx.conf"
+    explanation = " ".join(race["explanations"])
+    assert "on upstream `app` at config/nginx/nginx.conf:21" in explanation, explanation
+    assert "this is KA001 at config/nginx/nginx.conf" in explanation and "set keepalive_timeout 1s" in explanation
+    assert BACKEND_FILES[lab.kind] in explanation, explanation
