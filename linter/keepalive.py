@@ -334,23 +334,32 @@ class KeepaliveAnalysis:
 
     # -- upstreams no request reaches -----------------------------------------------------
     @cached_property
-    def _named_by_passes(self) -> tuple[set[str], set[str]]:
-        """(upstream names some *_pass targets, configs where a *_pass picks its target at run time)."""
-        named: set[str] = set()
+    def _units(self):
+        from nglint.tiers.units import UnitIndex
+
+        return UnitIndex(self.project.tree_roots)
+
+    @cached_property
+    def _named_by_passes(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """((unit, upstream name) some *_pass targets, units where a *_pass picks its target
+        at run time). Per deployment unit: fragments of one nginx sit in one unit, and a
+        stack beside it proxying to a `backend` of its own says nothing about this one."""
+        named: set[tuple[str, str]] = set()
         dynamic: set[str] = set()
         for model in self.project.models:
+            unit = self._units.unit_of(model.config.path)
             for site in model.proxy_sites:
                 if site.upstream is not None:
-                    named.add(site.upstream.name.lower())
+                    named.add((unit, site.upstream.name.lower()))
                 elif site.host:
-                    named.add(site.host.lower())
+                    named.add((unit, site.host.lower()))
                 elif "$" in site.directive.arg(0) or is_placeholder(site.directive.arg(0)):
-                    dynamic.add(model.config.path)
+                    dynamic.add(unit)
             for directive in model.other_passes:
                 target = directive.arg(0)
                 if "$" in target or is_placeholder(target):
-                    dynamic.add(model.config.path)
-                named.add(target.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower())
+                    dynamic.add(unit)
+                named.add((unit, target.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()))
         return named, dynamic
 
     @cached_property
@@ -360,7 +369,7 @@ class KeepaliveAnalysis:
     def unused(self, upstream: Upstream) -> bool:
         """True when no request can reach the upstream: its config proxies (so it is not an
         upstream-only fragment that a file outside the run uses), yet no proxy_pass or other
-        *_pass of the run names it, and none in its config picks a target at run time."""
+        *_pass of its deployment unit names it, and none there picks a target at run time."""
         if upstream.implicit:
             return False
         model = self._model_of.get(id(upstream.config))
@@ -369,7 +378,8 @@ class KeepaliveAnalysis:
         if self.sites(upstream):
             return False
         named, dynamic = self._named_by_passes
-        return upstream.name.lower() not in named and upstream.config.path not in dynamic
+        unit = self._units.unit_of(upstream.config.path)
+        return (unit, upstream.name.lower()) not in named and unit not in dynamic
 
     def sites_setting_headers_at(self, upstream: Upstream, path: str, line: int) -> list[ProxySite]:
         """Sites of `upstream` whose effective proxy_set_header level starts at path:line.

@@ -237,3 +237,21 @@ def test_a_host_name_no_compose_service_answers_is_not_linked_by_port(tmp_path):
 
 def test_program_args_sees_through_dockerize():
     assert program_args(["dockerize", "-wait", "tcp://db:5432", "gunicorn", "-b", ":8000", "app:app"], {"gunicorn"}) == ["-b", ":8000", "app:app"]
+
+
+def test_an_upstream_named_only_by_a_stack_beside_it_is_still_unused(tmp_path):
+    files = {f"a/{name}": text for name, text in UNUSED.items()}
+    files["b/docker-compose.yml"] = "services:\n  web:\n    image: nginx:1.31\n    volumes: ['./nginx.conf:/etc/nginx/nginx.conf']\n"
+    files["b/nginx.conf"] = "events {}\nhttp {\n upstream backend { server 10.0.0.9:80; }\n server { listen 80; location / { proxy_pass http://backend; } }\n}\n"
+    verdicts = {(h["client"]["location"], h["verdict"]) for h in _topology(tmp_path, files)}
+    assert ("a/nginx.conf:3", "unused") in verdicts
+    assert [v for where, v in verdicts if where == "b/nginx.conf:3"] != ["unused"]
+
+
+def test_a_procfile_puma_and_its_puma_rb_are_one_server(tmp_path):
+    hops = _topology(tmp_path, {
+        "Procfile": "web: bin/start-nginx bundle exec puma -C config/puma.rb\n",
+        "config/puma.rb": "bind 'unix:///tmp/nginx.socket'\n",
+        "config/nginx.conf": "events {}\nhttp {\n upstream app { server unix:/tmp/nginx.socket; }\n server { listen 80; location / { proxy_pass http://app; } }\n}\n",
+    })
+    assert [h["server"]["label"] for h in hops] == ["Puma in web on /tmp/nginx.socket"]
