@@ -255,3 +255,42 @@ def test_a_procfile_puma_and_its_puma_rb_are_one_server(tmp_path):
         "config/nginx.conf": "events {}\nhttp {\n upstream app { server unix:/tmp/nginx.socket; }\n server { listen 80; location / { proxy_pass http://app; } }\n}\n",
     })
     assert [h["server"]["label"] for h in hops] == ["Puma in web on /tmp/nginx.socket"]
+
+
+SUPERVISORD = """
+[supervisord]
+nodaemon=true
+
+[program:nginx]
+command=nginx -g 'daemon off;'
+
+[program:api]
+command=node /srv/server.js   ; the app
+autorestart=true
+"""
+
+
+@pytest.mark.parametrize("argv, inside", [
+    (["supervisord", "-c", "/etc/supervisor/conf.d/app.conf"], "/etc/supervisor/conf.d/app.conf"),
+    (["/usr/bin/supervisord"], "/etc/supervisord.conf"),  # found at supervisord's default path
+])
+def test_supervisord_runs_each_program_of_its_config(tmp_path, argv, inside):
+    write_tree(tmp_path, {"supervisord.conf": SUPERVISORD, "server.js": "const f = require('fastify')();\nf.listen({ port: 3000, host: '0.0.0.0' });\n",
+                          "package.json": '{"dependencies": {"fastify": "^5.1.0"}}'})
+    where = Location(str(tmp_path / "Dockerfile"), 9)
+    files = {inside: str(tmp_path / "supervisord.conf"), "/srv/server.js": str(tmp_path / "server.js"),
+             "/srv/package.json": str(tmp_path / "package.json")}
+    process = Process("web", where, "nginx:1.31", argv, where, {}, {}, files, [], str(tmp_path))
+    backends = backends_for(process, [str(tmp_path)], 10**6)
+    assert sorted((b.kind, b.port) for b in backends) == [("nginx", 80), ("node", 3000)]
+    (node,) = [b for b in backends if b.kind == "node"]
+    assert (node.label, node.idle_policy.timeout_ms) == ("Fastify in web", 72000)
+    assert (node.location.path, node.location.line) == (str(tmp_path / "supervisord.conf"), 8)
+
+
+@pytest.mark.parametrize("text", ["[program:x\ncommand=node a.js\n", "\x00\x01garbage", "[program:x]\n"])
+def test_broken_supervisord_configs_never_crash(tmp_path, text):
+    write_tree(tmp_path, {"supervisord.conf": text})
+    where = Location(str(tmp_path / "Dockerfile"), 1)
+    process = Process("web", where, "python:3.12", ["supervisord"], where, {}, {}, {"/etc/supervisord.conf": str(tmp_path / "supervisord.conf")}, [], str(tmp_path))
+    assert backends_for(process, [str(tmp_path)], 10**6) == []
