@@ -246,9 +246,9 @@ class KeepaliveAnalysis:
         (for an implicit upstream, the proxy_pass that keeps no pool)."""
         if upstream.implicit:
             label = f"nginx proxy_pass {shown(upstream.directive.arg(0))}"
-            from nglint.tiers.implicit import NOT_POOLED_REASON
+            from nglint.tiers.implicit import no_pool
 
-            idle = IdlePolicy(None, Provenance.unknown(NOT_POOLED_REASON), known=False, pools=False)
+            idle = no_pool()
             links = self.implicit_links.get(upstream)
         else:
             label = f"nginx upstream {upstream.name!r}"

@@ -18,6 +18,17 @@ from nglint.records import field, record
 NOT_POOLED_REASON = "proxy_pass to an address: nginx keeps no idle connections to an implicit upstream (only upstream blocks pool)"
 
 
+def no_pool():
+    """The client side of an implicit upstream's hop: no idle connection is kept, from the
+    nginx defaults table (`implicit_upstream.keepalive`)."""
+    from nglint.sources.nginx.defaults import DEFAULTS
+    from nglint.tiers.model import IdlePolicy, Provenance
+
+    entry = DEFAULTS.get("implicit_upstream.keepalive")
+    return IdlePolicy(None, Provenance.from_default(entry, "proxy_pass to an address: an implicit upstream keeps no pool"),
+                      keepalive=False, pools=False)
+
+
 @record
 class ImplicitUpstream:
     """One address a config proxies to without an upstream block, and the sites using it."""

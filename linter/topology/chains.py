@@ -90,9 +90,9 @@ def _unlinked(upstream, analysis) -> HopView:
     from nglint.sources.nginx.templating import shown
 
     if upstream.implicit:
-        from nglint.tiers.implicit import NOT_POOLED_REASON
+        from nglint.tiers.implicit import no_pool
 
-        label, idle, pooled = f"nginx proxy_pass {shown(upstream.directive.arg(0))}", IdlePolicy.unknown(NOT_POOLED_REASON), False
+        label, idle, pooled = f"nginx proxy_pass {shown(upstream.directive.arg(0))}", no_pool(), False
     else:
         pool = analysis.pool(upstream)
         label, idle, pooled = f"nginx upstream {shown(upstream.name)!r}", pool.idle_policy(), pool.pooled
