@@ -9,7 +9,6 @@ and nglint does not choose among them.
 
 from __future__ import annotations
 
-import json
 import posixpath
 
 PROGRAMS = {"pm2", "pm2-runtime", "pm2-docker", "pm2-dev"}
@@ -35,6 +34,8 @@ def ecosystem_script(path: str, text: str) -> str | None:
     """The `script` of the one app an ecosystem file declares, or None."""
     lower = path.lower()
     if lower.endswith(".json"):
+        import json
+
         try:
             scripts = _scripts_of(json.loads(text))
         except (ValueError, RecursionError):
