@@ -244,7 +244,10 @@ class KeepaliveAnalysis:
         return self.project.links[upstream]
 
     def verdicts(self, upstream: Upstream) -> list[TimeoutVerdict]:
-        """One verdict per linked backend with a known, finite idle timeout and keep-alive on."""
+        """One verdict per linked backend with a known, finite idle timeout and keep-alive on.
+        None for an unused upstream: a pool no request reaches cannot race."""
+        if self.unused(upstream):
+            return []
         client = self.pool(upstream).idle_policy()
         verdicts = []
         for link in self.links(upstream).links:
@@ -254,17 +257,27 @@ class KeepaliveAnalysis:
         return verdicts
 
     def hops(self, upstream: Upstream) -> list[Hop]:
-        """The upstream's pool as the client endpoint of a hop to each linked backend."""
-        pool = self.pool(upstream)
+        """The upstream's pool as the client endpoint of a hop to each linked backend
+        (for an implicit upstream, the proxy_pass that keeps no pool)."""
+        if upstream.implicit:
+            label = f"nginx proxy_pass {shown(upstream.directive.arg(0))}"
+            from nglint.tiers.implicit import no_pool
+
+            idle = no_pool()
+            links = self.implicit_links.get(upstream)
+        else:
+            label = f"nginx upstream {upstream.name!r}"
+            idle = self.pool(upstream).idle_policy()
+            links = self.links(upstream)
         client = Endpoint(
             "nginx",
-            f"nginx upstream {upstream.name!r}",
-            pool.idle_policy(),
+            label,
+            idle,
             Location(upstream.directive.path, upstream.directive.line),
             subject=upstream,
         )
         hops = []
-        for link in self.links(upstream).links:
+        for link in links.links if links is not None else ():
             backend = link.backend
             server = Endpoint(
                 backend.kind,
@@ -307,7 +320,81 @@ class KeepaliveAnalysis:
         return index
 
     def sites(self, upstream: Upstream) -> list[ProxySite]:
+        if upstream.implicit:
+            return self._implicit_sites.get(upstream, [])
         return self._sites_by_upstream.get(upstream, [])
+
+    # -- implicit upstreams (a proxy_pass to an address) ---------------------------------
+    @cached_property
+    def _implicit(self):
+        from nglint.tiers.implicit import implicit_upstreams
+
+        self._sites_by_upstream  # resolve fragment sites to sibling upstream blocks first
+        names = {u.name.lower() for u in self.all_upstreams()}
+        return implicit_upstreams(self.project.models, names)
+
+    @cached_property
+    def _implicit_sites(self) -> dict[Upstream, list[ProxySite]]:
+        return {entry.upstream: entry.sites for entry in self._implicit}
+
+    def implicit_upstreams(self) -> list[Upstream]:
+        """The upstreams nginx makes for proxy_pass addresses: never pooled, shown as hops."""
+        return [entry.upstream for entry in self._implicit]
+
+    @cached_property
+    def implicit_links(self) -> dict:
+        from nglint.linking import link_implicit
+
+        return link_implicit(self.project, self.implicit_upstreams())
+
+    # -- upstreams no request reaches -----------------------------------------------------
+    @cached_property
+    def _units(self):
+        from nglint.tiers.units import UnitIndex
+
+        return UnitIndex(self.project.tree_roots)
+
+    @cached_property
+    def _named_by_passes(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """((unit, upstream name) some *_pass targets, units where a *_pass picks its target
+        at run time). Per deployment unit: fragments of one nginx sit in one unit, and a
+        stack beside it proxying to a `backend` of its own says nothing about this one."""
+        named: set[tuple[str, str]] = set()
+        dynamic: set[str] = set()
+        for model in self.project.models:
+            unit = self._units.unit_of(model.config.path)
+            for site in model.proxy_sites:
+                if site.upstream is not None:
+                    named.add((unit, site.upstream.name.lower()))
+                elif site.host:
+                    named.add((unit, site.host.lower()))
+                elif "$" in site.directive.arg(0) or is_placeholder(site.directive.arg(0)):
+                    dynamic.add(unit)
+            for directive in model.other_passes:
+                target = directive.arg(0)
+                if "$" in target or is_placeholder(target):
+                    dynamic.add(unit)
+                named.add((unit, target.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()))
+        return named, dynamic
+
+    @cached_property
+    def _model_of(self) -> dict:
+        return {id(model.config): model for model in self.project.models}
+
+    def unused(self, upstream: Upstream) -> bool:
+        """True when no request can reach the upstream: its config proxies (so it is not an
+        upstream-only fragment that a file outside the run uses), yet no proxy_pass or other
+        *_pass of its deployment unit names it, and none there picks a target at run time."""
+        if upstream.implicit:
+            return False
+        model = self._model_of.get(id(upstream.config))
+        if model is None or not (model.proxy_sites or model.other_passes):
+            return False
+        if self.sites(upstream):
+            return False
+        named, dynamic = self._named_by_passes
+        unit = self._units.unit_of(upstream.config.path)
+        return (unit, upstream.name.lower()) not in named and unit not in dynamic
 
     def sites_setting_headers_at(self, upstream: Upstream, path: str, line: int) -> list[ProxySite]:
         """Sites of `upstream` whose effective proxy_set_header level starts at path:line.

@@ -57,6 +57,17 @@ def link_all(project) -> dict[Upstream, UpstreamLinks]:
     return result
 
 
+def link_implicit(project, upstreams: list[Upstream]) -> dict[Upstream, UpstreamLinks]:
+    """Links for implicit upstreams (a proxy_pass to an address), by the same linkers:
+    the address is evidence of the same strength as an upstream's `server` entry."""
+    if not upstreams:
+        return {}
+    from nglint.tiers.linkers import new_linkers
+
+    linkers = new_linkers(project.backends, project)
+    return {upstream: _link_servers(upstream, linkers) for upstream in upstreams}
+
+
 def _link_servers(upstream: Upstream, linkers: list) -> UpstreamLinks:
     links = UpstreamLinks(upstream)
     seen: set[Backend] = set()

@@ -29,7 +29,7 @@ def _summary(topology: dict, check: dict) -> dict:
     for chain in topology["chains"]:
         for hop in chain["hops"]:
             client, server = hop["client"], hop["server"]
-            if client["tier"] != "nginx" or not client["label"].startswith("nginx upstream"):
+            if client["tier"] != "nginx" or not client["label"].startswith(("nginx upstream", "nginx proxy_pass")):
                 continue
             stack = _stack(client["location"])
             idle = server["idle_timeout_ms"]

@@ -34,9 +34,20 @@ def commands(argv: list[str] | None, depth: int = 0) -> list[list[str]]:
     if not argv or depth > 3:
         return []
     words = list(argv)
-    # An entrypoint script that ends in `exec "$@"`, or an init wrapper, runs what follows.
-    while len(words) > 1 and (_is_entrypoint(words[0]) or os.path.basename(words[0]) in ("tini", "dumb-init", "--", "exec")):
-        words = words[1:]
+    while len(words) > 1:
+        first = os.path.basename(words[0])
+        if first.startswith("wait-for"):
+            # wait-for-it.sh db:5432 -- cmd: waits, then runs what follows `--`
+            words = words[words.index("--") + 1:] if "--" in words else []
+        elif first == "dockerize":
+            words = _after_dockerize(words)
+        elif _is_entrypoint(words[0]) or first in ("tini", "dumb-init", "--", "exec"):
+            # An entrypoint script that ends in `exec "$@"`, or an init wrapper, runs what follows.
+            words = words[1:]
+        else:
+            break
+    if not words:
+        return []
     base = os.path.basename(words[0])
     if base in _SHELLS and len(words) >= 3 and words[1] in ("-c", "-ec", "-ce", "-lc", "-xc"):
         inner = split_shell(words[2])
@@ -52,6 +63,19 @@ def commands(argv: list[str] | None, depth: int = 0) -> list[list[str]]:
     if current:
         result.append(current)
     return result
+
+
+# dockerize (github.com/jwilder/dockerize) flags that take no value; every other flag does.
+_DOCKERIZE_FLAGS = {"-poll", "-no-overwrite", "-version"}
+
+
+def _after_dockerize(words: list[str]) -> list[str]:
+    """The command `dockerize -wait tcp://db:3306 -timeout 20s cmd...` runs once it has waited."""
+    index = 1
+    while index < len(words) and words[index].startswith("-"):
+        flag = words[index]
+        index += 1 if flag in _DOCKERIZE_FLAGS or "=" in flag else 2
+    return words[index:]
 
 
 def _is_entrypoint(word: str) -> bool:

@@ -67,9 +67,16 @@ def backends_for(process: Process, tree_roots: list[str], max_file_size: int) ->
     from the deploying shell) reach readers as `${NAME}`, so every reader sees strings and
     says "unknown" instead of failing on None. A reader that still fails on odd input is
     skipped for this process, never allowed to stop the run."""
+    process = _normalised(process, tree_roots, max_file_size)
+    programs = _supervised(process, tree_roots, max_file_size)
+    if programs is not None:
+        return [backend for program in programs for backend in _first_answer(program, tree_roots, max_file_size)]
+    return _first_answer(process, tree_roots, max_file_size)
+
+
+def _first_answer(process: Process, tree_roots: list[str], max_file_size: int) -> list:
     from nglint.sources import readers
 
-    process = _normalised(process, tree_roots, max_file_size)
     for reader in readers():
         describe = getattr(reader, "from_process", None)
         if describe is None:
@@ -84,6 +91,35 @@ def backends_for(process: Process, tree_roots: list[str], max_file_size: int) ->
 
 
 MAX_SCRIPT_BYTES = 64 * 1024
+
+
+def _supervised(process: Process, tree_roots: list[str], max_file_size: int) -> list[Process] | None:
+    """The programs of a container whose command is supervisord, each as a process of that
+    container (nglint.sources.supervisord); None when supervisord does not run or its
+    configuration is not among the container's files."""
+    from nglint.sources import supervisord
+
+    args = supervisord.is_supervisord(process.argv)
+    if args is None:
+        return None
+    inside = supervisord.config_inside(args, process.files)
+    local = supervisord.local_config(inside, process.files) if inside else None
+    if local is None:
+        return None
+    from nglint.records import replace
+    from nglint.sources.argv import split_shell
+    from nglint.sources.files import read_text
+
+    text = read_text(local, tree_roots, max_file_size, [])
+    if text is None:
+        return None
+    programs = []
+    for _name, command, line in supervisord.program_commands(text):
+        argv = split_shell(command)
+        if argv:
+            program = replace(process, argv=argv, argv_location=Location(local, line))
+            programs.append(_normalised(program, tree_roots, max_file_size))
+    return programs
 
 
 def _through_start_script(argv: list[str] | None, files: dict[str, str], tree_roots: list[str],

@@ -68,11 +68,12 @@ def port_of_bind(text: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
+def standalone_allowed(path: str, app_root: str, tree_roots: list[str], by_socket: bool = False) -> bool:
     """Whether a server config file read on its own (not through a process) may offer
     backends: not inside a compose project (its services describe the server, with their
     environment), and in a marked project or at the top of the checked tree. In a folder
-    of unmarked stacks side by side, a default port would link it to a neighbour's nginx."""
+    of unmarked stacks side by side, a default port would link it to a neighbour's nginx;
+    a unix socket path (`by_socket`) is evidence of its own, so only the first rule holds."""
     import os
 
     from nglint.sources.compose.names import is_compose_name
@@ -84,6 +85,8 @@ def standalone_allowed(path: str, app_root: str, tree_roots: list[str]) -> bool:
             return False
     except OSError:
         return False
+    if by_socket:
+        return True
     roots = {os.path.abspath(root) for root in tree_roots}
     return unit not in roots or unit == os.path.abspath(app_root)
 

@@ -16,7 +16,8 @@ from nglint.records import field, record
 from nglint.tiers.invariant import client_closes_first
 from nglint.tiers.model import Endpoint, Hop, IdlePolicy, Provenance
 
-RACE, OK, NOT_POOLED, UNKNOWN, NO_REUSE = "race", "ok", "not pooled", "unknown", "no keep-alive"
+RACE, OK, NOT_POOLED, UNKNOWN, NO_REUSE, UNUSED = "race", "ok", "not pooled", "unknown", "no keep-alive", "unused"
+_UNUSED_DETAIL = "no proxy_pass sends requests to this upstream"
 
 
 @record
@@ -39,11 +40,18 @@ def build_chains(project) -> list[Chain]:
     analysis = project.keepalive
     margin = project.settings.margin
     chains: list[Chain] = []
-    for upstream in analysis.all_upstreams():
-        upstream_hops = [_view(hop, margin, analysis.pool(upstream).pooled) for hop in analysis.hops(upstream)]
+    for upstream in analysis.all_upstreams() + analysis.implicit_upstreams():
+        pooled = not upstream.implicit and analysis.pool(upstream).pooled
+        upstream_hops = [_view(hop, margin, pooled) for hop in analysis.hops(upstream)]
         if not upstream_hops:
             pool_end = _unlinked(upstream, analysis)
             upstream_hops = [pool_end]
+        if analysis.unused(upstream):
+            upstream_hops = [HopView(view.hop, UNUSED, _UNUSED_DETAIL) for view in upstream_hops]
+        elif upstream.implicit:
+            from nglint.tiers.implicit import NOT_POOLED_REASON
+
+            upstream_hops = [HopView(view.hop, NOT_POOLED, NOT_POOLED_REASON) for view in upstream_hops]
         sites = analysis.sites(upstream) or [None]
         for site in sites:
             hops = []
@@ -79,14 +87,19 @@ def _view(hop: Hop, margin, pooled: bool) -> HopView:
 
 
 def _unlinked(upstream, analysis) -> HopView:
-    pool = analysis.pool(upstream)
     from nglint.sources.nginx.templating import shown
 
-    client = Endpoint("nginx", f"nginx upstream {shown(upstream.name)!r}", pool.idle_policy(),
-                      Location(upstream.directive.path, upstream.directive.line), subject=upstream)
+    if upstream.implicit:
+        from nglint.tiers.implicit import no_pool
+
+        label, idle, pooled = f"nginx proxy_pass {shown(upstream.directive.arg(0))}", no_pool(), False
+    else:
+        pool = analysis.pool(upstream)
+        label, idle, pooled = f"nginx upstream {shown(upstream.name)!r}", pool.idle_policy(), pool.pooled
+    client = Endpoint("nginx", label, idle, Location(upstream.directive.path, upstream.directive.line), subject=upstream)
     names = ", ".join(shown(f"{s.host}:{s.port}" if s.port else s.host) for s in upstream.servers) or "no servers"
     server = Endpoint("unknown", names, IdlePolicy.unknown("no backend linked"), client.location)
-    return HopView(Hop(client, server, "not linked"), UNKNOWN if pool.pooled else NOT_POOLED, "no backend linked")
+    return HopView(Hop(client, server, "not linked"), UNKNOWN if pooled else NOT_POOLED, "no backend linked")
 
 
 def _client_hop(site, defaults) -> HopView:

@@ -44,7 +44,7 @@ class Kestrel(ProcessOnlyReader):
             if key in process.env:
                 at = process.env_locations.get(key, process.location)
                 timeout, provenance = _timespan(process.env[key], at.path, at.line, f"{key}={process.env[key]}")
-        port = _port(process.env) or (self.defaults.get("port", version).value if version else
+        port = _urls_port(process.argv) or _port(process.env) or (self.defaults.get("port", version).value if version else
                                        (process.ports[0] if len(process.ports) == 1 else self.defaults.get("port").value))
         return [server_backend("kestrel", f"Kestrel in {process.name}", port, timeout, provenance,
                                provenance.location or process.location, process, anchor=provenance.key)]
@@ -92,6 +92,17 @@ def _timespan(value: str, path: str, line: int, detail: str):
 def _major(tag: str | None) -> tuple[int, ...] | None:
     match = re.match(r"^(\d+)", tag or "")
     return (int(match.group(1)),) if match else None
+
+
+def _urls_port(argv) -> int | None:
+    """The port of `dotnet app.dll --urls http://*:8151` (the command line beats the environment)."""
+    from nglint.sources.argv import option
+
+    if not argv:
+        return None
+    value, _ = option(list(argv), ("--urls",))
+    match = re.search(r":(\d+)(?:[;,/]|$)", value or "")
+    return int(match.group(1)) if match else None
 
 
 def _port(env: dict) -> int | None:

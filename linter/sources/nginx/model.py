@@ -77,6 +77,7 @@ class Upstream:
     directive: Directive
     config: NginxConfig
     servers: list[ServerAddress] = field(default_factory=list)
+    implicit: bool = False  # made by nginx for a proxy_pass to an address (nglint.tiers.implicit)
 
     def own(self, name: str) -> list[Directive]:
         return self.directive.children(name)
@@ -120,19 +121,23 @@ class NginxModel:
     upstreams: list[Upstream]
     proxy_sites: list[ProxySite]
     upstreams_by_name: dict[str, Upstream]
+    # grpc_pass, uwsgi_pass, fastcgi_pass...: they name upstreams too, so an upstream only
+    # they use is not an unused one.
+    other_passes: list[Directive] = field(default_factory=list)
 
 
 def build_model(config: NginxConfig) -> NginxModel:
     """Walk the tree once, collecting http upstreams and proxy_pass sites."""
     upstreams: list[Upstream] = []
     sites: list[ProxySite] = []
-    _walk(config, config.directives, [Level("main", None, config.directives)], upstreams, sites)
+    passes: list[Directive] = []
+    _walk(config, config.directives, [Level("main", None, config.directives)], upstreams, sites, passes)
     by_name: dict[str, Upstream] = {}
     for upstream in upstreams:
         by_name.setdefault(upstream.name.lower(), upstream)
     for site in sites:
         site.upstream = resolve_upstream(site, by_name)
-    return NginxModel(config, upstreams, sites, by_name)
+    return NginxModel(config, upstreams, sites, by_name, passes)
 
 
 def resolve_upstream(site: ProxySite, by_name: dict[str, Upstream]) -> Upstream | None:
@@ -142,7 +147,11 @@ def resolve_upstream(site: ProxySite, by_name: dict[str, Upstream]) -> Upstream 
     return by_name.get(site.host.lower())
 
 
-def _walk(config: NginxConfig, directives: list[Directive], levels: list[Level], upstreams: list[Upstream], sites: list[ProxySite]) -> None:
+OTHER_PASSES = ("grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass", "memcached_pass")
+
+
+def _walk(config: NginxConfig, directives: list[Directive], levels: list[Level], upstreams: list[Upstream],
+          sites: list[ProxySite], passes: list[Directive]) -> None:
     for directive in directives:
         name = directive.name
         if directive.block is not None:
@@ -152,11 +161,13 @@ def _walk(config: NginxConfig, directives: list[Directive], levels: list[Level],
                 upstreams.append(_upstream(config, directive))
                 continue
             if name in _LEVEL_BLOCKS:
-                _walk(config, directive.block, levels + [Level(name, directive, directive.block)], upstreams, sites)
+                _walk(config, directive.block, levels + [Level(name, directive, directive.block)], upstreams, sites, passes)
             continue
         if name == "proxy_pass" and directive.args:
             scheme, host, port = parse_proxy_target(directive.args[0])
             sites.append(ProxySite(directive, levels, scheme, host, port))
+        elif name in OTHER_PASSES and directive.args:
+            passes.append(directive)
 
 
 def _upstream(config: NginxConfig, directive: Directive) -> Upstream:

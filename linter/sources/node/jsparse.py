@@ -95,6 +95,8 @@ def read_js(path: str, text: str) -> JsFacts:
             if function is not None and function.type == "member_expression" and _property(function) == "listen":
                 arguments = node.child_by_field_name("arguments")
                 first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+                if first is not None and first.type == "object":
+                    first = _pair_value(first, "port")  # Fastify 3+, net.Server: listen({ port, host })
                 if first is not None and facts.port is None:
                     facts.port, facts.port_env = _port(first, constants)
         stack.extend(reversed(node.children))
@@ -168,6 +170,18 @@ def evaluate(node, constants: dict, depth: int = 0) -> JsValue:
             return unknown
         return JsValue(int(results[op]()), line, _snippet(node))
     return unknown
+
+
+def _pair_value(obj, key: str):
+    """The value node of `key: value` in an object literal, or None."""
+    for pair in obj.named_children:
+        if pair.type == "pair":
+            name = pair.child_by_field_name("key")
+            if name is not None and _text(name).strip("'\"") == key:
+                return pair.child_by_field_name("value")
+        elif pair.type == "shorthand_property_identifier" and _text(pair) == key:
+            return pair
+    return None
 
 
 def _port(node, constants) -> tuple[JsValue | None, str | None]:

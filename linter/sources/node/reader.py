@@ -18,6 +18,8 @@ import re
 from nglint.sources import LINE_COMMENT
 from nglint.sources.servers import ProcessOnlyReader
 
+from nglint.sources.node import pm2
+
 _NODE_PROGRAMS = {"node", "nodejs", "nodemon", "ts-node", "tsx", "ts-node-dev", "babel-node"}
 _SCRIPT_RUNNERS = {"npm", "yarn", "pnpm"}
 _SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx")
@@ -47,8 +49,11 @@ class NodeJs(ProcessOnlyReader):
             script = next((a for a in args if not a.startswith("-")), None)
             return ("script", script) if script else None
         args = program_args(argv, {"next"})
-        if args is not None and args[:1] == ["start"]:
-            return ("next", args[1:])
+        if args is not None and args[:1] in (["start"], ["dev"]):
+            return ("next", args)
+        args = program_args(argv, pm2.PROGRAMS)
+        if args is not None:
+            return self._pm2_entry(process, args, tree_roots, max_file_size, depth)
         args = program_args(argv, {"nest"})
         if args is not None and args[:1] == ["start"]:
             return ("script", "dist/main.js")
@@ -62,6 +67,27 @@ class NodeJs(ProcessOnlyReader):
                 main = self._package_field(process, "main", tree_roots, max_file_size)
                 return ("script", main or "server.js")
         return None
+
+    def _pm2_entry(self, process, args, tree_roots, max_file_size, depth):
+        """The script PM2 runs: named on its command line, or the one app of an ecosystem file."""
+        from nglint.sources.files import read_text
+        from nglint.sources.servers import given_file
+
+        target = pm2.pm2_target(args)
+        if target is None:
+            return None
+        if target in _SCRIPT_RUNNERS:  # pm2 start npm -- start
+            rest = args[args.index("--") + 1:] if "--" in args else []
+            return self._entry(process, [target, *rest], tree_roots, max_file_size, depth + 1) if rest else None
+        if pm2.is_ecosystem(target):
+            local = given_file(process, target)
+            text = read_text(local, tree_roots, max_file_size, []) if local else None
+            target = pm2.ecosystem_script(local, text) if text else None
+            if target is None:
+                return None
+        if os.path.splitext(target)[1] not in ("", *_SOURCE_SUFFIXES):
+            return None  # pm2 runs other interpreters too (a .py, a .sh)
+        return ("script", target)
 
     def _package(self, process, tree_roots, max_file_size) -> dict:
         import json
@@ -117,7 +143,8 @@ class NodeJs(ProcessOnlyReader):
         label = f"Node.js in {process.name}"
         kind, detail = entry
         if kind == "next":
-            label = f"Next.js in {process.name}"
+            label = f"Next.js in {process.name}" if detail[:1] == ["start"] else f"Next.js dev server in {process.name}"
+            detail = detail[1:]
             value, _ = option(detail, ("--keepAliveTimeout",))
             if value is not None:
                 timeout, provenance = _millis(value, where, "--keepAliveTimeout", f"next start --keepAliveTimeout {value}")

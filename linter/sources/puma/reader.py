@@ -48,11 +48,18 @@ class Puma:
 
         result = BackendFile(path)
         app_root = os.path.dirname(os.path.dirname(os.path.abspath(path)))
-        if not standalone_allowed(path, app_root, tree_roots):
+        allowed = standalone_allowed(path, app_root, tree_roots)
+        if not allowed and not (_binds_socket(path, tree_roots, max_file_size)
+                                and standalone_allowed(path, app_root, tree_roots, by_socket=True)):
             return result
         lock = os.path.join(app_root, "Gemfile.lock")
-        result.backends.extend(self._backends(path, None, {}, {}, _version(lock, tree_roots, max_file_size),
-                                              None, tree_roots, max_file_size, result.problems))
+        backends = self._backends(path, None, {}, {}, _version(lock, tree_roots, max_file_size),
+                                  None, tree_roots, max_file_size, result.problems)
+        if not allowed:
+            # A socket path is evidence a default port is not: nginx's `server unix:` must
+            # name the same file (and the unix-socket linker stays inside the unit).
+            backends = [b for b in backends if (b.attributes or {}).get("socket")]
+        result.backends.extend(backends)
         return result
 
     def from_process(self, process, tree_roots: list[str], max_file_size: int):
@@ -123,6 +130,14 @@ class Puma:
                                     anchor=provenance.key, attributes={"socket": socket})
                      for socket in dict.fromkeys(sockets)]
         return backends
+
+
+def _binds_socket(path: str, tree_roots, max_file_size) -> bool:
+    """Cheap pre-check before parsing a puma.rb that may not offer TCP backends on its own."""
+    from nglint.sources.files import read_text
+
+    text = read_text(path, tree_roots, max_file_size, [])
+    return bool(text) and "unix://" in text
 
 
 def _version(lock: str | None, tree_roots, max_file_size):

@@ -28,11 +28,32 @@ class ByPort:
                 key = (backend.unit or self._units.unit_of(backend.location.path), backend.port)
                 self._by_unit_port.setdefault(key, []).append(backend)
         self._stacks = StackIndex(project.parsed_nginx.keys())
+        # Units whose services are reached by name (compose projects): there a host name
+        # that no service answers to is resolved by some other DNS (a Kubernetes Service,
+        # another network), and a port shared with a service is no evidence.
+        self._named_units = {service.process.unit for parsed in project.backend_files
+                             for service in parsed.processes if getattr(service, "names", None)}
 
     def resolve(self, upstream, server) -> Resolution | None:
         if server.port is None:
             return None
-        candidates = self._by_unit_port.get((self._units.unit_of(server.directive.path), server.port))
+        unit = self._units.unit_of(server.directive.path)
+        if unit in self._named_units and _is_name(server.host):
+            return None
+        candidates = self._by_unit_port.get((unit, server.port))
         if not candidates:
             return None
         return nearest_resolution(f"port {server.port}", server.directive.path, candidates, self._stacks)
+
+
+def _is_name(host: str | None) -> bool:
+    """A DNS name (`iris-svc`), not an address (`10.0.0.5`, `[::1]`) or the local host."""
+    import ipaddress
+
+    if not host or host.lower() in ("localhost", "host.docker.internal") or host.startswith("unix:"):
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    return False

@@ -42,6 +42,11 @@ class UnixSocket:
         candidates = self._by_socket.get((self._units.unit_of(server.directive.path), path))
         if not candidates:
             return None
+        if any(b.host for b in candidates):
+            # The process that runs the server (a Procfile line, a compose service) and its
+            # config file read on its own describe one server: keep the process, which
+            # knows its name and environment.
+            candidates = [b for b in candidates if b.host]
         if len({b.location.path for b in candidates}) == 1:
             return Resolution(f"unix socket {path}", backends=list(candidates))
         return nearest_resolution(f"unix socket {path}", server.directive.path, candidates, self._stacks)
