@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 
 from nglint.findings import Location
+from nglint.sources.base import FileReader
 from nglint.tiers.model import Provenance
 
 
@@ -91,35 +92,21 @@ def standalone_allowed(path: str, app_root: str, tree_roots: list[str], by_socke
     return unit not in roots or unit == os.path.abspath(app_root)
 
 
-class ProcessOnlyReader:
+class ProcessOnlyReader(FileReader):
     """A server kind known only through the processes that run it (an image, a command
     line, the source file a command names): it claims no file of its own. Subclasses set
     `kind`, `comment`/`comment_prefix` and `defaults_module`, and answer `from_process`."""
 
-    defaults_module = ""
-
     def claims(self, path: str) -> bool:
         return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile
 
         return BackendFile(path)
 
-    @property
-    def defaults(self):
-        import importlib
 
-        return importlib.import_module(self.defaults_module).DEFAULTS
-
-
-class CommandLineServer:
+class CommandLineServer(ProcessOnlyReader):
     """A server configured on its command line (and maybe one environment variable):
     subclasses name the programs, the idle-timeout option, its unit and the defaults keys.
     They claim no files; they answer for processes."""
@@ -134,20 +121,6 @@ class CommandLineServer:
     label = ""
     comment = "line"
     comment_prefix = "#"
-
-    def claims(self, path: str) -> bool:
-        return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    def parse(self, path: str, tree_roots: list[str], max_file_size: int):
-        from nglint.backends import BackendFile
-
-        return BackendFile(path)
 
     def port_from(self, value: str) -> int | None:
         return port_of_bind(value)

@@ -12,31 +12,21 @@ import os
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _NAMES = ("httpd.conf", "apache2.conf")
 _DIRECTIVE = re.compile(r"^\s*(</?)?\s*([A-Za-z]+)\b\s*(.*?)\s*>?\s*$")
 MAX_INCLUDED = 200
 
 
-class ApacheHttpd:
+class ApacheHttpd(FileReader):
     kind = "apache"
+    defaults_module = "nglint.sources.apache.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
         return os.path.basename(path) in _NAMES
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.apache.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

@@ -15,6 +15,7 @@ import re
 
 from nglint.findings import Location
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 SNIFF_BYTES = 8192
 _TEMPLATE = re.compile(rb"AWSTemplateFormatVersion|AWS::ElasticLoadBalancing")
@@ -25,10 +26,11 @@ SERVICE_IDLE = "service.beta.kubernetes.io/aws-load-balancer-connection-idle-tim
 _LBC_DOC = "https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/annotations/"
 
 
-class AwsLoadBalancerFiles:
+class AwsLoadBalancerFiles(FileReader):
     """CloudFormation templates and annotated Kubernetes manifests."""
 
     kind = "aws-manifest"
+    defaults_module = "nglint.sources.frontend.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
@@ -40,12 +42,6 @@ class AwsLoadBalancerFiles:
         head = sniff(path, SNIFF_BYTES)
         # Kubernetes manifests are the Kubernetes reader's; it asks manifest_front_tiers.
         return head is not None and bool(_TEMPLATE.search(head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.sources.aws.yamlnodes import read_front_yaml
@@ -61,12 +57,6 @@ class AwsLoadBalancerFiles:
             else:
                 result.frontends.extend(manifest_front_tiers(document, path))
         return result
-
-    @property
-    def defaults(self):
-        from nglint.sources.frontend.defaults import DEFAULTS
-
-        return DEFAULTS
 
 
 # -- CloudFormation ---------------------------------------------------------------------------

@@ -14,22 +14,18 @@ from __future__ import annotations
 import os
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 
-class Dockerfile:
+class Dockerfile(FileReader):
     kind = "dockerfile"
+    defaults_module = "nglint.sources.dockerfile.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
         name = os.path.basename(path)
         return name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith(".Dockerfile") or name == "Containerfile"
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile
@@ -55,12 +51,6 @@ class Dockerfile:
         result.processes.append(process)
         result.backends.extend(backends_for(process, tree_roots, max_file_size))
         return result
-
-    @property
-    def defaults(self):
-        from nglint.sources.dockerfile.defaults import DEFAULTS
-
-        return DEFAULTS
 
 
 def tree_roots_abs(tree_roots: list[str]) -> set[str]:

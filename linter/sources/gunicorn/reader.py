@@ -15,31 +15,21 @@ import re
 import shlex
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _CLAIMED = re.compile(r"^gunicorn([._-]?(conf|config|cfg|settings))?\.py$")
 _KEEPALIVE_WORKERS = ("gthread", "gevent", "eventlet", "tornado", "uvicorn", "threadworker", "geventworker",
                       "eventletworker", "tornadoworker", "asyncio", "gaiohttp", "aiohttp")
 
 
-class Gunicorn:
+class Gunicorn(FileReader):
     kind = "gunicorn"
+    defaults_module = "nglint.sources.gunicorn.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
         return bool(_CLAIMED.match(os.path.basename(path)))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.gunicorn.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

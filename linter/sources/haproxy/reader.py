@@ -20,6 +20,7 @@ import re
 
 from nglint.findings import Location
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 SNIFF_BYTES = 8192
 # A section keyword alone at the start of a line, as HAProxy writes them.
@@ -29,10 +30,11 @@ _CLOSE_OPTIONS = ("http-server-close", "httpclose", "http-keep-alive")
 _ADDRESS_PREFIXES = ("ipv4@", "ipv6@", "tcp@", "tcp4@", "tcp6@")
 
 
-class HaproxyConfigs:
+class HaproxyConfigs(FileReader):
     """haproxy.cfg (or any *.cfg whose first bytes open HAProxy sections): its backends."""
 
     kind = "haproxy"
+    defaults_module = "nglint.sources.frontend.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
@@ -50,12 +52,6 @@ class HaproxyConfigs:
 
         head = sniff(path, SNIFF_BYTES)
         return head is not None and bool(_SECTION.search(head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.boundary import read_text
@@ -76,12 +72,6 @@ class HaproxyConfigs:
             result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"HAProxy configuration: {reason}", "haproxy", Severity.WARNING))
         result.frontends.extend(front_tiers(config, path))
         return result
-
-    @property
-    def defaults(self):
-        from nglint.sources.frontend.defaults import DEFAULTS
-
-        return DEFAULTS
 
 
 def front_tiers(config, path: str) -> list:

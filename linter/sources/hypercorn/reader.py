@@ -7,14 +7,9 @@ from nglint.sources.servers import CommandLineServer
 
 class Hypercorn(CommandLineServer):
     kind = "hypercorn"
+    defaults_module = "nglint.sources.hypercorn.defaults"
     programs = {"hypercorn"}
     modules = {"hypercorn"}
     timeout_options = ("--keep-alive",)
     port_options = ("-b", "--bind")
     label = "hypercorn"
-
-    @property
-    def defaults(self):
-        from nglint.sources.hypercorn.defaults import DEFAULTS
-
-        return DEFAULTS

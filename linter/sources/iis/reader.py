@@ -18,30 +18,20 @@ import os
 import re
 
 from nglint.sources import XML_COMMENT
+from nglint.sources.base import FileReader
 
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$")
 _IIS_IMAGES = ("windows/servercore/iis", "dotnet/framework/aspnet", "iis")
 
 
-class Iis:
+class Iis(FileReader):
     kind = "iis"
+    defaults_module = "nglint.sources.iis.defaults"
     comment = XML_COMMENT
     comment_prefix = ""
 
     def claims(self, path: str) -> bool:
         return os.path.basename(path).lower() in ("applicationhost.config", "web.config")
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.iis.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

@@ -8,30 +8,20 @@ import os
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _KEY = re.compile(r"^\s*(jetty\.http\.(?:idleTimeout|port))\s*=\s*(\S*)\s*$")
 
 
-class Jetty:
+class Jetty(FileReader):
     kind = "jetty"
+    defaults_module = "nglint.sources.jetty.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
         name = os.path.basename(path)
         return name == "start.ini" or (name.endswith(".ini") and os.path.basename(os.path.dirname(path)) == "start.d")
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.jetty.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         """One backend per jetty base: reported from start.ini, or the first start.d file."""

@@ -11,11 +11,12 @@ import os
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.*)$")
 
 
-class Procfile:
+class Procfile(FileReader):
     kind = "procfile"
     comment = LINE_COMMENT
     comment_prefix = "#"
@@ -23,12 +24,6 @@ class Procfile:
     def claims(self, path: str) -> bool:
         name = os.path.basename(path)
         return name == "Procfile" or name.startswith("Procfile.")
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

@@ -21,6 +21,7 @@ import re
 
 from nglint.findings import Location
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 SNIFF_BYTES = 8192
 _TRAEFIK = re.compile(rb"serversTransports?\s*:|loadBalancer\s*:\s*\n\s+servers\s*:")
@@ -28,10 +29,11 @@ _ENVOY = re.compile(rb"static_resources\s*:")
 _ENVOY_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 
-class ProxyConfigs:
+class ProxyConfigs(FileReader):
     """traefik.yml / dynamic files and envoy.yaml: pooling HTTP proxies as front tiers."""
 
     kind = "proxy-config"
+    defaults_module = "nglint.sources.frontend.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
@@ -42,12 +44,6 @@ class ProxyConfigs:
 
         head = sniff(path, SNIFF_BYTES)
         return head is not None and bool(_TRAEFIK.search(head) or (_ENVOY.search(head) and b"clusters" in head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.sources.aws.yamlnodes import read_front_yaml
@@ -63,12 +59,6 @@ class ProxyConfigs:
             else:
                 result.frontends.extend(traefik_front_tiers(document, path))
         return result
-
-    @property
-    def defaults(self):
-        from nglint.sources.frontend.defaults import DEFAULTS
-
-        return DEFAULTS
 
 
 def _duration(value, path: str, line: int, key: str, what: str):

@@ -26,6 +26,7 @@ import re
 from nglint.backends import BackendFile
 from nglint.records import field, record
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 SNIFF_BYTES = 65536
 _MARKERS = re.compile(rb"addEndpoint|enableSimpleBroker|enableStompBrokerRelay|registerStompEndpoints")
@@ -56,10 +57,11 @@ class StompFile(BackendFile):
     stomp_endpoints: list[StompEndpoint] = field(default_factory=list)
 
 
-class SpringStomp:
+class SpringStomp(FileReader):
     """Java and Kotlin sources of a Spring `WebSocketMessageBrokerConfigurer`: STOMP endpoints and heartbeats."""
 
     kind = "spring-stomp"
+    defaults_module = "nglint.sources.frontend.heartbeats"
     comment = LINE_COMMENT
     comment_prefix = "//"
 
@@ -70,12 +72,6 @@ class SpringStomp:
 
         head = sniff(path, SNIFF_BYTES)
         return head is not None and b"addEndpoint" in head and bool(_MARKERS.search(head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int) -> StompFile:
         from nglint.boundary import read_text
@@ -102,12 +98,6 @@ class SpringStomp:
                                            language.lower(), Severity.WARNING))
         result.stomp_endpoints.extend(endpoints_of(facts))
         return result
-
-    @property
-    def defaults(self):
-        from nglint.sources.frontend.heartbeats import DEFAULTS
-
-        return DEFAULTS
 
 
 @record

@@ -18,13 +18,15 @@ import os
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _SECTION = re.compile(rb"^[ \t]*\[Service\][ \t]*\r?$", re.MULTILINE)
 _SPECIFIER = re.compile(r"%[a-zA-Z%]")
 
 
-class SystemdUnit:
+class SystemdUnit(FileReader):
     kind = "systemd"
+    defaults_module = "nglint.sources.systemd.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
@@ -35,18 +37,6 @@ class SystemdUnit:
 
         head = sniff(path, 8192)
         return bool(head and _SECTION.search(head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.systemd.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

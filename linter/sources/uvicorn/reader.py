@@ -10,27 +10,17 @@ from __future__ import annotations
 import os
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 
-class Uvicorn:
+class Uvicorn(FileReader):
     kind = "uvicorn"
+    defaults_module = "nglint.sources.uvicorn.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
     def claims(self, path: str) -> bool:
         return False
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.uvicorn.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

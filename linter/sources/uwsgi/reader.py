@@ -17,6 +17,7 @@ import posixpath
 import re
 
 from nglint.sources import LINE_COMMENT
+from nglint.sources.base import FileReader
 
 _ROUTERS = ("http", "https")
 _HTTP_SOCKETS = ("http-socket", "https-socket")
@@ -25,8 +26,9 @@ _UWSGI_SOCKETS = ("socket", "uwsgi-socket", "suwsgi-socket", "ssl-socket")
 _INI_SECTION = re.compile(rb"^[ \t]*\[uwsgi\][ \t]*\r?$", re.MULTILINE)
 
 
-class Uwsgi:
+class Uwsgi(FileReader):
     kind = "uwsgi"
+    defaults_module = "nglint.sources.uwsgi.defaults"
     comment = LINE_COMMENT
     comment_prefix = "#"
 
@@ -41,18 +43,6 @@ class Uwsgi:
 
         head = sniff(path, 4096)
         return bool(head and _INI_SECTION.search(head))
-
-    def feeds(self, path: str) -> bool:
-        return False
-
-    def affected_by(self, path: str, loaded: list[str], tree_roots: list[str]) -> list[str]:
-        return []
-
-    @property
-    def defaults(self):
-        from nglint.sources.uwsgi.defaults import DEFAULTS
-
-        return DEFAULTS
 
     def parse(self, path: str, tree_roots: list[str], max_file_size: int):
         from nglint.backends import BackendFile

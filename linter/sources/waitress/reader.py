@@ -7,6 +7,7 @@ from nglint.sources.servers import CommandLineServer
 
 class Waitress(CommandLineServer):
     kind = "waitress"
+    defaults_module = "nglint.sources.waitress.defaults"
     programs = {"waitress-serve"}
     modules = {"waitress"}
     timeout_options = ("--channel-timeout",)
@@ -16,9 +17,3 @@ class Waitress(CommandLineServer):
     def port_from(self, value: str) -> int | None:
         tail = value.rsplit(":", 1)[-1]
         return int(tail) if tail.isdigit() else None
-
-    @property
-    def defaults(self):
-        from nglint.sources.waitress.defaults import DEFAULTS
-
-        return DEFAULTS
