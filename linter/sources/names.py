@@ -39,6 +39,20 @@ class NamePatterns:
                 raise ValueError(f"reader name pattern {pattern!r}: at most one '*'")
             self.wild.append((name if not star else "", prefix, suffix, parent or None))
 
+    def may_end_with(self, extension: str) -> bool:
+        """Could a name whose text after its last dot is `extension` ("" for no dot) fit?
+        A cheap pre-filter: `match` decides."""
+        for name in self.exact:
+            if (name.rpartition(".")[2] if "." in name else "") == extension:
+                return True
+        for whole, prefix, suffix, _parent in self.wild:
+            tail = whole or suffix
+            if not tail or (not whole and "." not in suffix):
+                return True  # `Dockerfile.*`, `*`: any extension may fit
+            if (tail.rpartition(".")[2] if "." in tail else "") == extension:
+                return True
+        return False
+
     def match(self, path: str, name: str | None = None) -> bool:
         """True when `path` (its file name `name`, if already split off) fits a pattern."""
         name = (os.path.basename(path) if name is None else name).lower()

@@ -178,6 +178,8 @@ def _prints(body: bytes, opening: bytes, dialect: Dialect) -> bool:
 
 def is_placeholder(word: str) -> bool:
     """Does this argument hold a masked template value (or an envsubst `${VAR}`)?"""
+    if "$" not in word:
+        return False  # most words: one scan, no regex
     return "${" in word or _MASKED.search(word) is not None
 
 

@@ -35,8 +35,7 @@ class StackIndex:
 
     def __init__(self, nginx_files) -> None:
         self._children: dict[str, set[str]] = {}
-        for path in {os.path.realpath(path) for path in nginx_files}:
-            current = os.path.dirname(path)
+        for current in _real_directories(nginx_files):
             while True:
                 parent = os.path.dirname(current)
                 if parent == current:
@@ -49,3 +48,20 @@ class StackIndex:
 
     def holds_several(self, directory: str) -> bool:
         return len(self._children.get(directory, ())) >= 2
+
+
+def _real_directories(paths) -> set[str]:
+    """The real directory of each file: one realpath per distinct directory (a thousand
+    conf.d files share one), and per file only where the file itself is a symlink."""
+    by_directory: dict[str, str] = {}
+    found = set()
+    for path in paths:
+        if os.path.islink(path):
+            found.add(os.path.dirname(os.path.realpath(path)))
+            continue
+        directory = os.path.dirname(path)
+        real = by_directory.get(directory)
+        if real is None:
+            real = by_directory[directory] = os.path.realpath(directory)
+        found.add(real)
+    return found

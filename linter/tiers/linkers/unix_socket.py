@@ -33,7 +33,8 @@ class UnixSocket:
             if socket:
                 unit = backend.unit or self._units.unit_of(backend.location.path)
                 self._by_socket.setdefault((unit, socket), []).append(backend)
-        self._stacks = StackIndex(project.parsed_nginx.keys())
+        self._nginx_files = project.parsed_nginx.keys()
+        self._stacks: StackIndex | None = None  # built on first need: sockets rarely collide
 
     def resolve(self, upstream, server) -> Resolution | None:
         path = socket_path(server.host or "")
@@ -49,4 +50,6 @@ class UnixSocket:
             candidates = [b for b in candidates if b.host]
         if len({b.location.path for b in candidates}) == 1:
             return Resolution(f"unix socket {path}", backends=list(candidates))
+        if self._stacks is None:
+            self._stacks = StackIndex(self._nginx_files)
         return nearest_resolution(f"unix socket {path}", server.directive.path, candidates, self._stacks)
