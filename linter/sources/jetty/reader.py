@@ -44,7 +44,7 @@ class Jetty:
             base = os.path.dirname(base)
             if os.path.isfile(os.path.join(base, "start.ini")):
                 return result
-            ini_files = sorted(n for n in os.listdir(os.path.join(base, "start.d")) if n.endswith(".ini"))
+            ini_files = sorted(_listdir(os.path.join(base, "start.d")))
             if ini_files and ini_files[0] != os.path.basename(path):
                 return result
         if not standalone_allowed(path, base, tree_roots):
