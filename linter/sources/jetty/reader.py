@@ -65,6 +65,7 @@ class Jetty:
         return [self._backend([local for _, local in files], process, tree_roots, max_file_size, [], process.location.path)]
 
     def _backend(self, files, process, tree_roots, max_file_size, problems, path):
+        from nglint.boundary import exists
         from nglint.findings import Location
         from nglint.sources.files import read_text
         from nglint.sources.servers import server_backend
@@ -74,8 +75,8 @@ class Jetty:
         timeout, provenance = default.value, Provenance.from_default(default, "Jetty's default jetty.http.idleTimeout 30000")
         port = self.defaults.get("jetty.http.port").value
         for local in files:
-            if not os.path.isfile(local):
-                continue
+            if not exists(local):
+                continue  # start.ini is optional; anything else by that name (a FIFO) is refused by read_text
             text = read_text(local, tree_roots, max_file_size, problems)
             for number, line in enumerate((text or "").splitlines(), 1):
                 match = _KEY.match(line)
