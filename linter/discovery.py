@@ -138,6 +138,8 @@ def _classify(path: str, parsers: list[BackendParser], inputs: Inputs, seen: set
     for parser in parsers:
         if parser.claims(path):
             inputs.backend_files.append((path, parser))
+            if explicit:
+                inputs.explicit_files.add(path)
             return
     name = os.path.basename(path)
     if explicit:

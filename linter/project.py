@@ -136,7 +136,9 @@ def _tree_roots(inputs: Inputs, settings: Settings, cwd: str) -> list[str]:
     may include `../snippets/x.conf` inside the same repository."""
     roots = list(inputs.tree_roots)
     extra = settings.project_root or cwd
-    for path in inputs.explicit_files | {p for p, _ in inputs.backend_files}:
+    # Only files named one by one widen the tree: a backend file found by walking a
+    # checked directory must not open the current directory above it to every reader.
+    for path in inputs.explicit_files:
         if is_file(path) and path.startswith(os.path.abspath(extra) + os.sep):
             roots.append(os.path.abspath(extra))
             break

@@ -234,3 +234,38 @@ def test_nginx_templates_with_hostile_tags(tmp_path, case):
         _write(tree / f"{index}" / name, "empty", b"")
         (tree / f"{index}" / name).write_bytes(TEMPLATE_PAYLOADS[case](opening, closing))
     _assert_report(_run(tree))
+
+
+NAMING_OUTSIDE = {
+    "u/uwsgi.ini": "[uwsgi]\nini = ../../outside/{name}.ini\nhttp-socket = :8000\n",
+    "s/app.service": "[Service]\nEnvironmentFile=../../outside/{name}.env\nExecStart=/usr/bin/gunicorn -b 127.0.0.1:8001 app:app\n",
+    "c/compose.yaml": "services:\n  web:\n    image: nginx:1.25\n    env_file: ../../outside/{name}.env\n",
+    "a/httpd.conf": "Include ../../outside/*.conf\nInclude ../../outside/{name}.conf\nListen 8002\n",
+    "t/nginx.conf.j2": "http {{ include ../../outside/{name}.conf; }}\n",
+    "m/main.tf": 'module "m" {{ source = "../../outside/{name}" }}\n',
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_files_named_outside_the_tree_are_refused_whether_or_not_they_exist(tmp_path, fmt):
+    """A reader following a name (uWSGI `ini =`, EnvironmentFile=, env_file, Include,
+    a module source) decides on the name: the report is the same whether the outside file
+    exists or not, and never names or quotes it."""
+    tree = tmp_path / "tree"
+    (tree).mkdir()
+    (tree / "nginx.conf").write_text("http { upstream app { server 127.0.0.1:8000; server 127.0.0.1:8001; "
+                                     "server 127.0.0.1:8002; keepalive 4; } }\n")
+    for relative, text in NAMING_OUTSIDE.items():
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tree / relative).write_text(text.format(name="known"))
+    absent = _run(tree, fmt)
+    outside = tmp_path / "outside"
+    (outside / "known").mkdir(parents=True)
+    for name in ("known", SECRET):  # a glob would list the second one
+        for suffix in (".ini", ".env", ".conf"):
+            (outside / f"{name}{suffix}").write_text(f"[uwsgi]\nhttp-keepalive = 1\nKEEPALIVE={SECRET}\nKeepAliveTimeout 1\n")
+    (outside / "known" / "main.tf").write_text(f'resource "aws_lb" "{SECRET}" {{ idle_timeout = 1 }}\n')
+    present = _run(tree, fmt)
+    _assert_report(absent, fmt)
+    _assert_report(present, fmt)
+    assert absent.stdout == present.stdout
