@@ -19,6 +19,11 @@ import sys
 from nglint.records import record
 
 
+# The documented default of `max-file-size` (nglint.config.Settings), for the few reads
+# that happen outside a run's settings (a fix editor, a fingerprint without a cache).
+DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+
+
 class Refused(Exception):
     """A file that may not or cannot be read; `reason` is the text of the finding."""
 

@@ -241,16 +241,26 @@ def find_config_file(start: str) -> tuple[str, dict[str, Any]] | None:
         current = parent
 
 
+# A configuration file is a few hundred bytes; a pyproject.toml rarely tens of KB. The
+# limit cannot come from the file itself, so it is fixed.
+MAX_CONFIG_SIZE = 1024 * 1024
+
+
 def _read_toml(path: str) -> dict[str, Any]:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    from nglint.boundary import Refused, open_limited
+
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        # Found in the checked repository, so a pull request controls it: a FIFO named
+        # .nglint.toml must not block the run, nor a huge pyproject.toml fill memory.
+        data = open_limited(path, MAX_CONFIG_SIZE)
+    except Refused as refused:
+        raise ConfigError(f"{path}: cannot read: {refused.reason.removeprefix('cannot read file: ')}") from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # tomllib raises the latter on non-UTF-8 bytes
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 

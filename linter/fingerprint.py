@@ -147,8 +147,9 @@ def _read_file(path: str) -> bytes | None:
     data = overlay.content(path)
     if data is not None:
         return data
+    from nglint.boundary import DEFAULT_MAX_SIZE, Refused, open_limited
+
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return open_limited(path, DEFAULT_MAX_SIZE)
+    except Refused:
         return None

@@ -66,12 +66,11 @@ def _load(ignore_file: str, real_top: str):
     real = os.path.realpath(ignore_file)
     if not (real == real_top or real.startswith(real_top.rstrip(os.sep) + os.sep)):
         return None
+    from nglint.boundary import Refused, open_limited
+
     try:
-        if not os.path.isfile(ignore_file) or os.path.getsize(ignore_file) > MAX_IGNORE_FILE_SIZE:
-            return None
-        with open(ignore_file, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
-    except OSError:
+        text = open_limited(ignore_file, MAX_IGNORE_FILE_SIZE).decode("utf-8", errors="replace")
+    except Refused:
         return None
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         return None  # comments only, like a fresh .git/info/exclude: nothing to import pathspec for

@@ -84,6 +84,9 @@ def render_config(project, root: str, version: tuple[str, str] | None) -> str:
 
 def nginx_version(root: str, limit_files: int = 2000) -> tuple[str, str] | None:
     """(version, where) when the repository's container files pin one nginx version."""
+    from nglint.boundary import Boundary, Refused, open_limited
+
+    tree = Boundary([root])
     found: dict[str, str] = {}
     seen = 0
     for dirpath, dirnames, filenames in os.walk(root):
@@ -95,16 +98,18 @@ def nginx_version(root: str, limit_files: int = 2000) -> tuple[str, str] | None:
             if seen > limit_files:
                 break
             path = os.path.join(dirpath, name)
-            try:
-                if os.path.getsize(path) > _MAX_SCAN:
-                    continue
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    for number, line in enumerate(handle, 1):
-                        match = _IMAGE.search(line)
-                        if match:
-                            found.setdefault(match["version"], f"{display_path(path)}:{number} ({match.group(0)})")
-            except OSError:
+            # The repository is untrusted like any checked tree: a FIFO named Dockerfile
+            # must not block `nglint init`, nor a symlink make it read outside the root.
+            if not tree.contains(path):
                 continue
+            try:
+                text = open_limited(path, _MAX_SCAN).decode("utf-8", errors="replace")
+            except Refused:
+                continue
+            for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+                match = _IMAGE.search(line)
+                if match:
+                    found.setdefault(match["version"], f"{display_path(path)}:{number} ({match.group(0)})")
     if len(found) != 1:
         return None  # none, or several different ones: unknown which runs
     version, where = next(iter(found.items()))

@@ -9,6 +9,7 @@ guessed.
 from __future__ import annotations
 
 import os
+import sys
 
 from nglint.backends import Backend
 from nglint.config import BackendSpec
@@ -141,11 +142,13 @@ def _parse_declared(project, path: str, links: UpstreamLinks) -> list[Backend]:
 
 def _line_of(path: str, needle: str) -> int:
     """Line of the config entry naming the upstream, for a related location."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if "upstream" in line and needle in line:
-                    return number
-    except OSError:
-        pass
+    from nglint.boundary import Refused, open_limited
+
+    try:  # the nglint config itself, already read once
+        text = open_limited(path, sys.maxsize, head=1_000_000).decode("utf-8", errors="replace")
+    except Refused:
+        return 1
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if "upstream" in line and needle in line:
+            return number
     return 1

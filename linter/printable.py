@@ -29,6 +29,18 @@ def _escape(match: re.Match) -> str:
     return f"\\u{code:04x}"
 
 
+# The same without lone surrogates: for log lines shown byte for byte (nglint explain),
+# whose undecodable bytes are written back as they were read.
+_UNSAFE_KEEPING_BYTES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable_keeping_bytes(text: str) -> str:
+    """`printable`, except that bytes which were not UTF-8 stay raw bytes (surrogateescape)."""
+    if _UNSAFE_KEEPING_BYTES.search(text) is None:
+        return text
+    return _UNSAFE_KEEPING_BYTES.sub(_escape, text)
+
+
 def printable(text: str) -> str:
     """`text` with every character that could forge a line or move a terminal escaped."""
     if _UNSAFE.search(text) is None:

@@ -1,7 +1,8 @@
 """Generated hostile trees through the whole CLI, in every format.
 
 Hypothesis builds trees out of what an attacker controls in a pull request: file names
-of arbitrary bytes, symlinks to odd places (outside the tree, /proc, /dev/zero, loops,
+of arbitrary bytes, files of every kind nglint reads (HAProxy, uWSGI, systemd, IIS,
+templates, Spring STOMP, compose, Dockerfile, Terraform, Kubernetes) with hostile content, symlinks to odd places (outside the tree, /proc, /dev/zero, loops,
 dangling), include globs with `..` and absolute paths, deep directories, and an
 `.nglint.toml` naming files. Next to the tree lies a directory whose file names and
 content carry a canary. Whatever the tree, every format ends with exit 0/1 and a report
@@ -17,7 +18,7 @@ import os
 import shutil
 import tempfile
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile import SECRET
@@ -25,8 +26,13 @@ from hostile import SECRET
 FORMATS = ("text", "json", "sarif", "github")
 
 name_bytes = st.binary(min_size=1, max_size=12).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_")).filter(lambda b: b not in (b".", b".."))
+# The newer readers' file names: each reader reads its own files and what they name.
+KIND_NAMES = [b"haproxy.cfg", b"uwsgi.ini", b"app.ini", b"app.service", b"applicationHost.config", b"web.config",
+              b"nginx.conf.erb", b"nginx.conf.j2", b"nginx.conf.tmpl", b"StompConfig.java", b"compose.yaml",
+              b"Dockerfile", b"Procfile", b"main.tf", b"deploy.yaml", b"traefik.yml", b"gunicorn.conf.py", b"start.ini"]
 file_name = st.one_of(
     st.sampled_from([b"nginx.conf", b"server.xml", b"a.conf", b"catalina.properties"]),
+    st.sampled_from(KIND_NAMES),
     st.tuples(name_bytes, st.sampled_from([b".conf", b".xml", b""])).map(b"".join),
     st.just(b"server.xml"),
 )
@@ -76,9 +82,30 @@ config_text = st.sampled_from([
     "not toml ===",
 ])
 
+# Content for the newer kinds: a header their sniff claims, then hostile or plausible lines
+# (files named in other files, includes leaving the tree, bombs, deep nesting, bytes).
+kind_header = st.sampled_from(["", "global\n", "[uwsgi]\n", "[Service]\n", "apiVersion: v1\nkind: ConfigMap\n",
+                               "serversTransport:\n", "// registerStompEndpoints addEndpoint\n"])
+kind_line = st.one_of(
+    st.sampled_from([
+        "backend b\n  server s\x1b[2J 127.0.0.1:8080 check\n", "defaults\n  timeout server 30s\n",
+        "ini = ../outside/known.conf\n", "ini = /proc/self/environ\n", "EnvironmentFile=../outside/known.conf\n",
+        "ExecStart=/usr/bin/gunicorn --config ../outside/known.conf --keep-alive 2\n", "env_file: ../outside/known.conf\n",
+        "services:\n  web:\n    build: ../outside\n    env_file: [/proc/self/environ]\n", "COPY ../outside /app\n",
+        "FROM nginx:1.25\n", "web: gunicorn --keep-alive 2 app:app\n", 'module "m" { source = "../outside" }\n',
+        '<site name="a&#10;::error::x"><bindings><binding protocol="http" bindingInformation="*:80:"/></bindings></site>\n',
+        "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///proc/self/environ\">]><configuration>&e;</configuration>\n",
+        "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n",
+        "{{ x }}\n", "<% if x\n", "{% include '../../outside/known.conf' %}\n", "[" * 3000 + "\n", "{" * 3000 + "\n",
+        "registry.addEndpoint(\"/ws\").setHeartbeatValue(new long[]{(((((1)))))});\n", "\r", "\r\n", "\x00",
+    ]),
+    st.text(max_size=40),
+)
+kind_text = st.tuples(kind_header, st.lists(kind_line, max_size=6)).map(lambda t: t[0] + "".join(t[1]))
+
 tree_entries = st.lists(
     st.one_of(
-        st.tuples(st.just("file"), directory, file_name, st.one_of(nginx_text, xml_text)),
+        st.tuples(st.just("file"), directory, file_name, st.one_of(nginx_text, xml_text, kind_text)),
         st.tuples(st.just("link"), directory, file_name, link_target),
     ),
     min_size=1,
@@ -116,8 +143,24 @@ def run_format(root: str, fmt: str, cwd: str) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EVERY_NEW_KIND = [
+    ("file", b"h", b"haproxy.cfg", "global\nbackend b\n  server s\x1b[2J 127.0.0.1:8080\n"),
+    ("file", b"u", b"uwsgi.ini", "[uwsgi]\nini = ../../outside/known.conf\nhttp-keepalive = 1\n"),
+    ("file", b"s", b"app.service", "[Service]\nEnvironmentFile=../../outside/known.conf\nExecStart=/bin/gunicorn -k gthread\n"),
+    ("file", b"i", b"applicationHost.config", '<configuration><system.applicationHost><sites><site name="a&#10;::error::x">'
+                                              "</site></sites></system.applicationHost></configuration>"),
+    ("file", b"t", b"nginx.conf.j2", "http { {% include '../../outside/known.conf' %} upstream a { server {{ x }}; } }\n"),
+    ("file", b"j", b"StompConfig.java", "// registerStompEndpoints\nclass C { void r(R registry) { registry.addEndpoint(\"/ws\"); } }\n"),
+    ("file", b"n", b"nginx.conf", "http { upstream app { server 127.0.0.1:8080; keepalive 8; } server { listen 80; "
+                                  "location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }\n"),
+    ("link", b"l", b"haproxy.cfg", "/proc/self/environ"),
+    ("link", b"l", b"uwsgi.ini", "../outside/known.conf"),
+]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries=tree_entries, config=maybe_config)
+@example(entries=EVERY_NEW_KIND, config=None)
 def test_generated_trees_report_without_leaking(entries, config):
     base = tempfile.mkdtemp(prefix="nglint-fuzz-")
     try:

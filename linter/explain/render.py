@@ -17,7 +17,24 @@ SHOWN = 5  # explanations per cause in text and Markdown; JSON has them all
 
 
 def render(summary: dict, fmt: str) -> str:
+    if fmt != "json":
+        # Log lines and configuration values come from outside: an ESC or a line break in
+        # them would drive the terminal or forge a CI workflow command. JSON escapes them.
+        summary = _displayable(summary)
     return {"text": text, "json": as_json, "markdown": markdown}[fmt](summary)
+
+
+def _displayable(value):
+    """Every string of the summary with control characters escaped (nglint.printable)."""
+    from nglint.printable import printable_keeping_bytes
+
+    if isinstance(value, str):
+        return printable_keeping_bytes(value)
+    if isinstance(value, dict):
+        return {_displayable(key): _displayable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_displayable(item) for item in value)
+    return value
 
 
 def as_json(summary: dict) -> str:

@@ -85,13 +85,14 @@ def backend_change(backend, client_ms: int, margin) -> BackendChange | None:
 
 
 def _line(path: str, line: int) -> str | None:
+    from nglint.boundary import DEFAULT_MAX_SIZE, Refused, open_limited
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, text in enumerate(handle, 1):
-                if number == line:
-                    return text
-                if number > line:
-                    break
-    except OSError:
+        text = open_limited(path, DEFAULT_MAX_SIZE).decode("utf-8", errors="replace")
+    except Refused:
         return None
+    # Numbered as a text-mode file reads it: universal newlines.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if 1 <= line <= len(lines) and (line < len(lines) or lines[-1]):
+        return lines[line - 1] + ("\n" if line < len(lines) else "")
     return None

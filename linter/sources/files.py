@@ -9,16 +9,19 @@ problems, so a hostile compose file cannot make nglint read /etc/passwd or block
 from __future__ import annotations
 
 import os
-import stat
 
+from nglint import boundary
 from nglint.diagnostics import REFUSED_FILE, UNREADABLE_FILE
 from nglint.problems import Problem
 
 
 def inside_tree(path: str, tree_roots: list[str]) -> bool:
     """True when `path`, symlinks resolved, lies inside one of the checked directories."""
-    real = os.path.realpath(path)
-    return any(real == r or real.startswith(r + os.sep) for r in (os.path.realpath(root) for root in tree_roots))
+    real = boundary.real_path(path)
+    if real is None:
+        return False  # cannot be resolved (a NUL byte, a link into /proc/1/cwd): outside
+    roots = (boundary.real_path(root) for root in tree_roots)
+    return any(root is not None and boundary.within(real, root) for root in roots)
 
 
 def read_text(path: str, tree_roots: list[str], max_file_size: int, problems: list[Problem],
@@ -33,20 +36,20 @@ def read_text(path: str, tree_roots: list[str], max_file_size: int, problems: li
         problems.append(Problem(REFUSED_FILE, where_path, where_line, f"not read: {shown} lies outside the checked tree"))
         return None
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(REFUSED_FILE, where_path, where_line, f"not read: {shown} is not a regular file"))
-            return None
-        if info.st_size > max_file_size:
-            problems.append(Problem(REFUSED_FILE, where_path, where_line,
-                                    f"refused: {shown} is {info.st_size} bytes, over the max-file-size limit of {max_file_size}"))
-            return None
-        with open(path, "rb") as handle:
-            raw = handle.read(max_file_size + 1)
-    except OSError as exc:
-        problems.append(Problem(UNREADABLE_FILE, where_path, where_line, f"cannot read {shown}: {exc.strerror or exc}"))
+        raw = boundary.open_limited(path, max_file_size)
+    except boundary.Refused as refused:
+        problems.append(_refusal(refused.reason, shown, where_path, where_line))
         return None
     return raw.decode("utf-8", errors="replace")
+
+
+def _refusal(reason: str, shown: str, path: str, line: int) -> Problem:
+    """The boundary's reason, worded for the file as this reader names it."""
+    if reason.startswith("cannot read file: "):
+        return Problem(UNREADABLE_FILE, path, line, f"cannot read {shown}: {reason.removeprefix('cannot read file: ')}")
+    if reason.startswith("file is "):
+        return Problem(REFUSED_FILE, path, line, f"refused: {shown} {reason.removeprefix('file ')}")
+    return Problem(REFUSED_FILE, path, line, f"not read: {shown} is not a regular file")
 
 
 def expand_files(local: str, inside: str, tree_roots: list[str], limit: int = 400) -> dict[str, str]:

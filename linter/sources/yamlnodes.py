@@ -51,6 +51,18 @@ class Sequence(list):
 
 def load_documents(text: str) -> list[Any]:
     """Every document of `text` as plain values with lines; raises YamlError only."""
+    nodes = compose_nodes(text)
+    budget = Budget()
+    try:
+        return [to_plain(node, budget, 0) for node in nodes if node is not None]
+    except RecursionError:
+        raise YamlError("refused: YAML nested too deeply") from None
+
+
+def compose_nodes(text: str) -> list:
+    """The node graph of every document (aliases still shared, not expanded), after the
+    depth check; raises YamlError only. For readers that walk nodes themselves, with a
+    `Budget` for the values they expand."""
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -64,11 +76,7 @@ def load_documents(text: str) -> list[Any]:
         raise YamlError(f"not valid YAML: {exc}") from None
     except RecursionError:
         raise YamlError("refused: YAML nested too deeply") from None
-    budget = _Budget()
-    try:
-        return [to_plain(node, budget, 0) for node in nodes if node is not None]
-    except RecursionError:
-        raise YamlError("refused: YAML nested too deeply") from None
+    return nodes
 
 
 def _check_depth(yaml, text: str, loader_class) -> None:
@@ -87,19 +95,25 @@ def _check_depth(yaml, text: str, loader_class) -> None:
             depth -= 1
 
 
-class _Budget:
+class Budget:
+    """Values left to expand in one file: an alias repeated inside aliases multiplies."""
+
     def __init__(self) -> None:
         self.left = MAX_NODES
 
+    def spend(self, node, depth: int) -> None:
+        """Count one value at `depth`; YamlError past the budget or the depth limit."""
+        self.left -= 1
+        if self.left < 0:
+            raise YamlError(f"refused: more than {MAX_NODES} YAML values (an alias bomb?)", node.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise YamlError(f"refused: YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
 
-def to_plain(node, budget: _Budget, depth: int) -> Any:
+
+def to_plain(node, budget: Budget, depth: int) -> Any:
     import yaml
 
-    budget.left -= 1
-    if budget.left < 0:
-        raise YamlError(f"refused: more than {MAX_NODES} YAML values (an alias bomb?)", node.start_mark.line + 1)
-    if depth > MAX_DEPTH:
-        raise YamlError(f"refused: YAML nested deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+    budget.spend(node, depth)
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)

@@ -14,6 +14,7 @@ anything else is a link gap, recorded as a link-gap diagnostic, never guessed.
 from __future__ import annotations
 
 import os
+import sys
 
 from nglint.diagnostics import LINK_GAP
 from nglint.findings import Location
@@ -102,10 +103,11 @@ def _declared_tunnel(kind: str):
 
 def _entry_line(path: str, index: int) -> int:
     """Line of the index-th `[[...frontend]]` header in the config file (bounded read)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:  # the nglint config itself, already read once
-            lines = handle.read(1_000_000).splitlines()
-    except OSError:
+    from nglint.boundary import Refused, open_limited
+
+    try:  # the nglint config itself, already read once
+        lines = open_limited(path, sys.maxsize, head=1_000_000).decode("utf-8", errors="replace").splitlines()
+    except Refused:
         return 1
     seen = 0
     for number, line in enumerate(lines, 1):

@@ -7,7 +7,6 @@ without a configuration in the tree runs the compiled defaults.
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 
@@ -131,12 +130,28 @@ class ApacheHttpd(FileReader):
             elif name == "serverroot":
                 server_root = args
             elif name in ("include", "includeoptional"):
-                pattern = args if os.path.isabs(args) else os.path.join(os.path.dirname(os.path.abspath(path)), args)
-                if not os.path.isabs(args) and not glob.glob(pattern):
-                    pattern = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.basename(os.path.dirname(args)), os.path.basename(args))
-                for included in sorted(glob.glob(pattern))[:MAX_INCLUDED]:
+                for included in _included(args, path, tree_roots, problems, number)[:MAX_INCLUDED]:
                     if os.path.isfile(included):
                         self._walk(included, server_root, tree_roots, max_file_size, problems, state, seen, vhost_port)
+
+
+def _included(args: str, path: str, tree_roots: list[str], problems: list, number: int) -> list[str]:
+    """The files an Include names inside the checked tree, expanded by nglint.boundary so
+    that a pattern leaving the tree (`Include ../../etc/*`, a symlinked directory) lists
+    nothing outside; a relative one that leaves is reported once, without outside names.
+    Absolute includes name the server's own files, which are not in the tree."""
+    from nglint.boundary import Boundary
+    from nglint.diagnostics import REFUSED_FILE
+    from nglint.problems import Problem
+
+    tree = Boundary(tree_roots)
+    here = os.path.dirname(os.path.abspath(path))
+    found = tree.glob(args if os.path.isabs(args) else os.path.join(here, args))
+    if not os.path.isabs(args) and not found.matches and not found.outside:
+        found = tree.glob(os.path.join(here, os.path.basename(os.path.dirname(args)), os.path.basename(args)))
+    if found.outside and not os.path.isabs(args):
+        problems.append(Problem(REFUSED_FILE, path, number, "not read: an Include points outside the checked tree"))
+    return found.matches
 
 
 def _timeout_ms(text: str) -> int | None:

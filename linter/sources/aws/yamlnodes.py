@@ -18,27 +18,34 @@ class Located(dict):
 
 
 def load_documents(text: str) -> list[Any]:
+    """Every document as plain values; YamlError for bad YAML and for documents refused as
+    too costly (nested deeper than 64 levels, aliases expanding past the value budget),
+    the same limits as every other YAML nglint reads."""
+    from nglint.sources.yamlnodes import Budget, YamlError, compose_nodes
+
+    budget = Budget()
+    try:
+        return [_plain(node, budget, 0) for node in compose_nodes(text) if node is not None]
+    except RecursionError:
+        raise YamlError("refused: YAML nested too deeply") from None
+
+
+def _plain(node, budget, depth: int) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return [_plain(node) for node in yaml.compose_all(text, Loader=loader) if node is not None]
-
-
-def _plain(node) -> Any:
-    import yaml
-
+    budget.spend(node, depth)
     if isinstance(node, yaml.MappingNode):
         result = Located()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = _plain(key_node)
+            key = _plain(key_node, budget, depth + 1)
             key = str(key) if not isinstance(key, str) else key
-            result[key] = _plain(value_node)
+            result[key] = _plain(value_node, budget, depth + 1)
             result.key_lines[key] = key_node.start_mark.line + 1
         return _tagged(node.tag, result)
     if isinstance(node, yaml.SequenceNode):
-        return _tagged(node.tag, [_plain(item) for item in node.value])
+        return _tagged(node.tag, [_plain(item, budget, depth + 1) for item in node.value])
     value = node.value
     if node.tag == "tag:yaml.org,2002:int" or (node.style is None and value.isdigit()):
         try:
@@ -69,7 +76,8 @@ def read_front_yaml(path: str, max_file_size: int):
     try:
         return result, load_documents(read_text(path, max_file_size))
     except Exception as exc:  # yaml raises many kinds
-        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-        result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"cannot parse YAML: {str(exc).splitlines()[0][:200]}",
+        line = getattr(exc, "line", None) or getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        result.problems.append(Problem(BACKEND_PARSE_ERROR, path, line, f"cannot parse YAML: {first[:200]}",
                                        "yaml", Severity.WARNING))
         return result, None

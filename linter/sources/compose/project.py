@@ -289,7 +289,9 @@ class ComposeProject:
         if not isinstance(item, str):
             return
         path = os.path.normpath(os.path.join(os.path.dirname(where.path), self.text(item)))
-        if not os.path.exists(path):
+        # Containment before existence: whether a file outside the tree exists must not
+        # change the report (read_text refuses it on the name).
+        if inside_tree(path, self.tree_roots) and not os.path.lexists(path):
             return  # usually a git-ignored secrets file: its variables stay unknown
         text = read_text(path, self.tree_roots, self.max_file_size, self.problems, report_at=(where.path, where.line))
         if text is None:
@@ -315,6 +317,10 @@ class ComposeProject:
             args = {k: self.text(v) for k, sep, v in (str(i).partition("=") for i in raw_args) if sep}
         context_dir = os.path.normpath(os.path.join(os.path.dirname(where.path), context))
         path = os.path.normpath(os.path.join(context_dir, dockerfile))
+        if not inside_tree(path, self.tree_roots):
+            # Refused on the name, before any existence test, and reported where it is named.
+            read_text(path, self.tree_roots, self.max_file_size, self.problems, report_at=(where.path, where.line))
+            return None
         if not os.path.isfile(path):
             return None  # generated or kept elsewhere: the image's command stays unknown
         image = read_image(path, self.tree_roots, self.max_file_size, target, args, context_dir)

@@ -34,7 +34,7 @@ class Jetty(FileReader):
             base = os.path.dirname(base)
             if os.path.isfile(os.path.join(base, "start.ini")):
                 return result
-            ini_files = sorted(n for n in os.listdir(os.path.join(base, "start.d")) if n.endswith(".ini"))
+            ini_files = sorted(_listdir(os.path.join(base, "start.d")))
             if ini_files and ini_files[0] != os.path.basename(path):
                 return result
         if not standalone_allowed(path, base, tree_roots):
@@ -55,6 +55,7 @@ class Jetty(FileReader):
         return [self._backend([local for _, local in files], process, tree_roots, max_file_size, [], process.location.path)]
 
     def _backend(self, files, process, tree_roots, max_file_size, problems, path):
+        from nglint.boundary import exists
         from nglint.findings import Location
         from nglint.sources.files import read_text
         from nglint.sources.servers import server_backend
@@ -64,8 +65,8 @@ class Jetty(FileReader):
         timeout, provenance = default.value, Provenance.from_default(default, "Jetty's default jetty.http.idleTimeout 30000")
         port = self.defaults.get("jetty.http.port").value
         for local in files:
-            if not os.path.isfile(local):
-                continue
+            if not exists(local):
+                continue  # start.ini is optional; anything else by that name (a FIFO) is refused by read_text
             text = read_text(local, tree_roots, max_file_size, problems)
             for number, line in enumerate((text or "").splitlines(), 1):
                 match = _KEY.match(line)

@@ -49,10 +49,11 @@ def set_timeout(rule, finding, project, setting, value: str):
     if setting.handle is None:
         return None
     controller, config = setting.handle
+    from nglint.boundary import DEFAULT_MAX_SIZE, Refused, open_limited
+
     try:
-        with open(setting.path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = open_limited(setting.path, DEFAULT_MAX_SIZE)
+    except Refused:
         return None
     text = _Text(data)
     key = setting.key

@@ -26,7 +26,6 @@ is accepted: unknown stays unknown.
 
 from __future__ import annotations
 
-import os
 from typing import Callable, Iterable
 
 from nglint.diagnostics import NGINX_PARSE_ERROR
@@ -292,12 +291,11 @@ class _EndLines:
 
         found = self.scans.get(directive.path)
         if found is None:
+            from nglint.boundary import Refused, open_limited
+
             try:
-                if os.path.getsize(directive.path) > self.max_file_size:
-                    raise OSError
-                with open(directive.path, "rb") as handle:
-                    found = scan(handle.read())
-            except OSError:
+                found = scan(open_limited(directive.path, self.max_file_size))
+            except Refused:
                 found = False
             self.scans[directive.path] = found
         if not found:

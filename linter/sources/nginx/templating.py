@@ -88,11 +88,11 @@ def mask_tags(data: bytes, dialect: Dialect) -> bytes:
     """One left-to-right pass: each opening finds its closing with `bytes.find`, so the
     cost is linear; an opening that is never closed leaves the rest of the file as it is
     (nginx's grammar then reports the line)."""
-    openings = [opening for opening, _ in dialect.tags]
     out = bytearray(data)
     position = 0
+    ahead: dict[bytes, int] = {}
     while True:
-        start, opening, closing = _next_tag(data, position, dialect.tags, openings)
+        start, opening, closing = _next_tag(data, position, dialect.tags, ahead)
         if start < 0:
             return bytes(out)
         end = data.find(closing, start + len(opening))
@@ -140,8 +140,9 @@ def _tags_in(text: bytes, dialect: Dialect | None) -> list[str]:
         return list(dict.fromkeys(found))
     masked = mask_tags(text, dialect)
     found, position = [], 0
+    ahead: dict[bytes, int] = {}
     while True:
-        start, opening, closing = _next_tag(text, position, dialect.tags, [o for o, _ in dialect.tags])
+        start, opening, closing = _next_tag(text, position, dialect.tags, ahead)
         if start < 0:
             break
         end = text.find(closing, start + len(opening))
@@ -152,11 +153,17 @@ def _tags_in(text: bytes, dialect: Dialect | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _next_tag(data: bytes, position: int, tags, openings) -> tuple[int, bytes, bytes]:
-    """The earliest opening at or after `position` (longest first where two start together)."""
+def _next_tag(data: bytes, position: int, tags, ahead: dict[bytes, int]) -> tuple[int, bytes, bytes]:
+    """The earliest opening at or after `position` (longest first where two start together).
+
+    `ahead` keeps, per opening, where it was last found (-1: nowhere after): an opening is
+    searched again only once the scan has passed it, so a file of a million `{{x}}` does
+    not rescan the rest of the file for a `{%` that never comes (each search moves forward)."""
     best, best_tag = -1, (b"", b"")
     for opening, closing in tags:
-        found = data.find(opening, position)
+        found = ahead.get(opening)
+        if found is None or 0 <= found < position:
+            found = ahead[opening] = data.find(opening, position)
         if found >= 0 and (best < 0 or found < best or (found == best and len(opening) > len(best_tag[0]))):
             best, best_tag = found, (opening, closing)
     return best, best_tag[0], best_tag[1]

@@ -54,7 +54,8 @@ def read_config(path: str, section: str, env: dict[str, str], tree_roots: list[s
                 problems: list[Problem], depth: int = 0) -> list[Option]:
     """The options of one uWSGI config file (its `[section]`, `uwsgi` by default); files it
     loads with `ini = ...` are read in place, bounded. Never raises."""
-    from nglint.sources.files import read_text
+    from nglint.boundary import is_file
+    from nglint.sources.files import inside_tree, read_text
 
     text = read_text(path, tree_roots, max_file_size, problems)
     if text is None:
@@ -74,7 +75,12 @@ def read_config(path: str, section: str, env: dict[str, str], tree_roots: list[s
         value = _fill(value, defined, env)
         if key in _CONFIG_OPTIONS and depth < MAX_INCLUDES:
             included = _local(value, path)
-            if included is not None:
+            if included is not None and not inside_tree(included, tree_roots):
+                # Decided on the name, before any existence test: whether a file outside
+                # the tree exists must not change the report.
+                read_text(included, tree_roots, max_file_size, problems, report_at=(path, line))
+                continue
+            if included is not None and is_file(included):
                 options.extend(read_config(included, section, env, tree_roots, max_file_size, problems, depth + 1))
                 continue
         defined[key] = value
@@ -86,8 +92,7 @@ def _local(value: str, relative_to: str) -> str | None:
     name = value.split(":", 1)[0] if not value.startswith("/") or value.count(":") else value
     if not name or "://" in value or "$(" in name:
         return None
-    full = name if os.path.isabs(name) else os.path.join(os.path.dirname(os.path.abspath(relative_to)), name)
-    return full if os.path.isfile(full) else None
+    return name if os.path.isabs(name) else os.path.join(os.path.dirname(os.path.abspath(relative_to)), name)
 
 
 def _fill(value: str, defined: dict[str, str], env: dict[str, str]) -> str:
