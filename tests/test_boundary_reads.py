@@ -52,9 +52,9 @@ ALLOWED = {
                                                     "private temporary directory",
     ("linter/sources/nginx/parse.py", "crossplane_parse", "crossplane.parse"): "only ever given nglint's in-memory copy (memfd or "
                                                                        "private temporary file) of bytes read by open_limited",
-    ("linter/registry.py", "_plugin_group_declared", "os.scandir"): "lists the interpreter's site-packages (trusted), "
+    ("linter/registry.py", "_nglint_entry_points", "os.scandir"): "lists the interpreter's site-packages (trusted), "
                                                                     "not the checked tree",
-    ("linter/registry.py", "_plugin_group_declared", "open"): "an installed package's entry_points.txt (trusted)",
+    ("linter/registry.py", "_nglint_entry_points", "open"): "an installed package's entry_points.txt (trusted)",
     ("linter/sources/compose/reader.py", "ComposeFile.deployment", "os.listdir"): "names in the directory of a compose "
                                                                                   "file the walk found; files read via read_text",
     ("linter/sources/files.py", "expand_files", "os.walk"): "a bind mount or COPY source held to the tree first; links "
