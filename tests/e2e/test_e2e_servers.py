@@ -1,5 +1,5 @@
-"""Proof with real gunicorn (gthread, keepalive 2s) and real Node.js (keepAliveTimeout
-2s) behind real nginx over a delayed link: POSTs get 502s on the shipped configs, and
+"""Proof with real gunicorn (gthread, keepalive 2s), real Node.js (keepAliveTimeout 2s) and
+real uWSGI (http11-socket, socket-timeout 2s) behind real nginx over a delayed link: POSTs get 502s on the shipped configs, and
 none after `nglint check --fix` (KA001's keepalive_timeout in the upstream)."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def test_race_then_fix_then_no_502(lab):
     check = run_nglint(lab, "config", "--format", "json")
     assert check.rules == ["KA001"], check.stdout + check.stderr
     before = lab.load(f"{lab.kind} race, POST", "POST", POSTS, gap)
+    print(before.summary())
     assert not before.client_errors and before.bad_gateway >= 1, _detail(before)
     assert before.ok + before.bad_gateway == before.requests, _detail(before)
     assert all('request: "POST ' in line for line in before.race_log_lines) and before.race_log_lines, _detail(before)
@@ -50,5 +51,6 @@ def test_race_then_fix_then_no_502(lab):
     assert re.search(r"^\s*keepalive_timeout 1s;", lab.nginx_conf.read_text(), re.M)
     lab.reload_nginx()
     after = lab.load(f"{lab.kind} fixed, POST", "POST", POSTS, gap)
+    print(after.summary())
     assert after.bad_gateway == 0 and after.ok == after.requests and after.race_log_lines == [], _detail(after)
     assert run_nglint(lab, "config", "--format", "json").rules == []
