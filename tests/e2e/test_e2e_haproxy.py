@@ -110,6 +110,7 @@ def test_haproxy_closes_a_lone_idle_connection_within_three_purge_rounds(lab):
     (the FIN's trip) and a poll after 3 x pool-purge-delay."""
     purge = _seconds(r"pool-purge-delay (\d+)s", lab.haproxy_cfg.read_text())
     nginx_keep = _seconds(r"^\s*keepalive_timeout (\d+)s;", lab.nginx_conf.read_text())
+    assert nginx_keep > 3 * purge + 0.5, "needs nginx's fixed keepalive_timeout: run after test_lb001_race_then_fix"
     lab.restart_haproxy()
     kept = [lab.idle_keep_s() for _ in range(3)]
     print(f"pool-purge-delay {purge}s: idle server connection closed after {kept}")
