@@ -3,8 +3,9 @@
 # (tests/test_nginx_t_agreement.py), real Tomcat (e2e), iproute2 (network namespaces for e2e),
 # patch (fix patches), shellcheck (the Action's run steps), graphviz (validates topology DOT),
 # nodejs (the Node.js e2e backend), ruby (its `erb` renders the ERB template samples before
-# nginx -t), haproxy (`haproxy -c` on the HAProxy samples and reader tests), and the npm SARIF
-# validator.
+# nginx -t), haproxy (`haproxy -c` on the HAProxy samples and reader tests, and the HAProxy e2e
+# proof in front of nginx), and the npm SARIF validator. uWSGI for its e2e proof comes from PyPI
+# (pyuwsgi, in the test extra).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -46,6 +46,7 @@ def test_json_output_shape_relative_posix_paths_sorted():
         "samples/24-spring-race/nginx/nginx.conf",
         "samples/e2e-gunicorn/nginx/nginx.conf",
         "samples/e2e-node/nginx/nginx.conf",
+        "samples/e2e-uwsgi/nginx/nginx.conf",
         "samples/32-uwsgi-race/nginx/nginx.conf",
         "samples/34-systemd-gunicorn-race/nginx/nginx.conf",
         "samples/36-alpine-nginx-package-race/nginx/nginx.conf",
@@ -55,8 +56,8 @@ def test_json_output_shape_relative_posix_paths_sorted():
     assert ka001[0]["related"][0]["path"].endswith("server.xml")
     # KA001 in samples/k8s; LB001 (07, 16, fixes/LB001), WS001 (11, fixes/WS001); KA001 in 20, 22, 24, e2e-gunicorn,
     # e2e-node; KA001 in 32 (uWSGI), 34 (systemd), 36 (packaged nginx), 38 (IIS); KA001 in 28 (a Jinja2
-    # template), LB001 in 30 (HAProxy)
-    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3 + 2 + 4 + 2
+    # template), LB001 in 30 (HAProxy); KA001 in e2e-uwsgi, LB001 in e2e-haproxy
+    assert payload["summary"]["errors"] == 4 + 3 + 5 + 3 + 2 + 4 + 2 + 2
 
 
 def test_info_findings_alone_exit_0(tmp_path):

@@ -49,6 +49,8 @@ EXPECTED = {
     "39-iis-race-fixed": set(),
     "e2e-gunicorn": {("KA001", "nginx/nginx.conf", 23)},
     "e2e-node": {("KA001", "nginx/nginx.conf", 23)},
+    "e2e-uwsgi": {("KA001", "nginx/nginx.conf", 23)},
+    "e2e-haproxy": {("LB001", "nginx/nginx.conf", 18), ("WS002", "nginx/nginx.conf", 33)},
     "26-erb-puma-race": {("KA005", "config/nginx.conf.erb", 16)},
     "27-erb-puma-race-fixed": set(),
     "28-jinja-gunicorn-race": {("KA001", "roles/web/templates/nginx.conf.j2", 14)},
@@ -129,10 +131,12 @@ def test_all_samples_together_link_each_upstream_to_its_own_backend():
     findings = json.loads(result.stdout)["findings"]
     # samples/k8s has its own test (test_k8s_samples.py)
     rules = [f["rule"] for f in findings if not f["path"].startswith(("samples/fixes/", "samples/k8s/"))]
-    assert sorted(rules) == ["KA001"] * 13 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB001", "LB002", "P005", "WS001", "WS002", "WS002"]
+    assert sorted(rules) == ["KA001"] * 14 + ["KA003", "KA004", "KA005", "LB001", "LB001", "LB001", "LB001", "LB002", "P005", "WS001",
+                             "WS002", "WS002", "WS002"]
     # each load balancer links to its own sample's nginx or Tomcat, never to a neighbour's
     lb = {(f["rule"], f["path"].split("/")[1]) for f in findings if f["rule"].startswith("LB") and "/fixes/" not in f["path"]}
-    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "30-haproxy-race")}
+    assert lb == {("LB001", "07-alb-race"), ("LB002", "09-nlb-flow-drop"), ("LB001", "16-alb-to-tomcat"), ("LB001", "30-haproxy-race"),
+                  ("LB001", "e2e-haproxy")}
     # samples/fixes/<rule>/before shows its rule; after/ holds only the fixed files (no server.xml)
     fixes = [(f["rule"], f["path"].split("/")[2:4]) for f in findings if f["path"].startswith("samples/fixes/") and f["rule"] != "P005"]
     assert sorted(fixes) == [(rule, [rule, "before"]) for rule in ("KA001", "KA003", "KA004", "KA005", "LB001", "LB002", "WS001")]

@@ -207,6 +207,7 @@ class LoadRun:
     client_errors: list[str]
     error_log: list[str]
     seconds: float
+    bodies: list[str] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -284,6 +285,11 @@ class RaceLab:
     @property
     def ns_backend(self) -> str:
         return self.link.ns_backend
+
+    @property
+    def ns_nginx(self) -> str:
+        """Where nginx runs: the proxy side here; the backend side when a load balancer fronts it."""
+        return self.ns_proxy
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> "RaceLab":
@@ -378,7 +384,7 @@ class RaceLab:
     def _start_nginx(self) -> None:
         (self.nginx_prefix / "logs").mkdir(parents=True, exist_ok=True)
         self.error_log.touch()
-        self._spawn("nginx", self.link.exec_in(self.ns_proxy, self._nginx_args("daemon off;")))
+        self._spawn("nginx", self.link.exec_in(self.ns_nginx, self._nginx_args("daemon off;")))
         pid_file = self.nginx_prefix / "logs" / "nginx.pid"
         self._wait_for(lambda: pid_file.exists() and self._nginx_workers(), 15, "nginx startup")
 
@@ -401,7 +407,7 @@ class RaceLab:
 
     # -- operations used by the tests -----------------------------------------------
     def nginx_test_config(self) -> subprocess.CompletedProcess:
-        return _run(*self.link.exec_in(self.ns_proxy, [*self._nginx_args(), "-t"]), check=False)
+        return _run(*self.link.exec_in(self.ns_nginx, [*self._nginx_args(), "-t"]), check=False)
 
     def reload_nginx(self) -> None:
         """SIGHUP the master and wait until only workers started with the new config remain.
@@ -417,17 +423,18 @@ class RaceLab:
         os.kill(master, signal.SIGHUP)
         self._wait_for(lambda: (now := set(self._nginx_workers())) and not (now & old), 20, "nginx reload")
 
-    def load(self, label: str, method: str, count: int, gap: float) -> LoadRun:
+    def load(self, label: str, method: str, count: int, gap: float, path: str = PATH, keep_alive: bool = False) -> LoadRun:
         """Run loadgen in the proxy namespace and collect the error.log lines it caused.
 
         An unmeasured GET goes first: whatever the pool held before (a connection at any
         idle age) is replaced by one that is fresh, so every run starts the same way and
         only the gaps inside the run can hit the race.
         """
-        self._loadgen("GET", 1, 0.0)
+        self._loadgen("GET", 1, 0.0, path=path)
         offset = self.error_log.stat().st_size
         started = time.monotonic()
-        result = self._loadgen(method, count, gap, timeout=count * (gap + REQUEST_TIMEOUT) + 15)
+        result = self._loadgen(method, count, gap, timeout=count * (gap + REQUEST_TIMEOUT) + 15, path=path,
+                               keep_alive=keep_alive)
         time.sleep(0.3)  # let nginx flush the last error line
         with self.error_log.open("rb") as handle:
             handle.seek(offset)
@@ -437,6 +444,7 @@ class RaceLab:
             method=method,
             gap=gap,
             statuses=[r["status"] for r in result["requests"]],
+            bodies=[r.get("body", "") for r in result["requests"]],
             client_errors=[r["error"] for r in result["requests"] if r["error"]],
             error_log=new_lines,
             seconds=time.monotonic() - started,
@@ -445,10 +453,12 @@ class RaceLab:
         return run
 
     # -- helpers --------------------------------------------------------------------
-    def _loadgen(self, method: str, count: int, gap: float, timeout: float = 60) -> dict:
+    def _loadgen(self, method: str, count: int, gap: float, timeout: float = 60, path: str = PATH,
+                 keep_alive: bool = False) -> dict:
         cmd = self.link.exec_in(self.ns_proxy, [
-            sys.executable, str(HERE / "loadgen.py"), "--port", str(NGINX_PORT), "--path", PATH, "--method", method,
+            sys.executable, str(HERE / "loadgen.py"), "--port", str(NGINX_PORT), "--path", path, "--method", method,
             "--count", str(count), "--gap", str(gap), "--timeout", str(REQUEST_TIMEOUT),
+            *(["--keep-alive"] if keep_alive else []),
         ])
         done = _run(*cmd, timeout=timeout)
         return json.loads(done.stdout)

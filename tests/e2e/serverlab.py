@@ -1,8 +1,8 @@
-"""The race lab with other backends: real gunicorn or real Node.js instead of Tomcat.
+"""The race lab with other backends: real gunicorn, Node.js or uWSGI instead of Tomcat.
 
 Same namespaces, delay line, nginx and load generator as racelab.py (subclassed), with
 its own namespace prefix so runs of both labs never collide, and the configs of
-samples/e2e-gunicorn or samples/e2e-node: the files nglint checks and fixes.
+samples/e2e-gunicorn, samples/e2e-node or samples/e2e-uwsgi: the files nglint checks and fixes.
 """
 
 from __future__ import annotations
@@ -19,12 +19,23 @@ from pathlib import Path
 from . import racelab
 
 NS_PREFIX = "nglint-e2s-"
-BACKEND_PORTS = {"gunicorn": 8089, "node": 8090}  # distinct, so `nglint check samples` links each to its own
+BACKEND_PORTS = {"gunicorn": 8089, "node": 8090, "uwsgi": 8101}  # distinct, so `nglint check samples` links each to its own
 _numbers = itertools.count(1)
 KINDS = {
     "gunicorn": (["{python}", "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], "gunicorn"),
     "node": (["node", "server.js"], "node"),
+    "uwsgi": (["{uwsgi}", "--ini", "uwsgi.ini"], "uwsgi"),
 }
+
+
+def uwsgi_program() -> str | None:
+    """The `uwsgi` script the pyuwsgi wheel installs beside this interpreter, if any."""
+    import sysconfig
+
+    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        if (folder / "uwsgi").is_file():
+            return str(folder / "uwsgi")
+    return None
 
 
 def missing_for(kind: str) -> list[str]:
@@ -36,6 +47,8 @@ def missing_for(kind: str) -> list[str]:
             import gunicorn  # noqa: F401
         except ImportError:
             missing.append("gunicorn is not installed (pip install -e '.[test]')")
+    if kind == "uwsgi" and uwsgi_program() is None:
+        missing.append("uWSGI is not installed (pip install -e '.[test]' brings the pyuwsgi wheel)")
     return missing
 
 
@@ -72,7 +85,8 @@ class ServerLab(racelab.RaceLab):
                 raise RuntimeError(f"samples/e2e-{self.kind} no longer uses the lab's addresses; update serverlab.py")
             tag = f"{NS_PREFIX}{os.getpid()}-{next(_numbers)}"
             self.link = racelab.SlowLink(self.workdir, self.delay_ms, tag=tag).start()
-            argv = [sys.executable if word == "{python}" else word for word in KINDS[self.kind][0]]
+            programs = {"{python}": sys.executable, "{uwsgi}": uwsgi_program()}
+            argv = [programs.get(word, word) for word in KINDS[self.kind][0]]
             self._spawn("backend", self.link.exec_in(self.ns_backend, argv), cwd=self.app_dir)
             self._start_nginx()
             self._wait_chain_ready()
@@ -103,6 +117,9 @@ class ServerLab(racelab.RaceLab):
         if self.kind == "gunicorn":
             text = (self.app_dir / "gunicorn.conf.py").read_text()
             return float(re.search(r"^keepalive\s*=\s*(\d+)", text, re.M).group(1))
+        if self.kind == "uwsgi":
+            text = (self.app_dir / "uwsgi.ini").read_text()
+            return float(re.search(r"^socket-timeout\s*=\s*(\d+)", text, re.M).group(1))
         import subprocess
 
         from nglint.sources.node.reader import NodeJs

@@ -9,7 +9,6 @@ the heartbeat, nglint is clean and the same idle websocket is still open after 4
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -96,24 +95,9 @@ class Lab:
 
     def idle_websocket(self) -> tuple[bool, float]:
         """(still open after IDLE_S of silence, seconds until the close when it closed)."""
-        import websockets
+        from .wsidle import idle_websocket
 
-        async def run():
-            url = f"ws://127.0.0.1:{self.nginx_port}/socket.io/?EIO=4&transport=websocket"
-            async with websockets.connect(url, ping_interval=None, open_timeout=5) as connection:
-                await connection.send("hello")
-                assert await asyncio.wait_for(connection.recv(), 5) == "hello"
-                started = time.monotonic()
-                try:
-                    await asyncio.wait_for(connection.recv(), IDLE_S)
-                except asyncio.TimeoutError:
-                    await connection.send("still there?")
-                    return await asyncio.wait_for(connection.recv(), 5) == "still there?", 0.0
-                except websockets.ConnectionClosed:
-                    return False, time.monotonic() - started
-                raise AssertionError("the echo server sent something unasked")
-
-        return asyncio.run(run())
+        return idle_websocket(f"ws://127.0.0.1:{self.nginx_port}/socket.io/?EIO=4&transport=websocket", IDLE_S)
 
 
 @pytest.fixture
