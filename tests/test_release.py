@@ -38,7 +38,9 @@ def test_the_version_lives_in_one_place() -> None:
     assert 'dynamic = ["version"]' in pyproject and 'version = { attr = "nglint.__version__" }' in pyproject
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
     changelog = (PROJECT_ROOT / "CHANGELOG.md").read_text()
-    assert re.search(r"^## (\S+)", changelog, re.MULTILINE).group(1) == __version__  # newest entry first
+    # Newest release first, under an optional "Unreleased" section (keep-a-changelog's).
+    releases = [title for title in re.findall(r"^## (\S+)", changelog, re.MULTILINE) if title != "Unreleased"]
+    assert releases[0] == __version__
     assert _readme_rev() == TAG
     # No copy of the version string anywhere else in the package.
     for path in (PROJECT_ROOT / "linter").rglob("*.py"):
