@@ -67,6 +67,14 @@ class Project:
         return analyse_project(self)
 
     @cached_property
+    def websocket_sites(self) -> list:
+        """Locations that proxy websockets (nglint.websocket), found once: WS001, WS002 and
+        KA003 each ask."""
+        from nglint.websocket import websocket_sites
+
+        return websocket_sites(self)
+
+    @cached_property
     def keepalive(self):
         """Shared keepalive analysis (see keepalive.py)."""
         from nglint.keepalive import KeepaliveAnalysis

@@ -125,13 +125,12 @@ def _foreign_findings(project) -> Iterable[Finding]:
 
 def _upstream_findings(project) -> Iterable[Finding]:
     from nglint.fixer.plan import planned
-    from nglint.websocket import websocket_sites
 
     failed = _Failed(project)
     analysis = project.keepalive
     # On a websocket location the map's `'' close` branch is WS001's to report, once, with
     # its fix (`'' ''`); KA003 reports the same map only where no websocket is proxied.
-    websocket = {id(ws.site) for ws in websocket_sites(project)}
+    websocket = {id(ws.site) for ws in project.websocket_sites}
     for upstream in analysis.all_upstreams():
         if not analysis.pool(upstream).pooled:
             continue

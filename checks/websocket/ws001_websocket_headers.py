@@ -109,7 +109,7 @@ def _version_source(version: str, directive) -> str:
 def check(project) -> Iterable[Finding]:
     from nglint.fixer.plan import planned
     from nglint.fixer.recipes import failed_includes
-    from nglint.websocket import connection_becomes_upgrade, connection_header, maps, upgrade_header, websocket_sites
+    from nglint.websocket import connection_becomes_upgrade, connection_header, maps, upgrade_header
 
     failed: list = []
 
@@ -122,7 +122,7 @@ def check(project) -> Iterable[Finding]:
     analysis = project.keepalive
     map_index = maps(project)
     reported_maps: set[tuple[str, str]] = set()
-    for ws in websocket_sites(project):
+    for ws in project.websocket_sites:
         site = ws.site
         missing, keys, sources = [], [], [f"websocket: {ws.reason}"]
         version, version_directive = analysis.http_version(site)

@@ -51,9 +51,7 @@ location /ws/ {
 
 
 def check(project) -> Iterable[Finding]:
-    from nglint.websocket import websocket_sites
-
-    sites = websocket_sites(project)
+    sites = project.websocket_sites
     if not sites:
         return  # no websocket proxied: nothing of the heartbeat or front-tier tables is needed
     from nglint.sources.frontend.heartbeats import DEFAULTS as HEARTBEATS, framework_of

@@ -17,12 +17,12 @@ from nglint.tiers.units import declares_one_project
 
 def nearest_resolution(via: str, nginx_path: str, candidates: list, stacks: "StackIndex") -> Resolution:
     # Real paths: a config reached through a symlink is one file, in one place.
-    origin = os.path.dirname(os.path.realpath(nginx_path))
+    origin = stacks.real_directory(nginx_path)
     shared: dict[str, str] = {}
     for backend in candidates:
         path = backend.location.path
         if path not in shared:
-            shared[path] = os.path.commonpath([origin, os.path.dirname(os.path.realpath(path))])
+            shared[path] = os.path.commonpath([origin, stacks.real_directory(path)])
     deepest = max(len(directory) for directory in shared.values())
     nearest = [path for path, directory in shared.items() if len(directory) == deepest]
     if len(nearest) != 1 or (stacks.holds_several(shared[nearest[0]]) and not declares_one_project(shared[nearest[0]])):
@@ -35,7 +35,8 @@ class StackIndex:
 
     def __init__(self, nginx_files) -> None:
         self._children: dict[str, set[str]] = {}
-        for current in _real_directories(nginx_files):
+        self._real: dict[str, str] = {}  # directory -> its real path, once per run
+        for current in {self.real_directory(path) for path in nginx_files}:
             while True:
                 parent = os.path.dirname(current)
                 if parent == current:
@@ -49,19 +50,14 @@ class StackIndex:
     def holds_several(self, directory: str) -> bool:
         return len(self._children.get(directory, ())) >= 2
 
-
-def _real_directories(paths) -> set[str]:
-    """The real directory of each file: one realpath per distinct directory (a thousand
-    conf.d files share one), and per file only where the file itself is a symlink."""
-    by_directory: dict[str, str] = {}
-    found = set()
-    for path in paths:
+    def real_directory(self, path: str) -> str:
+        """The real directory of a file: one realpath per distinct directory (a thousand
+        conf.d files share one), and per file only where the file itself is a symlink."""
         if os.path.islink(path):
-            found.add(os.path.dirname(os.path.realpath(path)))
-            continue
+            return os.path.dirname(os.path.realpath(path))
         directory = os.path.dirname(path)
-        real = by_directory.get(directory)
+        real = self._real.get(directory)
         if real is None:
-            real = by_directory[directory] = os.path.realpath(directory)
-        found.add(real)
-    return found
+            real = self._real[directory] = os.path.realpath(directory)
+        return real
+
