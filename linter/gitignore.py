@@ -24,7 +24,9 @@ class GitIgnore:
     def __init__(self, walked_root: str) -> None:
         self.walked_root = os.path.abspath(walked_root)
         self.top = _git_root(self.walked_root) or self.walked_root
+        self._real_top: str | None = None
         self._specs: dict[str, object | None] = {}
+        self._chains: dict[str, list] = {}  # per directory: its files share one chain
 
     def ignored(self, path: str, is_dir: bool = False) -> bool:
         path = os.path.abspath(path)
@@ -38,8 +40,15 @@ class GitIgnore:
                 decision = result.include
         return bool(decision)
 
-    def _chain(self, directory: str):
-        """(directory, spec) for each ignore file that applies in `directory`, outermost first."""
+    def _chain(self, directory: str) -> list:
+        """(directory, spec) for each ignore file that applies in `directory`, outermost
+        first; worked out once per directory."""
+        chain = self._chains.get(directory)
+        if chain is None:
+            chain = self._chains[directory] = list(self._walk_chain(directory))
+        return chain
+
+    def _walk_chain(self, directory: str):
         if os.path.commonpath([directory, self.top]) != self.top:
             return
         parts = os.path.relpath(directory, self.top).split(os.sep)
@@ -55,7 +64,9 @@ class GitIgnore:
 
     def _spec(self, ignore_file: str):
         if ignore_file not in self._specs:
-            self._specs[ignore_file] = _load(ignore_file, os.path.realpath(self.top))
+            if self._real_top is None:
+                self._real_top = os.path.realpath(self.top)
+            self._specs[ignore_file] = _load(ignore_file, self._real_top)
         return self._specs[ignore_file]
 
 
@@ -63,6 +74,8 @@ def _load(ignore_file: str, real_top: str):
     """The patterns of one ignore file; None when absent, too large, or a symlink that
     leads out of the work tree (its patterns are used, never printed, but nglint reads
     nothing outside the checkout)."""
+    if not os.path.lexists(ignore_file):
+        return None  # most directories have none: one lstat, no realpath
     real = os.path.realpath(ignore_file)
     if not (real == real_top or real.startswith(real_top.rstrip(os.sep) + os.sep)):
         return None

@@ -348,11 +348,9 @@ class KeepaliveAnalysis:
         return link_implicit(self.project, self.implicit_upstreams())
 
     # -- upstreams no request reaches -----------------------------------------------------
-    @cached_property
+    @property
     def _units(self):
-        from nglint.tiers.units import UnitIndex
-
-        return UnitIndex(self.project.tree_roots)
+        return self.project.units
 
     @cached_property
     def _named_by_passes(self) -> tuple[set[tuple[str, str]], set[str]]:

@@ -67,6 +67,14 @@ class Project:
         return analyse_project(self)
 
     @cached_property
+    def units(self):
+        """Deployment units of the checked tree (nglint.tiers.units), one index per run:
+        every linker and analysis asks about the same directories."""
+        from nglint.tiers.units import UnitIndex
+
+        return UnitIndex(self.tree_roots)
+
+    @cached_property
     def websocket_sites(self) -> list:
         """Locations that proxy websockets (nglint.websocket), found once: WS001, WS002 and
         KA003 each ask."""

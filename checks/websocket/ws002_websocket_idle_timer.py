@@ -69,7 +69,9 @@ def check(project) -> Iterable[Finding]:
             if isinstance(hop.server.subject, NginxTarget):
                 fronts_by_config.setdefault(hop.server.subject.config.path, []).append(hop.client)
     margin = project.settings.margin
-    stomp = any(getattr(file, "stomp_endpoints", None) for file in project.backend_files)
+    from nglint.tiers.heartbeats import stomp_endpoints
+
+    stomp = stomp_endpoints(project)
     for ws in sites:
         site = ws.site
         timers = []  # (label, IdlePolicy, explicit)
@@ -96,7 +98,7 @@ def check(project) -> Iterable[Finding]:
             continue
         label, shortest, explicit = min(timers, key=lambda t: t[1].timeout_ms)
         path = " -> ".join(["client"] + [f.label for f in fronts] + [f"nginx location {ws.path}", _upstream(site)])
-        app = _app_heartbeat(project, ws) if stomp else None
+        app = _app_heartbeat(project, ws, stomp) if stomp else None
         framework = framework_of(ws.path + " " + site.directive.arg(0)) if app is None else None
         row = HEARTBEATS.get(framework) if framework else None
         if app is not None and app.policy.known and app.policy.timeout_ms is not None:
@@ -151,11 +153,11 @@ def check(project) -> Iterable[Finding]:
         yield finding
 
 
-def _app_heartbeat(project, ws):
+def _app_heartbeat(project, ws, endpoints: list):
     """The heartbeat of the application endpoint this route proxies to (Spring STOMP), if read."""
     from nglint.tiers.heartbeats import heartbeat_for
 
-    return heartbeat_for(project, ws.config_path, ws.path)
+    return heartbeat_for(project, ws.config_path, ws.path, endpoints)
 
 
 def _where(policy) -> str:

@@ -121,14 +121,12 @@ def _entry_line(path: str, index: int) -> int:
 
 def analyse_project(project) -> FrontAnalysis:
     """Compute the analysis (Project.front memoises it; callers read `analyse(project)`)."""
-    from nglint.tiers.units import UnitIndex
-
     analysis = FrontAnalysis()
     fronts = front_tiers(project)
     analysis.fronts = fronts
     if not fronts:
         return analysis
-    units = UnitIndex(project.tree_roots)
+    units = project.units
     index = _Candidates(project, units)
     for front in fronts:
         unit = units.unit_of(front.location.path)

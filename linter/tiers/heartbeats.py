@@ -11,9 +11,6 @@ from __future__ import annotations
 from nglint.records import record
 from nglint.tiers.model import IdlePolicy, Provenance
 
-_CACHE_KEY = "_nglint_stomp_endpoints"
-
-
 @record(frozen=True)
 class AppHeartbeat:
     """The heartbeat an application sends on a route: `policy.timeout_ms` is the interval
@@ -23,15 +20,19 @@ class AppHeartbeat:
     label: str
 
 
-def heartbeat_for(project, config_path: str, location: str) -> AppHeartbeat | None:
+def stomp_endpoints(project) -> list:
+    """(file, endpoint) for every STOMP endpoint the readers found: gathered once per check
+    run by the caller and handed to heartbeat_for for each websocket route."""
+    return [(file.path, endpoint) for file in project.backend_files for endpoint in getattr(file, "stomp_endpoints", ())]
+
+
+def heartbeat_for(project, config_path: str, location: str, endpoints: list) -> AppHeartbeat | None:
     """The heartbeat of the STOMP endpoint `location` routes to, in the unit of `config_path`,
-    or None when no application nglint read registers that path there."""
-    endpoints = _endpoints(project)
+    or None when no application nglint read registers that path there (`endpoints`: from
+    stomp_endpoints)."""
     if not endpoints:
         return None
-    from nglint.tiers.units import UnitIndex
-
-    units = project.__dict__.setdefault("_nglint_stomp_units", UnitIndex(project.tree_roots))
+    units = project.units
     unit = units.unit_of(config_path)
     matches = [(path, endpoint) for path, endpoint in endpoints
                if units.unit_of(path) == unit and _routes_to(location, endpoint.path)]
@@ -48,14 +49,6 @@ def heartbeat_for(project, config_path: str, location: str) -> AppHeartbeat | No
     line = endpoint.heartbeat_line or endpoint.line
     provenance = Provenance.from_file(path, line, "heartbeat", endpoint.detail)
     return AppHeartbeat(IdlePolicy(endpoint.heartbeat_ms, provenance), label)
-
-
-def _endpoints(project) -> list:
-    cached = project.__dict__.get(_CACHE_KEY)
-    if cached is None:
-        cached = project.__dict__[_CACHE_KEY] = [(file.path, endpoint) for file in project.backend_files
-                                                 for endpoint in getattr(file, "stomp_endpoints", ())]
-    return cached
 
 
 def _routes_to(location: str, endpoint: str) -> bool:

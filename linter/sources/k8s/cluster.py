@@ -56,13 +56,12 @@ class Cluster:
 
 def build_cluster(project) -> Cluster:
     from nglint.sources.k8s.kustomize import overlay_objects
-    from nglint.tiers.units import UnitIndex
 
     files = [f for f in project.backend_files if isinstance(f, ManifestFile)]
     cluster = Cluster()
     if not files:
         return cluster
-    index = UnitIndex(project.tree_roots)
+    index = project.units
     by_path = {os.path.abspath(f.path): f for f in files}
     units: dict[str, Unit] = {}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from nglint.tiers.linkers import Resolution
 from nglint.tiers.linkers.nearest import StackIndex, nearest_resolution
-from nglint.tiers.units import UnitIndex
 
 
 class ByPort:
@@ -19,7 +18,7 @@ class ByPort:
     priority = 100
 
     def prepare(self, backends, project) -> None:
-        self._units = UnitIndex(project.tree_roots)
+        self._units = project.units
         self._by_unit_port: dict[tuple[str, int], list] = {}
         for backend in backends:
             if backend.nginx_links_to and backend.port is not None:

@@ -16,7 +16,6 @@ import os
 
 from nglint.sources.nginx.served import nginx_services
 from nglint.tiers.linkers import Resolution
-from nglint.tiers.units import UnitIndex
 
 _LOCAL = {"localhost", "127.0.0.1", "::1", "[::1]", "host.docker.internal"}
 
@@ -26,7 +25,7 @@ class ComposeNames:
     priority = 50
 
     def prepare(self, backends, project) -> None:
-        self._units = UnitIndex(project.tree_roots)
+        self._units = project.units
         self._by_name: dict[tuple[str, str], list] = {}
         self._published: dict[tuple[str, int], list] = {}
         self._services: set[tuple[str, str]] = set()

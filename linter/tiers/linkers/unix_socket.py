@@ -12,7 +12,6 @@ import posixpath
 
 from nglint.tiers.linkers import Resolution
 from nglint.tiers.linkers.nearest import StackIndex, nearest_resolution
-from nglint.tiers.units import UnitIndex
 
 
 def socket_path(address: str) -> str | None:
@@ -26,7 +25,7 @@ class UnixSocket:
     priority = 60
 
     def prepare(self, backends, project) -> None:
-        self._units = UnitIndex(project.tree_roots)
+        self._units = project.units
         self._by_socket: dict[tuple[str, str], list] = {}
         for backend in backends:
             socket = (backend.attributes or {}).get("socket")
