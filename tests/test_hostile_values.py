@@ -104,3 +104,19 @@ def test_explain_escapes_log_lines_and_values(forged_tree, tmp_path, fmt):
     assert "upstream prematurely closed" in output
     assert not RAW_CONTROL.findall(output), sorted(set(RAW_CONTROL.findall(output)))
     assert "\\x1b[2J" in output and "\\u202e" in output
+
+
+def test_explain_text_never_starts_a_line_with_a_workflow_command(tmp_path):
+    """A log line that is itself `::error::...` is shown behind a mark in text output: after
+    the runner trims leading blanks, no output line starts with `::`."""
+    log = tmp_path / "error.log"
+    log.write_bytes(b"::error file=x::forged\n::add-mask::secret\n"
+                    b'2025/10/09 20:26:23 [error] 31#31: *5 upstream prematurely closed connection while reading '
+                    b'response header from upstream, client: 10.0.0.9, server: ::warning::forged, request: "GET / HTTP/1.1", '
+                    b'upstream: "http://127.0.0.1:8020/", host: "a"\n')
+    proc = subprocess.run([sys.executable, "-m", "nglint", "explain", str(log), "--format", "text"],
+                          capture_output=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    output = proc.stdout.decode("utf-8", "surrogateescape")
+    assert "::error file=x::forged" in output  # shown, as data
+    assert not [line for line in output.splitlines() if line.lstrip().startswith("::")], output

@@ -135,10 +135,10 @@ def text(summary: dict) -> str:
                 out.append(f"  related rules: {', '.join(cause['related_rules'])}")
         if cause["samples"]:
             out.append("  sample:")
-            out += [f"    {sample}" for sample in cause["samples"][:2]]
+            out += [_quoted(sample) for sample in cause["samples"][:2]]
     if summary["unparsed_samples"]:
         out += ["", f"not an nginx error-log line ({summary['unparsed']}), for example:"]
-        out += [f"    {sample}" for sample in summary["unparsed_samples"][:2]]
+        out += [_quoted(sample) for sample in summary["unparsed_samples"][:2]]
     if summary["access_log"]:
         out += ["", _access_text(summary["access_log"])]
     return "\n".join(out) + "\n"
@@ -151,6 +151,12 @@ def _access_text(access: dict) -> str:
         upstreams = ", ".join(f"{a} ({n})" for a, n in list(entry["upstreams"].items())[:3])
         parts.append(f"  {status}: {entry['count']} ({methods})" + (f" via {upstreams}" if upstreams else ""))
     return "\n".join([f"access log: {access['lines']} line(s), {access['with_upstream_addr']} with an upstream address", *parts])
+
+
+def _quoted(sample: str) -> str:
+    """A log line as text output shows it: behind a `| ` mark, so a line that itself starts
+    with `::` cannot become a CI workflow command (runners trim leading blanks)."""
+    return f"    | {sample}"
 
 
 def _fence(samples: list[str]) -> str:
