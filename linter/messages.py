@@ -61,13 +61,15 @@ def nginx_timeout_source(pool, nginx_ms: int) -> str:
     return f"nginx: {format_ms(nginx_ms)}, the default keepalive_timeout ({NGINX_KEEPALIVE_TIMEOUT_DOC})"
 
 
-def margin_source(settings, backend_ms: int) -> str:
+def margin_source(settings, timeout_ms: int, need: str = "nginx must close at least {gap} earlier",
+                  whose: str = "the backend's") -> str:
+    """The `margin:` source line: how much earlier the closing side must act, and where the
+    margin came from. `need` words the requirement for the hop ({gap} is filled in), `whose`
+    names the side whose timeout the margin is a share of."""
     margin = settings.margin
     origin = settings.origins.get("margin", "default")
-    return (
-        f"margin: nginx must close at least {format_ms(margin.required_gap_ms(backend_ms))} earlier "
-        f"({margin.describe()} of the backend's timeout, minimum 1s; from {origin})"
-    )
+    gap = format_ms(margin.required_gap_ms(timeout_ms))
+    return f"margin: {need.format(gap=gap)} ({margin.describe()} of {whose} timeout, minimum 1s; from {origin})"
 
 
 UPSTREAM_KEEPALIVE_TIMEOUT_SINCE = _UPSTREAM_TIMEOUT.since

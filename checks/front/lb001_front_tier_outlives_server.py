@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Related, Rule, Severity
-from nglint.messages import HEADLINE_MAX, endpoint_name
+from nglint.messages import HEADLINE_MAX, endpoint_name, margin_source
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -122,12 +122,7 @@ def _never_closes(client, server, hop) -> Finding:
 
 
 def _margin_source(settings, server_ms: int) -> str:
-    margin = settings.margin
-    origin = settings.origins.get("margin", "default")
-    return (
-        f"margin: the server must outlast the load balancer by {format_ms(margin.required_gap_ms(server_ms))} "
-        f"({margin.describe()} of the server's timeout, minimum 1s; from {origin})"
-    )
+    return margin_source(settings, server_ms, "the server must outlast the load balancer by {gap}", "the server's")
 
 
 

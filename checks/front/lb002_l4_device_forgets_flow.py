@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from nglint.api import Finding, Related, Rule, Severity
-from nglint.messages import HEADLINE_MAX, endpoint_name, label_name
+from nglint.messages import HEADLINE_MAX, endpoint_name, label_name, margin_source
 from nglint.units import format_ms
 
 RULE = Rule(
@@ -69,12 +69,7 @@ def _plan(hop, seconds: int, device_ms: int):
 
 
 def _margin_source(settings, device_ms: int) -> str:
-    margin = settings.margin
-    origin = settings.origins.get("margin", "default")
-    return (
-        f"margin: the server must close or probe {format_ms(margin.required_gap_ms(device_ms))} before the device forgets "
-        f"({margin.describe()} of the device's timeout, minimum 1s; from {origin})"
-    )
+    return margin_source(settings, device_ms, "the server must close or probe {gap} before the device forgets", "the device's")
 
 
 def check(project) -> Iterable[Finding]:
