@@ -10,11 +10,14 @@ from nglint.interrupts import ignore_from_now_on, install_early
 
 def run() -> int:
     install_early()
+    from nglint import lifetime
     from nglint.cli import main
 
+    lifetime.enable()
     code = main()
     ignore_from_now_on()  # the run is over: its exit code stands
-    return code
+    lifetime.end_process(code)  # nothing built by the run is freed (see nglint.lifetime)
+    return code  # not reached
 
 
 if __name__ == "__main__":

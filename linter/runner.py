@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from nglint import lifetime
 from nglint.config import Settings
 from nglint.pipeline import CheckCrashed, Request, execute, finalize, run_checks
 from nglint.project import Project
@@ -50,4 +51,5 @@ def run_with_project(
     the model (`nglint explain` matches log lines to upstreams)."""
     request = Request(list(paths), settings, cwd or os.getcwd(), changed, jobs, fixes, isolated)
     fixed = execute(request)
+    lifetime.keep_until_exit(fixed)
     return fixed.report, fixed.run.project
