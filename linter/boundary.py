@@ -119,7 +119,7 @@ def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
         if len(buffered) > max_size:
             raise Refused(f"file is over the max-file-size limit of {max_size} bytes")
         return buffered if head is None else buffered[:head]
-    regular_file_size(path, max_size)
+    size = regular_file_size(path, max_size)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except _FS_ERRORS as exc:
@@ -129,9 +129,8 @@ def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
         # blocking, and this refuses it before any read.
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise Refused("not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            limit = max_size + 1 if head is None else min(head, max_size + 1)
-            data = handle.read(limit if limit < sys.maxsize else -1)
+        limit = max_size + 1 if head is None else min(head, max_size + 1)
+        data = _read_up_to(fd, limit, size + 1)
     except OSError as exc:
         raise Refused(f"cannot read file: {os_reason(exc)}") from None
     finally:
@@ -139,6 +138,27 @@ def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
     if len(data) > max_size:
         raise Refused(f"file is over the max-file-size limit of {max_size} bytes")
     return data
+
+
+def _read_up_to(fd: int, limit: int, expected: int) -> bytes:
+    """At most `limit` bytes from `fd`, until the end of the file (os.read on the
+    descriptor: no buffered file object for a read that happens once). `expected` is
+    the size stat gave plus one, so a file is read whole into one buffer of its own
+    size; the next call only confirms the end (or reads on, if the file grew)."""
+    chunks: list[bytes] = []
+    remaining = limit
+    want = expected
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, want))
+        want = _CHUNK  # the end, or a file that grew: small reads, no large buffer each
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_CHUNK = 1 << 16
 
 
 @record
@@ -154,6 +174,7 @@ class GlobResult:
 
 
 _MAGIC = re.compile(r"[*?[]")
+_UNSET = object()
 
 
 class Boundary:
@@ -165,12 +186,40 @@ class Boundary:
         self.roots = sorted({r for r in (real_path(root) for root in self.lexical_roots) if r})
         self.extra_files = {r for r in (real_path(f) for f in extra_files or ()) if r}
         self._real: dict[str, str | None] = {}
+        self._dirs: dict[str, str | None] = {}  # directory -> its real path (see _resolve)
 
     def real(self, path: str) -> str | None:
-        """Memoized real_path: a snippet included by thousands of locations is resolved once."""
-        if path not in self._real:
-            self._real[path] = real_path(path)
-        return self._real[path]
+        """Memoized real_path: a snippet included by thousands of locations is resolved once,
+        and the files of one directory cost one lstat each, not one per path component."""
+        try:
+            return self._real[path]
+        except KeyError:
+            pass
+        found = self._real[path] = self._resolve(path)
+        return found
+
+    def _resolve(self, path: str) -> str | None:
+        """real_path(path), composed from the directory's memoized real path when the
+        path is absolute and normalised and its last component is not a symlink:
+        os.path.realpath resolves component by component, so this is the same answer."""
+        if not path.startswith(os.sep) or "\0" in path or os.path.normpath(path) != path:
+            return real_path(path)
+        directory, _, name = path.rpartition(os.sep)
+        if not name:
+            return real_path(path)
+        try:
+            leaf_is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            leaf_is_link = False  # missing or unreadable: realpath keeps the name as it is
+        except ValueError:
+            return None
+        if leaf_is_link:
+            return real_path(path)
+        directory = directory or os.sep
+        parent = self._dirs.get(directory, _UNSET)
+        if parent is _UNSET:
+            parent = self._dirs[directory] = real_path(directory)
+        return None if parent is None else os.path.join(parent, name)
 
     def contains(self, path: str) -> bool:
         """True when `path`, symlinks resolved, is inside a root (or an allowed file).
