@@ -61,6 +61,11 @@ REGULAR = {
     "only whitespace": b" \n\t\n",
     "quoted directive": b"\"a b\" c;\n'}' d;\n",
     "nul byte": b"a \x00;\n",
+    "plain parameter expansion": b"a ${b}/x x${c}y $${d}; b ${};\nc ${e}.conf;\n${f}_g h;\n",
+    "parameter expansion then a block": b"location ${a}{ return 200; }\n",
+    "long word within nginx's buffer": b"a " + b"x" * 3000 + b";\n",
+    "long quoted string within nginx's buffer": b"a \"" + b"y \n" * 1000 + b"\";\n",
+    "long comment within nginx's buffer": b"# " + b"z" * 3500 + b"\na 1;\n",
 }
 
 
@@ -80,6 +85,13 @@ DECLINED = {
     "brace as a directive": b"{ }\n",
     "parameter expansion": b"a ${b c};\n",
     "parameter expansion after an escape": b"a \\${x};\n",
+    "parameter expansion of more than a name": b"a ${b-c};\n",
+    "parameter expansion then a brace": b"a ${b}};\n",
+    "parameter expansion then a space": b"a ${b} c;\n",
+    "word at nginx's buffer": b"a " + b"x" * 4095 + b";\n",
+    "multi-byte word at nginx's buffer": "a ".encode() + "\u00e9".encode() * 2046 + b";\n",
+    "quoted string at nginx's buffer": b"a \"" + b"q" * 4094 + b"\";\n",
+    "comment at nginx's buffer": b"# " + b"z" * 4100 + b"\na 1;\n",
     "unterminated quote": b"a \"b;\n",
     "lone trailing backslash": b"a 1;\nb\\",
     "quoted # directive": b"\"#\" a;\n",
@@ -123,7 +135,7 @@ def test_errors_are_nginx_s(lint):
 
 
 def test_a_regular_file_does_not_import_crossplane(tmp_path):
-    write_tree(tmp_path, {"regular.conf": "http { server { listen 80; } }\n", "odd.conf": "a ${b};\n"})
+    write_tree(tmp_path, {"regular.conf": "http { server { listen 80; } }\n", "odd.conf": "a ${b c};\n"})
     code = (
         "import sys\n"
         "from nglint.sources.nginx.parse import parse_nginx_file\n"

@@ -13,13 +13,13 @@ crossplane stays the authority. Anything outside that regular part raises NotReg
 the caller parses the file with crossplane, so every error message and every odd
 corner keeps crossplane's behaviour: unbalanced braces, a statement cut short by `}` or
 by the end of the file, a word or comment still open at the end of the file, a lone
-trailing backslash, an unterminated quote, `${...}` parameter expansion, and `{`, `;`
-or a quoted `#` where a directive name belongs, and a quoted word that something other
-than a space, `;`, `{` or `)` follows (`"a"-b`: nginx rejects it, crossplane splits it).
-Where crossplane and nginx disagree, nginx_syntax has the last word (see nginx_parse).
-tests/test_fastparse.py checks the two
-paths against each other on the corpus, the samples, the fuzz regressions and
-generated text.
+trailing backslash, an unterminated quote, `${...}` parameter expansion other than a
+plain `${name}` not followed by whitespace (crossplane appends that whitespace to the
+word, nginx ends the word there), a token near nginx's 4 KiB read buffer, `{`, `;` or a
+quoted `#` where a directive name belongs, and a quoted word that something other than
+a space, `;`, `{` or `)` follows (`"a"-b`: nginx rejects it, crossplane splits it). Where crossplane and nginx disagree, nginx_syntax has the last
+word (see nginx_parse). tests/test_fastparse.py checks the two paths against each other
+on the corpus, the samples, the fuzz regressions and generated text.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import re
 # unrolled (`a*(?:\.a*)*`, not `(?:a|\.)*`): the same language, matched faster.
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<word>(?:[^\s"'{};#\\]|\\[\s\S])[^\s{};\\]*(?:\\[\s\S][^\s{};\\]*)*)
+      (?P<word>(?:[^\s"'{};#\\$]|\\[\s\S]|\$(?:\{\w*\}(?!\s))?)[^\s{};\\$]*(?:(?:\\[\s\S]|\$(?:\{\w*\}(?!\s))?)[^\s{};\\$]*)*)
     | (?P<end>[{};])
     | \#(?P<comment>[^\\\n]*(?:\\[^\n][^\\\n]*)*)\\?\n
     | \#[^\\\n]*(?:\\[^\n][^\\\n]*)*\\?(?P<eof_in_comment>\Z)
@@ -49,9 +49,14 @@ _TOKEN = re.compile(
 # What nginx accepts right after a closing quote; anything else is its `unexpected "x"`.
 _AFTER_QUOTE = frozenset(" \t\r\n;{)")
 
-# nginx rejects a word or comment that fills its 4096-byte read buffer; a character is
-# at most 4 bytes, so longer tokens go to nginx_syntax, which counts bytes.
+# nginx rejects a word or comment that fills its 4096-byte read buffer. A token of up to
+# _LONG_TOKEN characters cannot (a character is at most 4 bytes); a longer one is
+# measured in bytes, and one within _BUFFER_MARGIN bytes of the buffer goes to
+# nginx_syntax, which applies nginx's exact rule (the margin covers the quote or the
+# terminator nginx counts with the token, and a CR before each line break).
 _LONG_TOKEN = 1000
+_NGX_CONF_BUFFER = 4096
+_BUFFER_MARGIN = 8
 
 # Deeper nesting goes to crossplane, whose recursion limit turns it into a parse error.
 _MAX_DEPTH = 100
@@ -107,7 +112,7 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if match.end() - match.start() > _LONG_TOKEN and kind != "eof" and match.end() - match.start(kind) > _LONG_TOKEN:
-            raise NotRegular  # nginx may reject it: "too long parameter"
+            _held_to_nginx_buffer(text[match.start(kind) : match.end()])
         if kind == "word":
             value = match.group("word")
             if match.end() == len(text):
@@ -178,6 +183,13 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
         stmt = {"directive": value, "line": line + (1 if value.startswith("\\\n") and not quoted else 0), "args": []}
         current.append(stmt)
     raise NotRegular  # not reached: the pattern always matches the end of the text
+
+
+def _held_to_nginx_buffer(token: str) -> None:
+    """Decline a token that may not fit nginx's read buffer ("too long parameter")."""
+    size = len(token.encode("utf-8", "surrogatepass")) + token.count("\n")
+    if size >= _NGX_CONF_BUFFER - _BUFFER_MARGIN:
+        raise NotRegular
 
 
 def strip_if_parentheses(args: list[str]) -> list[str]:
