@@ -227,11 +227,13 @@ def fix(scoped: Scoped) -> Fixed:
     if wanted is True or (wanted == "if-fixable" and _maybe_fixable(report)):
         from nglint.fixer import FixHookFailed, attach_fixes
 
+        counted_only = wanted == "if-fixable"  # the text report shows how many, never the text
         try:
-            attach_fixes(report.findings, run.project, run.checks)
+            attach_fixes(report.findings, run.project, run.checks, placement_only=counted_only)
         except FixHookFailed as exc:
             raise CheckCrashed(str(exc)) from exc
         report.fixes_built = True
+        report.fix_texts = not counted_only
     return Fixed(run, report)
 
 

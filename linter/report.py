@@ -32,6 +32,7 @@ class Report:
     # said as such, not as "All checks passed".
     nginx_files: int = 0
     fixes_built: bool = False  # findings carry the fixes --fix would apply (see runner.run)
+    fix_texts: bool = True  # False: fixes were built to be counted; their text is a stand-in
     named_paths: list[str] = field(default_factory=list)
 
     @cached_property

@@ -44,8 +44,10 @@ ALLOWED = {
     ("linter/explain/reading.py", "Source.blocks", "self.open"): "the same Source.open: a log named on the command line",
     ("linter/explain/reading.py", "Source.range_blocks", "open"): "`nglint explain` logs are named on the trusted command line",
     ("linter/fixer/lock.py", "fix_lock", "os.open"): "opens the repository's top directory for flock; reads nothing",
-    ("linter/fixer/render.py", "template_names", "folder.iterdir"): "the fix templates shipped inside nglint's packages",
-    ("linter/fixer/render.py", "_template_source", "candidate.read_text"): "a fix template shipped inside a rule's package",
+    ("linter/fixer/render.py", "_listing", "os.listdir"): "the fix templates shipped inside nglint's packages",
+    ("linter/fixer/render.py", "_listing", "folder.iterdir"): "the fix templates shipped inside a zipped package",
+    ("linter/fixer/render.py", "_read_template", "open"): "a fix template shipped inside a rule's package",
+    ("linter/fixer/render.py", "_read_template", "candidate.read_text"): "a fix template shipped inside a zipped rule package",
     ("linter/init.py", "nginx_version", "os.walk"): "walks the directory given to `nglint init`; each file is then held "
                                                      "to it by Boundary.contains and read by open_limited",
     ("linter/sources/nginx/dump.py", "split_dump", "open"): "writes a segment of a dump (read by open_limited) into nglint's own "

@@ -25,9 +25,12 @@ class FixHookFailed(Exception):
     """A rule's fix hook raised something other than NoFix: a bug, reported like a crash."""
 
 
-def attach_fixes(findings: list[Finding], project, checks) -> None:
+def attach_fixes(findings: list[Finding], project, checks, placement_only: bool = False) -> None:
     """Set `finding.fix` from the plan the check attached to the finding (`finding.plan`),
-    or, for checks written before plans, from their `fix(finding, project)` hook."""
+    or, for checks written before plans, from their `fix(finding, project)` hook.
+
+    `placement_only` builds fixes to be counted, not shown: every edit is placed, but the
+    text of a template that certainly renders is not rendered (see FixContext.lines)."""
     rules = {check.RULE.code: check.RULE for check in checks}
     hooks = {check.RULE.code: check.fix for check in checks if callable(getattr(check, "fix", None))}
     if not any(finding.plan is not None or finding.rule in hooks for finding in findings):
@@ -36,7 +39,7 @@ def attach_fixes(findings: list[Finding], project, checks) -> None:
     from nglint.fixer.editors import render
     from nglint.fixer.layout import NoFix, Unfixable
 
-    context = FixContext(project)
+    context = FixContext(project, placement_only)
     for finding in findings:
         plan, hook = finding.plan, hooks.get(finding.rule)
         if (plan is None and hook is None) or finding.rule not in rules:

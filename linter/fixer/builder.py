@@ -32,9 +32,27 @@ class FixContext:
     Fix hooks written against the project (`fix(finding, project)`, see nglint.api) are
     handed this context; it reads through to the project for everything else."""
 
-    def __init__(self, project) -> None:
+    def __init__(self, project, placement_only: bool = False) -> None:
         self.project = project
+        self.placement_only = placement_only
         self._sources: dict[str, SourceFile | NoFix] = {}
+
+    def lines(self, template: str, **values) -> list[str]:
+        """The template's rendered lines, or with `placement_only` (a report that only
+        counts fixes) a stand-in line wherever the template certainly renders one: the
+        edits are placed exactly, NoFix is raised exactly where rendering would raise
+        it, and jinja2 is loaded only for a template or value the outline cannot judge."""
+        if self.placement_only:
+            from nglint.fixer.outline import renders_text
+            from nglint.fixer.render import template_source
+
+            source = template_source(template)
+            told = None if source is None or _holds_undecodable(values) else renders_text(source, values)
+            if told is True:
+                return [UNRENDERED]
+            if told is False:
+                raise NoFix(f"template {template} rendered nothing")
+        return render_lines(template, **values)
 
     def __getattr__(self, name: str):
         return getattr(self.project, name)
@@ -56,6 +74,17 @@ class FixContext:
         if isinstance(source, NoFix):
             raise source
         return source
+
+
+# The text of a fix counted but not shown (FixContext.placement_only): a comment, so it
+# names no directive and claims nothing.
+UNRENDERED = "# (fix text not rendered: this report only counts fixes)"
+
+
+def _holds_undecodable(values: dict) -> bool:
+    """A value with bytes that were not UTF-8: render_lines refuses the fix if it reaches
+    the text, and only rendering shows whether it does."""
+    return any("\ufffd" in str(value) for value in values.values())
 
 
 def fix_context(project) -> FixContext:
@@ -92,17 +121,17 @@ class FixBuilder:
     # -- edits --------------------------------------------------------------------------
     def insert_after(self, directive: Directive, template: str, **context) -> None:
         source, stmt = self.source(directive)
-        lines = render_lines(template, **context)
+        lines = self.context.lines(template, **context)
         self._add(source, source.insert_after(stmt, lines), source.parent(stmt), lines)
 
     def append_to_block(self, block: Directive, template: str, **context) -> None:
         source, stmt = self.source(block)
-        lines = render_lines(template, **context)
+        lines = self.context.lines(template, **context)
         self._add(source, source.append_to_block(stmt, lines), stmt, lines)
 
     def replace(self, directive: Directive, template: str, **context) -> None:
         source, stmt = self.source(directive)
-        lines = render_lines(template, **context)
+        lines = self.context.lines(template, **context)
         self._add(source, source.replace(stmt, lines), source.parent(stmt), lines)
 
     def replace_with_own_comment(self, directive: Directive, template: str, owned, **context) -> bool:
@@ -118,7 +147,7 @@ class FixBuilder:
             return False
         if not owned(comment.decode("utf-8", errors="replace")):
             return False
-        lines = render_lines(template, **context)
+        lines = self.context.lines(template, **context)
         if len(lines) != 1:
             return False
         edit = Edit(source.path, stmt.start, stmt.end + len(rest), lines[0])

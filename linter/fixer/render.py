@@ -80,28 +80,39 @@ def _render(template: str, context: dict) -> tuple[str, ...]:
 
 def template_names() -> list[str]:
     """Every shipped template (used by the packaging test)."""
-    return sorted(entry.name for folder in _builtin_folders() for entry in folder.iterdir() if entry.name.endswith(".j2"))
+    return sorted(name for folder in _builtin_folders() for name in _listing(folder) if name.endswith(".j2"))
 
 
-def _template_source(name: str) -> str | None:
+def template_source(name: str) -> str | None:
     """The text of template `name`, looked up by bare name in each rule's folder.
 
     A rule keeps its template beside its module, so fix code names a template
     (`ka001.j2`) without knowing which family package holds it; names are unique across
     families (tests/test_fix_engine.py). Built-in folders come first so a plugin cannot
     shadow a built-in template, then each plugin check's own package."""
+    return _template_source(name)
+
+
+_found: dict[str, str] = {}
+
+
+def _template_source(name: str) -> str | None:
+    """Found texts are kept, as Jinja keeps each compiled template; a name not found is
+    looked up again (a plugin registered later may ship it)."""
+    text = _found.get(name)
+    if text is not None:
+        return text
     for folder in _folders():
-        candidate = folder.joinpath(name)
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
+        text = _read_template(folder, name)
+        if text is not None:
+            _found[name] = text
+            return text
     return None
 
 
 def _folders() -> tuple:
-    """Not cached: the plugin list is the registry's (cached there), and Jinja keeps each
-    compiled template, so this runs once per template name."""
-    from importlib.resources import files
-
+    """The built-in folders, then each plugin check's package. The plugin list is the
+    registry's (cached there), and a template's text is cached by name."""
     from nglint.registry import BUILTIN_CHECKS, all_checks
 
     builtin = {name.rpartition(".")[0] for name in BUILTIN_CHECKS} | {"nglint.checks"}
@@ -110,20 +121,66 @@ def _folders() -> tuple:
         package = getattr(getattr(check, "__spec__", None), "parent", "") or ""
         if package and package not in builtin and package not in plugin_packages:
             plugin_packages.append(package)
-    return _builtin_folders() + tuple(files(package) for package in plugin_packages)
+    return _builtin_folders() + tuple(folder for package in plugin_packages for folder in _package_folders(package))
 
 
 @lru_cache(maxsize=1)
 def _builtin_folders() -> tuple:
     """The packages of the built-in rules, then `nglint.checks/templates`, where templates
     lived before rules had family packages (kept for checks that install theirs there)."""
-    from importlib.resources import files
-
     from nglint.registry import BUILTIN_CHECKS
 
     packages = list(dict.fromkeys(name.rpartition(".")[0] for name in BUILTIN_CHECKS))
-    folders = [files(package) for package in packages if package != "nglint.checks"]
-    legacy = files("nglint.checks").joinpath(LEGACY_FOLDER)
-    if legacy.is_dir():
-        folders.append(legacy)
+    folders = [folder for package in packages if package != "nglint.checks" for folder in _package_folders(package)]
+    for folder in _package_folders("nglint.checks"):
+        legacy = _subfolder(folder, LEGACY_FOLDER)
+        if legacy is not None:
+            folders.append(legacy)
     return tuple(folders)
+
+
+def _package_folders(package: str) -> list:
+    """A package's folders: plain directories for a package on disk (read with os, which
+    costs no import), importlib.resources' view for one inside a zip or other loader."""
+    import importlib
+    import os
+
+    module = importlib.import_module(package)
+    locations = [path for path in getattr(module, "__path__", ()) if os.path.isdir(path)]
+    if locations:
+        return locations
+    from importlib.resources import files
+
+    return [files(package)]
+
+
+def _subfolder(folder, name: str):
+    import os
+
+    if isinstance(folder, str):
+        path = os.path.join(folder, name)
+        return path if os.path.isdir(path) else None
+    candidate = folder.joinpath(name)
+    return candidate if candidate.is_dir() else None
+
+
+def _listing(folder) -> list[str]:
+    import os
+
+    if isinstance(folder, str):
+        return os.listdir(folder)
+    return [entry.name for entry in folder.iterdir()]
+
+
+def _read_template(folder, name: str) -> str | None:
+    """A template shipped inside a package: nglint's own files, never the checked tree."""
+    import os
+
+    if isinstance(folder, str):
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    candidate = folder.joinpath(name)
+    return candidate.read_text(encoding="utf-8") if candidate.is_file() else None
