@@ -85,15 +85,16 @@ class UnitIndex:
 
 
 def _is_marked(directory: str, markers: tuple[str, ...] = UNIT_MARKERS) -> bool:
-    if any(os.path.lexists(os.path.join(directory, marker)) for marker in markers):
-        return True
-    # A project deployed only with variant files (docker-compose.local.yml, compose.prod.yaml)
+    """One listing of the directory answers for every marker and for the variant compose
+    files (docker-compose.local.yml, compose.prod.yaml) a project may deploy with only."""
     from nglint.sources.compose.names import is_compose_name
 
     try:
-        return any(is_compose_name(name) for name in os.listdir(directory))
+        names = os.listdir(directory)
     except OSError:
-        return False
+        # Searchable but not listable (mode 711): each marker can still be looked up.
+        return any(os.path.lexists(os.path.join(directory, marker)) for marker in markers)
+    return any(name in markers or is_compose_name(name) for name in names)
 
 
 def declares_one_project(directory: str) -> bool:
