@@ -46,6 +46,11 @@ _TOKEN = re.compile(
 )
 
 
+# A whole statement of plain words: no quote, escape, comment or brace in it, ended by
+# `;` or `{` (a `$` just before `{` is crossplane's `${` and goes the long way).
+_SIMPLE = re.compile(r"""\s*(?P<body>[^\s"'{};#\\][^"'{};#\\]*)(?P<end>[;{])""")
+
+
 # What nginx accepts right after a closing quote; anything else is its `unexpected "x"`.
 _AFTER_QUOTE = frozenset(" \t\r\n;{)")
 
@@ -109,7 +114,35 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     head_comments: list[tuple[int, str]] = []
     line, counted = 1, 0  # line number at offset `counted`
 
-    for match in _TOKEN.finditer(text):
+    pos = 0
+    while True:
+        if stmt is None:
+            # Most statements are plain words ended by `;` or `{`: read whole, split on
+            # whitespace as crossplane does. Anything else is read token by token below.
+            simple = _SIMPLE.match(text, pos)
+            if simple is not None:
+                body, end = simple.group("body", "end")
+                if len(body) <= _LONG_TOKEN and not (end == "{" and body[-1] == "$"):
+                    start = simple.start("body")
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    words = body.split()
+                    args = words[1:]
+                    if words[0] == "if":
+                        args = strip_if_parentheses(args)
+                    new = {"directive": words[0], "line": line, "args": args}
+                    current.append(new)
+                    pos = simple.end()
+                    if end == "{":
+                        block = []
+                        new["block"] = block
+                        stack.append((current, []))
+                        if len(stack) > _MAX_DEPTH:
+                            raise NotRegular  # crossplane decides how deep is too deep
+                        current = block
+                    continue
+        match = _TOKEN.match(text, pos)
+        pos = match.end()
         kind = match.lastgroup
         if match.end() - match.start() > _LONG_TOKEN and kind != "eof" and match.end() - match.start(kind) > _LONG_TOKEN:
             _held_to_nginx_buffer(text[match.start(kind) : match.end()])
@@ -135,7 +168,7 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
             if stmt["directive"] == "if":
                 stmt["args"] = strip_if_parentheses(stmt["args"])
             if value == "{":
-                block: list[dict] = []
+                block = []
                 stmt["block"] = block
                 stack.append((current, head_comments))
                 if len(stack) > _MAX_DEPTH:
@@ -182,7 +215,6 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
         # A word that starts with an escaped newline starts on the next line.
         stmt = {"directive": value, "line": line + (1 if value.startswith("\\\n") and not quoted else 0), "args": []}
         current.append(stmt)
-    raise NotRegular  # not reached: the pattern always matches the end of the text
 
 
 def _held_to_nginx_buffer(token: str) -> None:
