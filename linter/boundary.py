@@ -95,6 +95,10 @@ def regular_file_size(path: str, max_size: int) -> int:
 
     Directories, FIFOs and devices are never opened: a FIFO would block forever and
     /dev/zero never ends."""
+    return _regular_file(path, max_size).st_size
+
+
+def _regular_file(path: str, max_size: int) -> os.stat_result:
     info = stat_path(path)
     if isinstance(info, str):
         raise Refused(f"cannot read file: {info}")
@@ -104,7 +108,41 @@ def regular_file_size(path: str, max_size: int) -> int:
         raise Refused("not a regular file")
     if info.st_size > max_size:
         raise Refused(f"file is {info.st_size} bytes, over the max-file-size limit of {max_size}")
-    return info.st_size
+    return info
+
+
+class _Remembered:
+    """Files read to their end during one load, with the identity they had then."""
+
+    def __init__(self, budget: int) -> None:
+        self.files: dict[str, tuple[tuple, bytes]] = {}
+        self.budget = budget
+
+
+_remembered: _Remembered | None = None
+
+
+class remembered_reads:
+    """Within the `with` block, a file read to its end is not read again while its
+    identity (device, inode, size, modification and change times) is unchanged.
+
+    Loading reads a file up to three times: a sniff of its first bytes to decide it is
+    nginx, a look for an `nginx -T` header, the parse. For the small files real trees are
+    made of the sniff already holds every byte, and the later reads cost a stat instead
+    of an open, a read and a close. What may be kept is bounded by `budget` bytes."""
+
+    def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
+        self._memo = _Remembered(budget)
+        self._previous: _Remembered | None = None
+
+    def __enter__(self) -> "remembered_reads":
+        global _remembered
+        self._previous, _remembered = _remembered, self._memo
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        global _remembered
+        _remembered = self._previous
 
 
 def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
@@ -119,7 +157,14 @@ def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
         if len(buffered) > max_size:
             raise Refused(f"file is over the max-file-size limit of {max_size} bytes")
         return buffered if head is None else buffered[:head]
-    size = regular_file_size(path, max_size)
+    info = _regular_file(path, max_size)
+    size = info.st_size
+    memo = _remembered
+    if memo is not None:
+        identity = (info.st_dev, info.st_ino, size, info.st_mtime_ns, info.st_ctime_ns)
+        known = memo.files.get(path)
+        if known is not None and known[0] == identity:
+            return known[1] if head is None else known[1][:head]
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except _FS_ERRORS as exc:
@@ -137,6 +182,9 @@ def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:
         os.close(fd)
     if len(data) > max_size:
         raise Refused(f"file is over the max-file-size limit of {max_size} bytes")
+    if memo is not None and len(data) < limit and len(data) <= memo.budget:  # read to its end
+        memo.budget -= len(data)
+        memo.files[path] = (identity, data)
     return data
 
 

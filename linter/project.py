@@ -94,7 +94,15 @@ def load_project(paths: list[str], settings: Settings, cwd: str | None = None, j
     """Discover and load everything under `paths`; bad files become problems, not errors.
 
     `jobs` > 1 parses files in worker processes first (see parallel.py); the result is
-    the same Project, only sooner."""
+    the same Project, only sooner. A small file is read once for its sniff, its dump
+    check and its parse (boundary.remembered_reads)."""
+    from nglint.boundary import remembered_reads
+
+    with remembered_reads():
+        return _load_project(paths, settings, cwd, jobs)
+
+
+def _load_project(paths: list[str], settings: Settings, cwd: str | None, jobs: int) -> Project:
     from nglint.sources import reader_for
 
     cwd = cwd or os.getcwd()

@@ -100,16 +100,48 @@ def test_open_limited_reads_every_size_whole(tmp_path: Path, size: int) -> None:
 def test_a_file_that_grows_after_the_stat_is_read_on_and_held_to_the_limit(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "growing.conf"
     path.write_bytes(b"x" * 100)
-    real_size = boundary.regular_file_size
+    real_stat = boundary._regular_file
 
-    def stat_then_grow(name: str, max_size: int) -> int:
-        size = real_size(name, max_size)
+    def stat_then_grow(name: str, max_size: int):
+        info = real_stat(name, max_size)
         with open(name, "ab") as handle:
             handle.write(b"y" * 200_000)  # written between the stat and the read
-        return size
+        return info
 
-    monkeypatch.setattr(boundary, "regular_file_size", stat_then_grow)
+    monkeypatch.setattr(boundary, "_regular_file", stat_then_grow)
     assert open_limited(str(path), 10 * 1024 * 1024) == b"x" * 100 + b"y" * 200_000
     path.write_bytes(b"x" * 100)
     with pytest.raises(Refused, match="max-file-size"):
         open_limited(str(path), 150_000)
+
+
+def test_remembered_reads_serve_a_file_read_whole_until_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "a.conf"
+    path.write_bytes(b"events {}\n")
+    with boundary.remembered_reads():
+        assert open_limited(str(path), 1 << 20, head=65536) == b"events {}\n"  # a sniff, read to its end
+        os.unlink(path)
+        path.write_bytes(b"http {}\n\n")  # another file now: new inode and size
+        assert open_limited(str(path), 1 << 20) == b"http {}\n\n"
+    assert boundary._remembered is None
+
+
+def test_remembered_reads_never_widen_a_limit_or_keep_a_partial_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.conf"
+    path.write_bytes(b"x" * 5000)
+    with boundary.remembered_reads():
+        assert open_limited(str(path), 1 << 20, head=100) == b"x" * 100  # partial: not kept
+        assert open_limited(str(path), 1 << 20) == b"x" * 5000
+        with pytest.raises(Refused, match="max-file-size"):
+            open_limited(str(path), 4000)  # the size limit holds for a remembered file too
+        assert open_limited(str(path), 1 << 20, head=10) == b"x" * 10
+
+
+def test_remembered_reads_keep_no_more_than_the_budget(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.conf", tmp_path / "two.conf"
+    first.write_bytes(b"a" * 600)
+    second.write_bytes(b"b" * 600)
+    with boundary.remembered_reads(budget=1000) as reads:
+        open_limited(str(first), 1 << 20)
+        open_limited(str(second), 1 << 20)
+        assert list(reads._memo.files) == [str(first)]
