@@ -209,6 +209,57 @@ def _read_up_to(fd: int, limit: int, expected: int) -> bytes:
 _CHUNK = 1 << 16
 
 
+class RealPaths:
+    """os.path.realpath for one run, memoized and composed one component at a time.
+
+    realpath lstats every component of every path it is given, and a tree's paths share
+    most of their components: the files of one directory, the directories of one
+    repository. Here each distinct path costs one lstat, of its last component, on top
+    of its parent's memoized answer; wherever a component is a symlink, or the path is
+    not absolute and normalised, os.path.realpath itself answers. It resolves component
+    by component too, so the answer is the same (tests/test_boundary_paths.py holds it
+    to realpath over links, loops, `..` and missing names). The tree is assumed not to
+    change while it is linted, as everywhere else in a run."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str | None] = {}
+
+    def real(self, path: str) -> str | None:
+        known = self._known.get(path, _UNSET)
+        if known is not _UNSET:
+            return known
+        if not path.startswith(os.sep) or path.startswith("//") or "\0" in path or os.path.normpath(path) != path:
+            found = self._known[path] = real_path(path)
+            return found
+        return self._compose(path)
+
+    def _compose(self, path: str) -> str | None:
+        """Walk up to the nearest known ancestor (the root at worst), then down again:
+        a loop, not recursion, so a tree a thousand directories deep is no problem."""
+        below: list[tuple[str, str]] = []
+        current = path
+        while True:
+            known = self._known.get(current, _UNSET)
+            if known is not _UNSET:
+                real = known
+                break
+            parent, _, name = current.rpartition(os.sep)
+            if not name:  # the root
+                real = self._known[current] = real_path(current)
+                break
+            below.append((current, name))
+            current = parent or os.sep
+        for current, name in reversed(below):
+            if real is not None:
+                try:
+                    is_link = stat.S_ISLNK(os.lstat(current).st_mode)
+                except OSError:
+                    is_link = False  # missing or unreadable: realpath keeps the name as it is
+                real = real_path(current) if is_link else os.path.join(real, name)
+            self._known[current] = real
+        return real
+
+
 @record
 class GlobResult:
     """What an include pattern names inside the tree.
@@ -233,41 +284,11 @@ class Boundary:
         self.lexical_roots = sorted({os.path.normpath(os.path.abspath(r)) for r in roots})
         self.roots = sorted({r for r in (real_path(root) for root in self.lexical_roots) if r})
         self.extra_files = {r for r in (real_path(f) for f in extra_files or ()) if r}
-        self._real: dict[str, str | None] = {}
-        self._dirs: dict[str, str | None] = {}  # directory -> its real path (see _resolve)
+        self.paths = RealPaths()
 
     def real(self, path: str) -> str | None:
-        """Memoized real_path: a snippet included by thousands of locations is resolved once,
-        and the files of one directory cost one lstat each, not one per path component."""
-        try:
-            return self._real[path]
-        except KeyError:
-            pass
-        found = self._real[path] = self._resolve(path)
-        return found
-
-    def _resolve(self, path: str) -> str | None:
-        """real_path(path), composed from the directory's memoized real path when the
-        path is absolute and normalised and its last component is not a symlink:
-        os.path.realpath resolves component by component, so this is the same answer."""
-        if not path.startswith(os.sep) or "\0" in path or os.path.normpath(path) != path:
-            return real_path(path)
-        directory, _, name = path.rpartition(os.sep)
-        if not name:
-            return real_path(path)
-        try:
-            leaf_is_link = stat.S_ISLNK(os.lstat(path).st_mode)
-        except OSError:
-            leaf_is_link = False  # missing or unreadable: realpath keeps the name as it is
-        except ValueError:
-            return None
-        if leaf_is_link:
-            return real_path(path)
-        directory = directory or os.sep
-        parent = self._dirs.get(directory, _UNSET)
-        if parent is _UNSET:
-            parent = self._dirs[directory] = real_path(directory)
-        return None if parent is None else os.path.join(parent, name)
+        """The path with every symlink resolved (see RealPaths), None when it cannot be."""
+        return self.paths.real(path)
 
     def contains(self, path: str) -> bool:
         """True when `path`, symlinks resolved, is inside a root (or an allowed file).

@@ -34,8 +34,10 @@ class StackIndex:
     """Which directories hold nginx configs in two or more of their subdirectories."""
 
     def __init__(self, nginx_files) -> None:
+        from nglint.boundary import RealPaths
+
         self._children: dict[str, set[str]] = {}
-        self._real: dict[str, str] = {}  # directory -> its real path, once per run
+        self._paths = RealPaths()
         for current in {self.real_directory(path) for path in nginx_files}:
             while True:
                 parent = os.path.dirname(current)
@@ -51,13 +53,6 @@ class StackIndex:
         return len(self._children.get(directory, ())) >= 2
 
     def real_directory(self, path: str) -> str:
-        """The real directory of a file: one realpath per distinct directory (a thousand
-        conf.d files share one), and per file only where the file itself is a symlink."""
-        if os.path.islink(path):
-            return os.path.dirname(os.path.realpath(path))
-        directory = os.path.dirname(path)
-        real = self._real.get(directory)
-        if real is None:
-            real = self._real[directory] = os.path.realpath(directory)
-        return real
-
+        """The real directory of a file (one lstat per distinct path, see RealPaths)."""
+        real = self._paths.real(os.path.abspath(path))
+        return os.path.dirname(real) if real is not None else os.path.dirname(os.path.abspath(path))
