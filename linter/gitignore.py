@@ -32,9 +32,10 @@ class GitIgnore:
         path = os.path.abspath(path)
         decision = None
         for directory, spec in self._chain(os.path.dirname(path)):
-            rel = os.path.relpath(path, directory).replace(os.sep, "/")
-            if rel.startswith("../"):
+            prefix = directory if directory.endswith(os.sep) else directory + os.sep
+            if not path.startswith(prefix):
                 continue
+            rel = path[len(prefix) :].replace(os.sep, "/")
             result = spec.check_file(rel + "/" if is_dir else rel)
             if result.include is not None:
                 decision = result.include
@@ -42,25 +43,27 @@ class GitIgnore:
 
     def _chain(self, directory: str) -> list:
         """(directory, spec) for each ignore file that applies in `directory`, outermost
-        first; worked out once per directory."""
-        chain = self._chains.get(directory)
-        if chain is None:
-            chain = self._chains[directory] = list(self._walk_chain(directory))
-        return chain
-
-    def _walk_chain(self, directory: str):
-        if os.path.commonpath([directory, self.top]) != self.top:
-            return
-        parts = os.path.relpath(directory, self.top).split(os.sep)
-        current = self.top
-        exclude = self._spec(os.path.join(self.top, ".git", "info", "exclude"))
-        if exclude is not None:
-            yield self.top, exclude
-        for part in [""] + ([p for p in parts if p not in ("", ".")]):
-            current = os.path.join(current, part) if part else current
-            spec = self._spec(os.path.join(current, ".gitignore"))
-            if spec is not None:
-                yield current, spec
+        first: its parent's chain plus its own file, so each directory costs one lookup.
+        Worked out upwards to the nearest known directory in a loop (no recursion)."""
+        pending: list[str] = []
+        current = directory
+        while current not in self._chains:
+            if current == self.top:
+                exclude = self._spec(os.path.join(self.top, ".git", "info", "exclude"))
+                own = self._spec(os.path.join(self.top, ".gitignore"))
+                self._chains[current] = [(self.top, spec) for spec in (exclude, own) if spec is not None]
+                break
+            parent = os.path.dirname(current)
+            if parent == current or not current.startswith(self.top.rstrip(os.sep) + os.sep):
+                self._chains[current] = []  # outside the work tree: no ignore file applies
+                break
+            pending.append(current)
+            current = parent
+        for below in reversed(pending):
+            chain = self._chains[os.path.dirname(below)]
+            spec = self._spec(os.path.join(below, ".gitignore"))
+            self._chains[below] = chain + [(below, spec)] if spec is not None else chain
+        return self._chains[directory]
 
     def _spec(self, ignore_file: str):
         if ignore_file not in self._specs:

@@ -39,6 +39,10 @@ _FOREIGN = (
     re.compile(rb"[ \t]*\};"),  # C-like blocks: BIND named.conf, keepalived
 )
 
+# One match per line for each side: the alternatives above, tried in order.
+_NGINX_LINE = re.compile(b"|".join(pattern.pattern for pattern in (_STATEMENT, _BLOCK, _ONE_LINE_BLOCK)))
+_FOREIGN_LINE = re.compile(b"|".join(pattern.pattern for pattern in _FOREIGN))
+
 
 def worth_sniffing(path: str) -> bool:
     """True for a file whose name says it may be nginx (the content decides). A template
@@ -116,14 +120,15 @@ def looks_like_nginx_text(head: bytes) -> bool:
 
 
 def _score(head: bytes) -> tuple[int, int]:
-    """(nginx lines, foreign lines) among the sniffed bytes."""
+    """(nginx lines, foreign lines) among the sniffed bytes. A comment line (nginx's `#`,
+    INI's `;`) or a blank one matches no nginx pattern, and is no foreign line either."""
     nginx = foreign = 0
+    is_nginx, is_foreign = _NGINX_LINE.match, _FOREIGN_LINE.match
     for line in head.split(b"\n"):
-        stripped = line.lstrip()
-        if not stripped or stripped.startswith((b"#", b";")):
-            continue  # comments of nginx (#) and INI (;)
-        if _STATEMENT.match(line) or _BLOCK.match(line) or _ONE_LINE_BLOCK.match(line):
+        if is_nginx(line):
             nginx += 1
-        elif any(pattern.match(line) for pattern in _FOREIGN):
-            foreign += 1
+        elif is_foreign(line):
+            stripped = line.lstrip()
+            if stripped and not stripped.startswith((b"#", b";")):
+                foreign += 1
     return nginx, foreign
