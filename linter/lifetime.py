@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
-_kept: Any = None
+_kept: object = None
 _enabled = False
 
 
-def keep_until_exit(value: Any) -> None:
+def keep_until_exit(value: object) -> None:
     """Hold `value` until the process ends, when the console command ends it (see above).
 
     One value is held: the next one replaces it, so `--fix`, which lints again after each

@@ -193,10 +193,11 @@ class NginxLoader:
 
     def _expand(self, statements: list[dict], path: str, stack: tuple[str, ...], state: "_Walk", depth: int) -> list[Directive]:
         out: list[Directive] = []
+        append = out.append
+        state.expanded += len(statements)
         for stmt in statements:
             name = stmt.get("directive", "")
-            directive = Directive(name, list(stmt.get("args") or []), path, int(stmt.get("line") or 1))
-            state.expanded += 1
+            directive = Directive(name, list(stmt.get("args") or ()), path, stmt.get("line") or 1)
             block = stmt.get("block")
             if block is not None:
                 if depth >= MAX_BLOCK_DEPTH:
@@ -206,7 +207,7 @@ class NginxLoader:
                     directive.block = []
                 else:
                     directive.block = self._expand(block, path, stack, state, depth + 1)
-            out.append(directive)
+            append(directive)
             if name == "include" and block is None:
                 out.extend(self._include(directive, stack, state, depth))
         return out
