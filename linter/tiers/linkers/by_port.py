@@ -26,7 +26,8 @@ class ByPort:
                 # may be a file elsewhere (the Dockerfile of a build context).
                 key = (backend.unit or self._units.unit_of(backend.location.path), backend.port)
                 self._by_unit_port.setdefault(key, []).append(backend)
-        self._stacks = StackIndex(project.parsed_nginx.keys())
+        self._nginx_files = project.parsed_nginx.keys()
+        self._stacks: StackIndex | None = None  # built on first need: most ports meet no backend
         # Units whose services are reached by name (compose projects): there a host name
         # that no service answers to is resolved by some other DNS (a Kubernetes Service,
         # another network), and a port shared with a service is no evidence.
@@ -42,6 +43,8 @@ class ByPort:
         candidates = self._by_unit_port.get((unit, server.port))
         if not candidates:
             return None
+        if self._stacks is None:
+            self._stacks = StackIndex(self._nginx_files)
         return nearest_resolution(f"port {server.port}", server.directive.path, candidates, self._stacks)
 
 
