@@ -174,3 +174,47 @@ def test_validate_agrees_with_lex_on_samples_and_corpus(corpus):
     for path in files:
         data = path.read_bytes()
         assert _outcome(validate, data) == _outcome(lex, data), path
+
+
+# -- the regular-file reader against the byte-by-byte one ----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nglint.fixer import lexer as fix_lexer  # noqa: E402
+
+
+def _both(data: bytes):
+    """(regular reader's answer or None, byte reader's tokens or the LexError's text)."""
+    try:
+        slow = fix_lexer._tokenize_bytes(data)
+    except LexError as exc:
+        slow = f"LexError: {exc}"
+    return fix_lexer._regular_tokens(data), slow
+
+
+def test_regular_reader_gives_the_byte_readers_tokens_on_real_files(corpus):
+    roots = [corpus, PROJECT_ROOT / "samples", PROJECT_ROOT / "fuzz" / "regressions"]
+    files = [p for root in roots for p in sorted(root.rglob("*")) if p.is_file() and p.stat().st_size < 2_000_000]
+    regular = 0
+    for path in files:
+        fast, slow = _both(path.read_bytes())
+        if fast is not None:
+            regular += 1
+            assert fast == slow, path
+    assert regular > len(files) // 2  # the speed-up is real only if most files take it
+
+
+LEXER_PIECES = [
+    "a", "b", "$x", "$", "{", "}", ";", " ", "\t", "\n", "\r\n", "\x0b", '"', "'", "\\", "#", "${", "${v}",
+    '"q r"', "'s'", "é", "content_by_lua_block", "set_by_lua_block", "location", "if", "(", ")", "\xff",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(LEXER_PIECES), max_size=40).map("".join))
+def test_regular_reader_gives_the_byte_readers_tokens_on_any_text(text):
+    data = text.encode("utf-8", "surrogateescape") if "\xff" not in text else text.encode("latin-1", "replace")
+    fast, slow = _both(data)
+    if fast is not None:
+        assert fast == slow

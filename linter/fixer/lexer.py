@@ -65,8 +65,77 @@ class Lexed:
                 stack.extend(reversed(stmt.children))
 
 
+# The regular part of an ASCII file, one token per match with the blanks before it: a
+# comment, `{ } ;`, a quoted string, or a word with no quote at its start, no escaped
+# line break and no `${`. Everything else (see _regular_tokens) sends the whole file to
+# the byte-by-byte reader below.
+_REGULAR = re.compile(
+    r"""[ \t\r\n\f\v]*(?:
+      (?P<comment>\#[^\n]*)
+    | (?P<special>[{};])
+    | (?P<dq>"[^"\\]*(?:\\[\s\S][^"\\]*)*")
+    | (?P<sq>'[^'\\]*(?:\\[\s\S][^'\\]*)*')
+    | (?P<word>(?:[^ \t\r\n\f\v{};\\$"'\#]|\\[^\n]|\$(?!\{))[^ \t\r\n\f\v{};\\$]*(?:(?:\\[^\n]|\$(?!\{))[^ \t\r\n\f\v{};\\$]*)*)
+    | (?P<end>\Z)
+    | (?P<other>)
+    )""",
+    re.VERBOSE,
+)
+
+
 def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
     """(tokens, comments) of a whole file."""
+    regular = _regular_tokens(data)
+    if regular is not None:
+        return regular
+    return _tokenize_bytes(data)
+
+
+def _regular_tokens(data: bytes) -> tuple[list[Token], list[Token]] | None:
+    """tokenize() for an ASCII file in the regular part of the grammar (_REGULAR), with
+    regular expressions instead of a loop per byte; None for any other file. In ASCII a
+    character is a byte, so offsets into the text are offsets into the file.
+    tests/test_fix_lexer.py holds the two readers to the same tokens."""
+    if not data.isascii():
+        return None
+    text = data.decode("ascii")
+    tokens: list[Token] = []
+    comments: list[Token] = []
+    line, counted = 1, 0
+    directive_next = True
+    for match in _REGULAR.finditer(text):
+        kind = match.lastgroup
+        if kind == "end":
+            return tokens, comments
+        if kind == "other":
+            return None
+        start, end = match.span(kind)
+        line += text.count("\n", counted, start)
+        counted = start
+        if kind == "word":
+            value = match.group(kind)
+            if end < len(text) and (text[end] in "\\$" or (text[end] == "{" and value[-1] == "$")):
+                return None  # an escaped line break, a lone backslash at the end, or `${`
+            if directive_next and value.endswith(_LUA_SUFFIX):
+                return None
+            tokens.append(Token(value, start, end, line))
+            directive_next = False
+        elif kind == "special":
+            tokens.append(Token(match.group(kind), start, end, line))
+            directive_next = True
+        elif kind == "dq" or kind == "sq":
+            mark = '"' if kind == "dq" else "'"
+            value = match.group(kind)[1:-1].replace("\\" + mark, mark)
+            if directive_next and value.endswith(_LUA_SUFFIX):
+                return None
+            tokens.append(Token(value, start, end, line, quoted=True))
+            directive_next = False
+        else:
+            comments.append(Token(match.group(kind), start, end, line))
+    return None
+
+
+def _tokenize_bytes(data: bytes) -> tuple[list[Token], list[Token]]:
     tokens: list[Token] = []
     comments: list[Token] = []
     n, line = len(data), 1
