@@ -43,11 +43,7 @@ class FixContext:
         edits are placed exactly, NoFix is raised exactly where rendering would raise
         it, and jinja2 is loaded only for a template or value the outline cannot judge."""
         if self.placement_only:
-            from nglint.fixer.outline import renders_text
-            from nglint.fixer.render import template_source
-
-            source = template_source(template)
-            told = None if source is None or _holds_undecodable(values) else renders_text(source, values)
+            told = _renders_text(template, values)
             if told is True:
                 return [UNRENDERED]
             if told is False:
@@ -79,6 +75,33 @@ class FixContext:
 # The text of a fix counted but not shown (FixContext.placement_only): a comment, so it
 # names no directive and claims nothing.
 UNRENDERED = "# (fix text not rendered: this report only counts fixes)"
+
+
+def _renders_text(template: str, values: dict) -> bool | None:
+    """nglint.fixer.outline's answer for the template and values (None: render to know).
+    Thousands of fixes pass the same values: answers are memoized like renders are."""
+    try:
+        key = (template, tuple(sorted(values.items())))
+        hash(key)
+    except TypeError:  # a list value (headers to copy)
+        return _told(template, values)
+    return _told_cached(key)
+
+
+@lru_cache(maxsize=4096)
+def _told_cached(key: tuple) -> bool | None:
+    template, items = key
+    return _told(template, dict(items))
+
+
+def _told(template: str, values: dict) -> bool | None:
+    from nglint.fixer.outline import renders_text
+    from nglint.fixer.render import template_source
+
+    source = template_source(template)
+    if source is None or _holds_undecodable(values):
+        return None
+    return renders_text(source, values)
 
 
 def _holds_undecodable(values: dict) -> bool:

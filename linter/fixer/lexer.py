@@ -67,7 +67,7 @@ class Lexed:
 
 # The regular part of an ASCII file, one token per match with the blanks before it: a
 # comment, `{ } ;`, a quoted string, or a word with no quote at its start, no escaped
-# line break and no `${`. Everything else (see _regular_tokens) sends the whole file to
+# line break and no `${`. Everything else (see _regular_lex) sends the whole file to
 # the byte-by-byte reader below.
 _REGULAR = re.compile(
     r"""[ \t\r\n\f\v]*(?:
@@ -85,53 +85,71 @@ _REGULAR = re.compile(
 
 def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
     """(tokens, comments) of a whole file."""
-    regular = _regular_tokens(data)
-    if regular is not None:
-        return regular
     return _tokenize_bytes(data)
 
 
-def _regular_tokens(data: bytes) -> tuple[list[Token], list[Token]] | None:
-    """tokenize() for an ASCII file in the regular part of the grammar (_REGULAR), with
-    regular expressions instead of a loop per byte; None for any other file. In ASCII a
-    character is a byte, so offsets into the text are offsets into the file.
-    tests/test_fix_lexer.py holds the two readers to the same tokens."""
+def _regular_lex(data: bytes) -> Lexed | None:
+    """lex() for a well-formed ASCII file in the regular part of the grammar (_REGULAR):
+    statements built straight from one regular expression's matches, with no token
+    objects in between; None for any other file, which lex() reads byte by byte (and
+    which alone can raise LexError, with its messages). In ASCII a character is a byte,
+    so offsets into the text are offsets into the file. tests/test_fix_lexer.py holds
+    the two readers to the same statements and comments."""
     if not data.isascii():
         return None
     text = data.decode("ascii")
-    tokens: list[Token] = []
+    size = len(text)
     comments: list[Token] = []
+    top: list[Statement] = []
+    current = top
+    open_blocks: list[tuple[list[Statement], Statement]] = []
+    head: tuple[str, int, int] | None = None  # (name, start, line) of the statement being read
+    args: list[str] = []
     line, counted = 1, 0
-    directive_next = True
     for match in _REGULAR.finditer(text):
         kind = match.lastgroup
         if kind == "end":
-            return tokens, comments
+            return Lexed(data, top, comments) if head is None and not open_blocks else None
         if kind == "other":
             return None
         start, end = match.span(kind)
         line += text.count("\n", counted, start)
         counted = start
+        if kind == "special":
+            mark = text[start]
+            if mark == "}":
+                if head is not None or not open_blocks:
+                    return None
+                current, block = open_blocks.pop()
+                block.end, block.close_brace = end, start
+            elif head is None:
+                return None
+            elif mark == ";":
+                current.append(Statement(head[0], args, head[2], head[1], end))
+                head, args = None, []
+            else:
+                block = Statement(head[0], args, head[2], head[1], end, start, None, [])
+                current.append(block)
+                open_blocks.append((current, block))
+                current = block.children
+                head, args = None, []
+            continue
+        if kind == "comment":
+            comments.append(Token(match.group(kind), start, end, line))
+            continue
         if kind == "word":
             value = match.group(kind)
-            if end < len(text) and (text[end] in "\\$" or (text[end] == "{" and value[-1] == "$")):
+            if end < size and (text[end] in "\\$" or (text[end] == "{" and value[-1] == "$")):
                 return None  # an escaped line break, a lone backslash at the end, or `${`
-            if directive_next and value.endswith(_LUA_SUFFIX):
-                return None
-            tokens.append(Token(value, start, end, line))
-            directive_next = False
-        elif kind == "special":
-            tokens.append(Token(match.group(kind), start, end, line))
-            directive_next = True
-        elif kind == "dq" or kind == "sq":
+        else:
             mark = '"' if kind == "dq" else "'"
             value = match.group(kind)[1:-1].replace("\\" + mark, mark)
-            if directive_next and value.endswith(_LUA_SUFFIX):
-                return None
-            tokens.append(Token(value, start, end, line, quoted=True))
-            directive_next = False
+        if head is None:
+            if value.endswith(_LUA_SUFFIX):
+                return None  # crossplane's Lua lexer takes over
+            head = (value, start, line)
         else:
-            comments.append(Token(match.group(kind), start, end, line))
+            args.append(value)
     return None
 
 
@@ -278,6 +296,9 @@ def _lua_block(data: bytes, i: int, line: int, name: str, tokens: list[Token]) -
 
 def lex(data: bytes) -> Lexed:
     """Statements with offsets; raises LexError where crossplane would report an error too."""
+    regular = _regular_lex(data)
+    if regular is not None:
+        return regular
     tokens, comments = tokenize(data)
     statements, index = _statements(tokens, 0, top=True)
     return Lexed(data, statements, comments)
@@ -290,6 +311,8 @@ def validate(data: bytes) -> None:
     with lex() that was a Statement per directive of the whole file, built and thrown
     away. One pass over the tokens tracks what `_statements` would (whether a directive
     is open, how many blocks are) and raises with the same messages."""
+    if _regular_lex(data) is not None:
+        return  # well formed
     tokens, _ = tokenize(data)
     depth = 0
     name: Token | None = None
