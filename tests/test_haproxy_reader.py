@@ -253,8 +253,7 @@ def test_one_conf_run_never_parses_haproxy(tmp_path):
     import sys
 
     write_tree(tmp_path, {"nginx.conf": NGINX_65})
-    code = ("import sys, runpy; sys.argv = ['nglint', 'check', 'nginx.conf']\n"
-            "try:\n    runpy.run_module('nglint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom nglint.cli import main\nmain(['check', 'nginx.conf'])\n"
             "print('haproxy-loaded' if 'nglint.sources.haproxy.config' in sys.modules else 'haproxy-absent')")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "haproxy-absent" in result.stdout, result.stdout + result.stderr

@@ -141,8 +141,7 @@ def test_claimed_only_with_stomp_registrations(tmp_path):
 
 def test_one_conf_run_loads_no_java_grammar(tmp_path):
     write_tree(tmp_path, {"nginx.conf": NGINX.format(path="/ws", extra="")})
-    code = ("import sys, runpy; sys.argv = ['nglint', 'check', 'nginx.conf']\n"
-            "try:\n    runpy.run_module('nglint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom nglint.cli import main\nmain(['check', 'nginx.conf'])\n"
             "print('java-loaded' if 'tree_sitter_java' in sys.modules else 'java-absent')")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "java-absent" in result.stdout, result.stdout + result.stderr

@@ -118,8 +118,7 @@ def test_binary_garbage_named_kt_never_crashes(lint):
 
 def test_one_conf_run_loads_no_kotlin_grammar(tmp_path):
     write_tree(tmp_path, {"nginx.conf": NGINX.format(path="/ws")})
-    code = ("import sys, runpy; sys.argv = ['nglint', 'check', 'nginx.conf']\n"
-            "try:\n    runpy.run_module('nglint', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom nglint.cli import main\nmain(['check', 'nginx.conf'])\n"
             "print('kotlin-loaded' if 'tree_sitter_kotlin' in sys.modules else 'kotlin-absent')")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "kotlin-absent" in result.stdout, result.stdout + result.stderr
