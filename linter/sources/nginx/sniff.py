@@ -28,20 +28,20 @@ _NOT_CONFIG = ("dockerfile", "containerfile", "makefile", "license", "readme", "
 
 # Each pattern is applied to one line with re.match, so the cost stays linear in the
 # sniffed bytes (no search retried from every offset, no nested quantifiers).
-_STATEMENT = re.compile(rb"[ \t]*[A-Za-z_][\w.-]*(?:[ \t][^\n]*)?;[ \t]*(?:#[^\n]*)?\r?$")
-_BLOCK = re.compile(rb"[ \t]*[A-Za-z_][\w-]*(?:[ \t][^\n{};#]*)?\{[ \t]*(?:#[^\n]*)?\r?$")
-_ONE_LINE_BLOCK = re.compile(rb"[ \t]*[A-Za-z_][\w-]*(?:[ \t][^\n{};#]*)?\{[^\n]*;[ \t]*\}[ \t]*(?:#[^\n]*)?\r?$")
+_STATEMENT = rb"[ \t]*[A-Za-z_][\w.-]*(?:[ \t][^\n]*)?;[ \t]*(?:#[^\n]*)?\r?$"
+_BLOCK = rb"[ \t]*[A-Za-z_][\w-]*(?:[ \t][^\n{};#]*)?\{[ \t]*(?:#[^\n]*)?\r?$"
+_ONE_LINE_BLOCK = rb"[ \t]*[A-Za-z_][\w-]*(?:[ \t][^\n{};#]*)?\{[^\n]*;[ \t]*\}[ \t]*(?:#[^\n]*)?\r?$"
 _FOREIGN = (
-    re.compile(rb"[ \t]*\[[^\]\n]+\][ \t]*\r?$"),  # INI section: php-fpm [www], supervisor, systemd [Unit]
-    re.compile(rb"[ \t]*[\w.:-]+[ \t]*="),  # key = value: php-fpm, systemd, supervisor
-    re.compile(rb"[ \t]*</?[A-Za-z][\w]*(?:[ \t>]|\r?$)"),  # Apache <VirtualHost>, <Directory>
-    re.compile(rb"(?:global|defaults|(?:frontend|backend|listen|resolvers|userlist|peers)[ \t]+[^\s;{]+)[ \t]*\r?$"),  # HAProxy
-    re.compile(rb"[ \t]*\};"),  # C-like blocks: BIND named.conf, keepalived
+    rb"[ \t]*\[[^\]\n]+\][ \t]*\r?$",  # INI section: php-fpm [www], supervisor, systemd [Unit]
+    rb"[ \t]*[\w.:-]+[ \t]*=",  # key = value: php-fpm, systemd, supervisor
+    rb"[ \t]*</?[A-Za-z][\w]*(?:[ \t>]|\r?$)",  # Apache <VirtualHost>, <Directory>
+    rb"(?:global|defaults|(?:frontend|backend|listen|resolvers|userlist|peers)[ \t]+[^\s;{]+)[ \t]*\r?$",  # HAProxy
+    rb"[ \t]*\};",  # C-like blocks: BIND named.conf, keepalived
 )
 
 # One match per line for each side: the alternatives above, tried in order.
-_NGINX_LINE = re.compile(b"|".join(pattern.pattern for pattern in (_STATEMENT, _BLOCK, _ONE_LINE_BLOCK)))
-_FOREIGN_LINE = re.compile(b"|".join(pattern.pattern for pattern in _FOREIGN))
+_NGINX_LINE = re.compile(b"|".join((_STATEMENT, _BLOCK, _ONE_LINE_BLOCK)))
+_FOREIGN_LINE = re.compile(b"|".join(_FOREIGN))
 
 
 def worth_sniffing(path: str) -> bool:
