@@ -219,6 +219,7 @@ def test_regular_reader_gives_the_byte_readers_statements_on_real_files(corpus):
 LEXER_PIECES = [
     "a", "b", "$x", "$", "{", "}", ";", " ", "\t", "\n", "\r\n", "\x0b", '"', "'", "\\", "#", "${", "${v}",
     '"q r"', "'s'", "\\.", '\\"', "\\\n", "é", "content_by_lua_block", "set_by_lua_block", "location", "if", "(", ")",
+    "\x1c", "a#b;", "x$ {", "a b;", "c {",
 ]
 
 

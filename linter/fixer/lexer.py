@@ -83,6 +83,12 @@ _REGULAR = re.compile(
 )
 
 
+# A whole statement of plain words (no quote, backslash or `#` in it) ended by `;` or
+# `{`: one match instead of one per word. Words split on the lexer's own blanks.
+_SIMPLE = re.compile(r"[ \t\r\n\f\v]*(?P<body>[^ \t\r\n\f\v{};\\\"'#][^{};\\\"'#]*)(?P<mark>[;{])")
+_WORDS = re.compile(r"[^ \t\r\n\f\v]+")
+
+
 def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
     """(tokens, comments) of a whole file."""
     return _tokenize_bytes(data)
@@ -106,7 +112,30 @@ def _regular_lex(data: bytes) -> Lexed | None:
     head: tuple[str, int, int] | None = None  # (name, start, line) of the statement being read
     args: list[str] = []
     line, counted = 1, 0
-    for match in _REGULAR.finditer(text):
+    pos = 0
+    while True:
+        if head is None:
+            simple = _SIMPLE.match(text, pos)
+            if simple is not None:
+                body, mark = simple.group("body", "mark")
+                if not (mark == "{" and body[-1] == "$"):
+                    words = _WORDS.findall(body)
+                    if words[0].endswith(_LUA_SUFFIX):
+                        return None  # crossplane's Lua lexer takes over
+                    start = simple.start("body")
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    pos = simple.end()
+                    if mark == ";":
+                        current.append(Statement(words[0], words[1:], line, start, pos))
+                    else:
+                        block = Statement(words[0], words[1:], line, start, pos, pos - 1, None, [])
+                        current.append(block)
+                        open_blocks.append((current, block))
+                        current = block.children
+                    continue
+        match = _REGULAR.match(text, pos)
+        pos = match.end()
         kind = match.lastgroup
         if kind == "end":
             return Lexed(data, top, comments) if head is None and not open_blocks else None
