@@ -213,9 +213,32 @@ def machine_lines(gixy: str | None) -> list[str]:
         f"- Machine: {os.cpu_count()} cores ({cpu or 'unknown CPU'}), {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()} ({sys.executable}); crossplane {version('crossplane')}, lxml {version('lxml')}",
     ]
+    lines.append(f"- Interpreter: {interpreter_isolation()}")
     if gixy:
         lines.append(f"- Peer: gixy-ng {gixy_env.gixy_version(gixy).split()[-1]} in its own venv, `-f json --skips {gixy_env.GIXY_SKIPS}`")
     return lines
+
+
+def interpreter_isolation() -> str:
+    """Whether nglint and crossplane start like gixy-ng does, from a venv of their own.
+
+    A venv that sees the system site-packages runs every `.pth` file there at each start
+    (an editable install's import hook, a sandbox's certificate patch): 20 ms per process
+    on the development machine, paid by nglint and crossplane but not by gixy-ng, whose
+    venv is isolated. Said in RESULTS.md so that numbers from two setups are not mixed."""
+    if sys.prefix == sys.base_prefix:
+        return "the system interpreter (not a venv): site-packages `.pth` files run at each start; see bench/README.md"
+    config = os.path.join(sys.prefix, "pyvenv.cfg")
+    shared = False
+    try:
+        with open(config, encoding="utf-8") as handle:
+            shared = any(line.split("=", 1)[0].strip() == "include-system-site-packages" and line.split("=", 1)[1].strip().lower() == "true"
+                         for line in handle if "=" in line)
+    except OSError:
+        pass
+    if shared:
+        return "a venv that includes the system site-packages (their `.pth` files run at each start); see bench/README.md"
+    return "an isolated venv (no system site-packages), like gixy-ng's"
 
 
 def startup_table(startup: dict[str, Case]) -> list[str]:
