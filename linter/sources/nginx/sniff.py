@@ -115,7 +115,24 @@ def looks_like_nginx(path: str) -> bool:
 
 
 def looks_like_nginx_text(head: bytes) -> bool:
-    nginx, foreign = _score(head)
+    """More nginx lines than foreign ones (and at least one). Lines are scored in order
+    and the answer is given as soon as the lines still unread could not change it."""
+    lines = head.split(b"\n")
+    unread = len(lines)
+    nginx = foreign = 0
+    is_nginx, is_foreign = _NGINX_LINE.match, _FOREIGN_LINE.match
+    for line in lines:
+        unread -= 1
+        if is_nginx(line):
+            nginx += 1
+            if nginx > foreign + unread:
+                return True
+        elif is_foreign(line):
+            stripped = line.lstrip()
+            if stripped and not stripped.startswith((b"#", b";")):
+                foreign += 1
+                if foreign >= nginx + unread:
+                    return False
     return nginx > 0 and nginx > foreign
 
 

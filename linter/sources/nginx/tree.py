@@ -197,7 +197,8 @@ class NginxLoader:
         state.expanded += len(statements)
         for stmt in statements:
             name = stmt.get("directive", "")
-            directive = Directive(name, list(stmt.get("args") or ()), path, stmt.get("line") or 1)
+            # The parsed argument list is shared, not copied: neither side ever changes it.
+            directive = Directive(name, stmt.get("args") or [], path, stmt.get("line") or 1)
             block = stmt.get("block")
             if block is not None:
                 if depth >= MAX_BLOCK_DEPTH:
