@@ -44,6 +44,8 @@ def attach_fixes(findings: list[Finding], project, checks, placement_only: bool 
         plan, hook = finding.plan, hooks.get(finding.rule)
         if (plan is None and hook is None) or finding.rule not in rules:
             continue
+        if placement_only and plan is not None and plan.safety == DISPLAY:
+            continue  # never applied, so never counted: not worth placing
         what = "fix" if plan is None else "fix plan"
         try:
             fix = render(plan, rules[finding.rule], finding, context) if plan is not None else hook(finding, context)
