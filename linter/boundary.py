@@ -90,15 +90,11 @@ def within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def regular_file_size(path: str, max_size: int) -> int:
-    """The size of a regular file within `max_size`, else Refused with the reason.
+def _regular_file(path: str, max_size: int) -> os.stat_result:
+    """The stat of a regular file within `max_size`, else Refused with the reason.
 
     Directories, FIFOs and devices are never opened: a FIFO would block forever and
     /dev/zero never ends."""
-    return _regular_file(path, max_size).st_size
-
-
-def _regular_file(path: str, max_size: int) -> os.stat_result:
     info = stat_path(path)
     if isinstance(info, str):
         raise Refused(f"cannot read file: {info}")

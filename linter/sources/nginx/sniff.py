@@ -115,8 +115,16 @@ def looks_like_nginx(path: str) -> bool:
 
 
 def looks_like_nginx_text(head: bytes) -> bool:
-    """More nginx lines than foreign ones (and at least one). Lines are scored in order
-    and the answer is given as soon as the lines still unread could not change it."""
+    nginx, foreign = _score(head, settle=True)
+    return nginx > 0 and nginx > foreign
+
+
+def _score(head: bytes, settle: bool = False) -> tuple[int, int]:
+    """(nginx lines, foreign lines) among the sniffed bytes. A comment line (nginx's `#`,
+    INI's `;`) or a blank one matches no nginx pattern, and is no foreign line either.
+
+    With `settle`, counting stops once the lines still unread could not change which side
+    has more: the counts returned then decide `nginx > foreign` as the full ones would."""
     lines = head.split(b"\n")
     unread = len(lines)
     nginx = foreign = 0
@@ -125,27 +133,12 @@ def looks_like_nginx_text(head: bytes) -> bool:
         unread -= 1
         if is_nginx(line):
             nginx += 1
-            if nginx > foreign + unread:
-                return True
+            if settle and nginx > foreign + unread:
+                break
         elif is_foreign(line):
             stripped = line.lstrip()
             if stripped and not stripped.startswith((b"#", b";")):
                 foreign += 1
-                if foreign >= nginx + unread:
-                    return False
-    return nginx > 0 and nginx > foreign
-
-
-def _score(head: bytes) -> tuple[int, int]:
-    """(nginx lines, foreign lines) among the sniffed bytes. A comment line (nginx's `#`,
-    INI's `;`) or a blank one matches no nginx pattern, and is no foreign line either."""
-    nginx = foreign = 0
-    is_nginx, is_foreign = _NGINX_LINE.match, _FOREIGN_LINE.match
-    for line in head.split(b"\n"):
-        if is_nginx(line):
-            nginx += 1
-        elif is_foreign(line):
-            stripped = line.lstrip()
-            if stripped and not stripped.startswith((b"#", b";")):
-                foreign += 1
+                if settle and foreign >= nginx + unread:
+                    break
     return nginx, foreign
