@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from nglint.fixer.layout import NoFix
 from nglint.fixer.outline import renders_text
-from nglint.fixer.render import _template_source, environment, template_names
+from nglint.fixer.render import environment, template_names, template_source
 
 VALUES = [None, True, False, 0, 7, "", "  ", "x", "a b", [], [""], ["x"], ["", "y"], ("z",)]
 
@@ -50,7 +50,7 @@ def _agrees(source: str, values: dict) -> bool | None:
 
 @pytest.mark.parametrize("name", template_names())
 def test_every_shipped_template_is_read_and_agrees_with_jinja(name):
-    source = _template_source(name)
+    source = template_source(name)
     names = _names(source)
     answered = 0
     combos = itertools.product(VALUES, repeat=len(names)) if len(names) <= 3 else (
@@ -70,7 +70,7 @@ def test_every_shipped_template_is_read_and_agrees_with_jinja(name):
     ("ka001_k8s.j2", {"note": "", "key": "upstream-keepalive-timeout", "value": '"18"'}, True),
 ])
 def test_the_values_rules_pass_are_answered(name, values, expected):
-    assert renders_text(_template_source(name), values) is expected
+    assert renders_text(template_source(name), values) is expected
 
 
 @pytest.mark.parametrize("source", [

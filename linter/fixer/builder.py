@@ -20,7 +20,7 @@ from nglint.findings import Finding
 from nglint.fixer.layout import NoFix, SourceFile
 from nglint.fixer.lexer import Statement, tokenize
 from nglint.fixer.model import Edit, Fix, edit_region
-from nglint.fixer.render import render_lines
+from nglint.fixer.render import memo_key, render_lines
 from nglint.sources.nginx.tree import Directive
 from nglint.records import replace
 from nglint.rules import Rule
@@ -80,10 +80,8 @@ UNRENDERED = "# (fix text not rendered: this report only counts fixes)"
 def _renders_text(template: str, values: dict) -> bool | None:
     """nglint.fixer.outline's answer for the template and values (None: render to know).
     Thousands of fixes pass the same values: answers are memoized like renders are."""
-    try:
-        key = (template, tuple(sorted(values.items())))
-        hash(key)
-    except TypeError:  # a list value (headers to copy)
+    key = memo_key(template, values)
+    if key is None:  # a list value (headers to copy)
         return _told(template, values)
     return _told_cached(key)
 

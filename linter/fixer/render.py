@@ -7,6 +7,7 @@ CRLF file and a two-space LF file alike. jinja2 is imported only when a fix is b
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -36,7 +37,7 @@ def environment():
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_template_source),
+        loader=jinja2.FunctionLoader(template_source),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -53,12 +54,21 @@ def render_lines(template: str, **context) -> list[str]:
 
     Thousands of findings often ask for the same text (the same header repeated in each
     location): renders are memoized on the template and its (hashable) values."""
-    try:
-        key = (template, tuple(sorted(context.items())))
-        hash(key)
-    except TypeError:  # a list value (headers to copy): render afresh
+    key = memo_key(template, context)
+    if key is None:  # a list value (headers to copy): render afresh
         return list(_render(template, context))
     return list(_render_cached(key))
+
+
+def memo_key(template: str, values: dict) -> tuple | None:
+    """(template, sorted values) when every value is hashable, else None: what answers
+    about a template and its values (its lines, whether it renders any) are memoized on."""
+    key = (template, tuple(sorted(values.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 @lru_cache(maxsize=4096)
@@ -83,22 +93,18 @@ def template_names() -> list[str]:
     return sorted(name for folder in _builtin_folders() for name in _listing(folder) if name.endswith(".j2"))
 
 
+_found: dict[str, str] = {}
+
+
 def template_source(name: str) -> str | None:
     """The text of template `name`, looked up by bare name in each rule's folder.
 
     A rule keeps its template beside its module, so fix code names a template
     (`ka001.j2`) without knowing which family package holds it; names are unique across
     families (tests/test_fix_engine.py). Built-in folders come first so a plugin cannot
-    shadow a built-in template, then each plugin check's own package."""
-    return _template_source(name)
-
-
-_found: dict[str, str] = {}
-
-
-def _template_source(name: str) -> str | None:
-    """Found texts are kept, as Jinja keeps each compiled template; a name not found is
-    looked up again (a plugin registered later may ship it)."""
+    shadow a built-in template, then each plugin check's own package. Found texts are
+    kept, as Jinja keeps each compiled template; a name not found is looked up again (a
+    plugin registered later may ship it)."""
     text = _found.get(name)
     if text is not None:
         return text
@@ -143,7 +149,6 @@ def _package_folders(package: str) -> list:
     """A package's folders: plain directories for a package on disk (read with os, which
     costs no import), importlib.resources' view for one inside a zip or other loader."""
     import importlib
-    import os
 
     module = importlib.import_module(package)
     locations = [path for path in getattr(module, "__path__", ()) if os.path.isdir(path)]
@@ -155,8 +160,6 @@ def _package_folders(package: str) -> list:
 
 
 def _subfolder(folder, name: str):
-    import os
-
     if isinstance(folder, str):
         path = os.path.join(folder, name)
         return path if os.path.isdir(path) else None
@@ -165,8 +168,6 @@ def _subfolder(folder, name: str):
 
 
 def _listing(folder) -> list[str]:
-    import os
-
     if isinstance(folder, str):
         return os.listdir(folder)
     return [entry.name for entry in folder.iterdir()]
@@ -174,8 +175,6 @@ def _listing(folder) -> list[str]:
 
 def _read_template(folder, name: str) -> str | None:
     """A template shipped inside a package: nglint's own files, never the checked tree."""
-    import os
-
     if isinstance(folder, str):
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
