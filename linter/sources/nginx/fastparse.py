@@ -17,9 +17,10 @@ trailing backslash, an unterminated quote, `${...}` parameter expansion other th
 plain `${name}` not followed by whitespace (crossplane appends that whitespace to the
 word, nginx ends the word there), a token near nginx's 4 KiB read buffer, `{`, `;` or a
 quoted `#` where a directive name belongs, and a quoted word that something other than
-a space, `;`, `{` or `)` follows (`"a"-b`: nginx rejects it, crossplane splits it). Where crossplane and nginx disagree, nginx_syntax has the last
-word (see nginx_parse). tests/test_fastparse.py checks the two paths against each other
-on the corpus, the samples, the fuzz regressions and generated text.
+a space, `;`, `{` or `)` follows (`"a"-b`: nginx rejects it, crossplane splits it).
+Where crossplane and nginx disagree, nginx_syntax has the last word (see nginx_parse).
+tests/test_fastparse.py checks the two paths against each other on the corpus, the
+samples, the fuzz regressions and generated text.
 """
 
 from __future__ import annotations
