@@ -104,6 +104,7 @@ def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, st
             unlisted.append((dirpath, boundary.os_reason(exc)))
             continue
         subdirs = []
+        ignoring = ignore is not None and ignore.applies_in(dirpath)
         for name, kind in sorted(listed):
             full = os.path.join(dirpath, name)
             if kind == "linked-dir":
@@ -113,10 +114,10 @@ def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, st
                     not name.startswith(".")
                     and name not in _SKIP_DIRS
                     and not _excluded(full, exclude, base)
-                    and not (ignore is not None and ignore.ignored(full, is_dir=True))
+                    and not (ignoring and ignore.ignored(full, is_dir=True))
                 ):
                     subdirs.append(full)
-            elif not _excluded(full, exclude, base) and not (ignore is not None and ignore.ignored(full)):
+            elif not _excluded(full, exclude, base) and not (ignoring and ignore.ignored(full)):
                 yield full
         stack.extend(reversed(subdirs))
 

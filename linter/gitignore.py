@@ -28,6 +28,11 @@ class GitIgnore:
         self._specs: dict[str, object | None] = {}
         self._chains: dict[str, list] = {}  # per directory: its files share one chain
 
+    def applies_in(self, directory: str) -> bool:
+        """Whether any ignore file applies to the entries of `directory`: a walker asks
+        once per directory, and only then per entry."""
+        return bool(self._chain(os.path.abspath(directory)))
+
     def ignored(self, path: str, is_dir: bool = False) -> bool:
         path = os.path.abspath(path)
         decision = None
