@@ -57,11 +57,11 @@ def discover(paths: list[str], claimant: Claimant, exclude: list[str], base: str
                 from nglint.gitignore import GitIgnore
 
                 ignore = GitIgnore(path)
-            for file_path in _walk(path, exclude, base, inputs.unlisted, ignore):
+            for file_path, is_link in _walk(path, exclude, base, inputs.unlisted, ignore):
                 # Only files nglint would check count: a repository's other files do not.
                 if len(inputs.nginx_candidates) + len(inputs.backend_files) >= max_files:
                     raise UsageError(f"{raw}: more than max-files={max_files} files to check; raise the limit or exclude some")
-                if os.path.islink(file_path) and not walked.contains(file_path):
+                if is_link and not walked.contains(file_path):
                     # A symlink out of the tree is never opened, not even to sniff it; the
                     # loader refuses a .conf one (refused-include), a server.xml one is refused (refused-file).
                     if file_path not in seen:
@@ -73,7 +73,7 @@ def discover(paths: list[str], claimant: Claimant, exclude: list[str], base: str
                             if parser is not None:
                                 inputs.backend_files.append((file_path, parser))
                     continue
-                _classify(file_path, claimant, inputs, seen, explicit=False)
+                _classify(file_path, claimant, inputs, seen, explicit=False, is_link=is_link)
         else:
             inputs.tree_roots.append(os.path.dirname(path))
             inputs.named_files.add(path)
@@ -89,7 +89,8 @@ def _entry_order(path: str) -> tuple:
 
 
 def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, str]], ignore=None):
-    """Files under `root`, top-down, sorted, symlinked directories not followed.
+    """(file, whether it is a symlink) under `root`, top-down, sorted, symlinked
+    directories not followed; the listing already says which entries are links.
 
     An explicit stack, not recursion (os.walk recurses before Python 3.12): a tree a
     thousand directories deep must not end in RecursionError. A directory that cannot be
@@ -118,19 +119,21 @@ def _walk(root: str, exclude: list[str], base: str, unlisted: list[tuple[str, st
                 ):
                     subdirs.append(full)
             elif not _excluded(full, exclude, base) and not (ignoring and ignore.ignored(full)):
-                yield full
+                yield full, kind == "linked-file"
         stack.extend(reversed(subdirs))
 
 
 def _kind(entry: os.DirEntry) -> str:
-    """"dir", "linked-dir" (a symlink to a directory) or "file" (anything else, including
-    a symlink that cannot be resolved: the loader reports it)."""
+    """"dir", "linked-dir" (a symlink to a directory), "linked-file" (any other symlink,
+    including one that cannot be resolved: the loader reports it) or "file"."""
     try:
         if entry.is_dir(follow_symlinks=False):
             return "dir"
-        return "linked-dir" if entry.is_dir() else "file"
-    except OSError:
+        if entry.is_symlink():
+            return "linked-dir" if entry.is_dir() else "linked-file"
         return "file"
+    except OSError:
+        return "linked-file" if os.path.islink(entry.path) else "file"
 
 
 def _excluded(path: str, patterns: list[str], base: str) -> bool:
@@ -143,7 +146,7 @@ def _excluded(path: str, patterns: list[str], base: str) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
-def _classify(path: str, claimant: Claimant, inputs: Inputs, seen: set[str], explicit: bool) -> None:
+def _classify(path: str, claimant: Claimant, inputs: Inputs, seen: set[str], explicit: bool, is_link: bool | None = None) -> None:
     if path in seen:
         return
     seen.add(path)
@@ -157,7 +160,7 @@ def _classify(path: str, claimant: Claimant, inputs: Inputs, seen: set[str], exp
             inputs.nginx_candidates.append(path)
             inputs.explicit_files.add(path)
         return
-    if os.path.islink(path) and not os.path.exists(path):
+    if (os.path.islink(path) if is_link is None else is_link) and not os.path.exists(path):
         return  # dangling or looping link found by walking: nothing to lint
     if is_nginx_file(path):
         inputs.nginx_candidates.append(path)
