@@ -115,7 +115,7 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     head_comments: list[tuple[int, str]] = []
     line, counted = 1, 0  # line number at offset `counted`
 
-    pos = 0
+    pos, size = 0, len(text)
     while True:
         if stmt is None:
             # Most statements are plain words ended by `;` or `{`: read whole, split on
@@ -143,15 +143,15 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
                         current = block
                     continue
         match = _TOKEN.match(text, pos)
+        if match.end() - pos > _LONG_TOKEN and match.lastgroup != "eof" and match.end() - match.start(match.lastgroup) > _LONG_TOKEN:
+            _held_to_nginx_buffer(text[match.start(match.lastgroup) : match.end()])
         pos = match.end()
         kind = match.lastgroup
-        if match.end() - match.start() > _LONG_TOKEN and kind != "eof" and match.end() - match.start(kind) > _LONG_TOKEN:
-            _held_to_nginx_buffer(text[match.start(kind) : match.end()])
         if kind == "word":
-            value = match.group("word")
-            if match.end() == len(text):
+            value = match.group(kind)
+            if pos == size:
                 raise NotRegular(cut_short=True)  # crossplane drops a word that nothing follows
-            if value[-1] == "$" and text[match.end()] == "{":
+            if value[-1] == "$" and text[pos] == "{":
                 raise NotRegular  # `${` starts crossplane's parameter expansion
             quoted = False
         elif kind == "end":
@@ -190,7 +190,7 @@ def _read(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
                 head_comments.append((stmt["line"], match.group("comment")))
             continue
         elif kind == "dq" or kind == "sq":
-            if match.end() < len(text) and text[match.end()] not in _AFTER_QUOTE:
+            if pos < size and text[pos] not in _AFTER_QUOTE:
                 raise NotRegular  # nginx: `unexpected "-"` after `"a"`; crossplane splits
             mark = '"' if kind == "dq" else "'"
             value = match.group(kind).replace("\\" + mark, mark)
