@@ -91,6 +91,7 @@ class NginxLoader:
         # locations would otherwise cost a glob/lstat/realpath chain per include (the
         # tree is assumed not to change while it is being linted).
         self._matches: dict[tuple[bool, tuple[str, ...]], boundary.GlobResult] = {}
+        self._globbed: dict[str, boundary.GlobResult] = {}
         self._isdir: dict[str, bool] = {}
         self.problems: list[Problem] = []
         self._problem_keys: set[tuple] = set()
@@ -358,13 +359,20 @@ class NginxLoader:
         if found is None:
             found = boundary.GlobResult([])
             for index, candidate in enumerate(candidates):
-                result = self.boundary.glob(candidate)
+                result = self._glob(candidate)
                 if index == 0:
                     found = result
                 if result.matches:
                     found = result
                     break
             self._matches[key] = found
+        return found
+
+    def _glob(self, pattern: str) -> boundary.GlobResult:
+        """The boundary's expansion of `pattern`, once per run (see _matches)."""
+        found = self._globbed.get(pattern)
+        if found is None:
+            found = self._globbed[pattern] = self.boundary.glob(pattern)
         return found
 
     def _map_absolute(self, pattern: str, state: "_Walk") -> str | None:
@@ -379,7 +387,7 @@ class NginxLoader:
                 rest = os.path.relpath(normalized, prefix)
                 for base in state.base_dirs:
                     candidate = os.path.join(base, rest)
-                    if self.boundary.glob(candidate).matches:
+                    if self._glob(candidate).matches:
                         return candidate
         return None
 
