@@ -197,9 +197,11 @@ class NginxLoader:
         append = out.append
         state.expanded += len(statements)
         for stmt in statements:
-            name = stmt.get("directive", "")
-            # The parsed argument list is shared, not copied: neither side ever changes it.
-            directive = Directive(name, stmt.get("args") or [], path, stmt.get("line") or 1)
+            # Every reader's statement has these three keys (fastparse, crossplane and
+            # nginx_syntax alike). The argument list is shared, not copied: neither side
+            # ever changes it.
+            name = stmt["directive"]
+            directive = Directive(name, stmt["args"], path, stmt["line"])
             block = stmt.get("block")
             if block is not None:
                 if depth >= MAX_BLOCK_DEPTH:
