@@ -119,18 +119,9 @@ def read_java(text: str) -> JavaFacts:
     facts = JavaFacts()
     source = text.encode("utf-8", errors="replace")
     root = Parser(Language(grammar.language())).parse(source).root_node
-    if root.has_error:
-        bad = _first_error(root)
-        facts.error = ("a syntax error; what could be read is used", bad.start_point[0] + 1 if bad is not None else 1)
+    facts.error = syntax_error(root)
     constants = _constants(root)
-    invocations = []
-    stack, seen = [root], 0
-    while stack and seen < MAX_NODES:
-        node = stack.pop()
-        seen += 1
-        if node.type == "method_invocation":
-            invocations.append(node)
-        stack.extend(node.children)
+    invocations = [node for node in walk(root) if node.type == "method_invocation"]
     grammar = _JavaValues(constants)
     for node in invocations:
         parent = node.parent
@@ -159,6 +150,25 @@ class _JavaValues:
 
     def pair(self, node) -> tuple[int, int] | None:
         return _pair(node, self.constants)
+
+
+def walk(root):
+    """Every node under `root`, at most MAX_NODES of them: a generated or hostile file
+    cannot make the walk unbounded."""
+    stack, seen = [root], 0
+    while stack and seen < MAX_NODES:
+        node = stack.pop()
+        seen += 1
+        yield node
+        stack.extend(node.children)
+
+
+def syntax_error(root) -> tuple[str, int] | None:
+    """(what JavaFacts.error says, line) when the tree holds a syntax error, else None."""
+    if not root.has_error:
+        return None
+    bad = _first_error(root)
+    return ("a syntax error; what could be read is used", bad.start_point[0] + 1 if bad is not None else 1)
 
 
 def _first_error(root):

@@ -19,7 +19,7 @@ Spring Boot has no application property for STOMP heart-beats: they are set only
 
 from __future__ import annotations
 
-from nglint.sources.spring.stomp import MAX_NODES, JavaFacts, read_chain
+from nglint.sources.spring.stomp import JavaFacts, read_chain, syntax_error, walk
 
 _ARRAY_BUILDERS = ("longArrayOf", "arrayOf")
 _CONVERSIONS = ("toLong", "toInt")
@@ -31,22 +31,14 @@ def read_kotlin(text: str) -> JavaFacts:
 
     facts = JavaFacts()
     root = Parser(Language(grammar.language())).parse(text.encode("utf-8", errors="replace")).root_node
-    if root.has_error:
-        from nglint.sources.spring.stomp import _first_error
-
-        bad = _first_error(root)
-        facts.error = ("a syntax error; what could be read is used", bad.start_point[0] + 1 if bad is not None else 1)
+    facts.error = syntax_error(root)
     calls, constants = [], {}
     repeated: set[str] = set()
-    stack, seen = [root], 0
-    while stack and seen < MAX_NODES:
-        node = stack.pop()
-        seen += 1
+    for node in walk(root):
         if node.type == "call_expression":
             calls.append(node)
         elif node.type == "property_declaration":
             _constant(node, constants, repeated)
-        stack.extend(node.children)
     for name in repeated:
         constants.pop(name, None)
     values = _KotlinValues(constants)
