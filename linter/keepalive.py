@@ -410,6 +410,11 @@ class KeepaliveAnalysis:
     def all_upstreams(self) -> list[Upstream]:
         return [u for model in self.project.models for u in model.upstreams]
 
+    def pooled_upstreams(self) -> list[tuple[Upstream, Pool]]:
+        """(upstream, its pool) for every upstream that keeps idle connections: what the
+        keepalive rules and P005 look at."""
+        return [(upstream, pool) for upstream in self.all_upstreams() if (pool := self.pool(upstream)).pooled]
+
     def http_version(self, site: ProxySite) -> tuple[str, Directive | None]:
         directive, _ = site.effective("proxy_http_version")
         if directive is not None:

@@ -123,10 +123,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
     from nglint.fixer.recipes import set_upstream_timeout
 
     analysis = project.keepalive
-    for upstream in analysis.all_upstreams():
-        pool = analysis.pool(upstream)
-        if not pool.pooled:
-            continue
+    for upstream, pool in analysis.pooled_upstreams():
         violations = analysis.violations(upstream)
         if not violations:
             continue

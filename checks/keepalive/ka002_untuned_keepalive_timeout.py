@@ -55,9 +55,8 @@ def check(project) -> Iterable[Finding]:
     from nglint.fixer.recipes import set_upstream_timeout
 
     analysis = project.keepalive
-    for upstream in analysis.all_upstreams():
-        pool = analysis.pool(upstream)
-        if not pool.pooled or pool.timeout is not None:
+    for upstream, pool in analysis.pooled_upstreams():
+        if pool.timeout is not None:
             continue
         if analysis.violations(upstream):
             continue  # KA001 says more

@@ -131,9 +131,7 @@ def _upstream_findings(project) -> Iterable[Finding]:
     # On a websocket location the map's `'' close` branch is WS001's to report, once, with
     # its fix (`'' ''`); KA003 reports the same map only where no websocket is proxied.
     websocket = {id(ws.site) for ws in project.websocket_sites}
-    for upstream in analysis.all_upstreams():
-        if not analysis.pool(upstream).pooled:
-            continue
+    for upstream, _pool in analysis.pooled_upstreams():
         for site in analysis.sites(upstream):
             version, version_directive = analysis.http_version(site)
             connection = analysis.connection(site)

@@ -66,9 +66,7 @@ def check(project) -> Iterable[Finding]:
     if project.settings.new_nginx_defaults:
         return  # nginx >= 1.29.7 does not send "Connection: close" when the header is dropped
     reported: set[int] = set()
-    for upstream in analysis.all_upstreams():
-        if not analysis.pool(upstream).pooled:
-            continue
+    for upstream, _pool in analysis.pooled_upstreams():
         for site in analysis.sites(upstream):
             if analysis.site_new_defaults(site):
                 continue  # this nginx (its image's version) does not send "Connection: close" either

@@ -48,10 +48,7 @@ def check(project) -> Iterable[Finding]:
 
 def _unlinked_upstreams(project) -> Iterable[Finding]:
     analysis = project.keepalive
-    for upstream in analysis.all_upstreams():
-        pool = analysis.pool(upstream)
-        if not pool.pooled:
-            continue
+    for upstream, _pool in analysis.pooled_upstreams():
         sites = analysis.sites(upstream)
         if sites and not any(analysis.reuses_connections(site) for site in sites):
             continue  # every proxy_pass leaves the pool unused (KA003 says why): its timeout does not matter
