@@ -107,17 +107,6 @@ def _regular_file(path: str, max_size: int) -> os.stat_result:
     return info
 
 
-class _Remembered:
-    """Files read to their end during one load, with the identity they had then."""
-
-    def __init__(self, budget: int) -> None:
-        self.files: dict[str, tuple[tuple, bytes]] = {}
-        self.budget = budget
-
-
-_remembered: _Remembered | None = None
-
-
 class remembered_reads:
     """Within the `with` block, a file read to its end is not read again while its
     identity (device, inode, size, modification and change times) is unchanged.
@@ -128,17 +117,21 @@ class remembered_reads:
     of an open, a read and a close. What may be kept is bounded by `budget` bytes."""
 
     def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
-        self._memo = _Remembered(budget)
-        self._previous: _Remembered | None = None
+        self.files: dict[str, tuple[tuple, bytes]] = {}
+        self.budget = budget
+        self._previous: remembered_reads | None = None
 
     def __enter__(self) -> "remembered_reads":
         global _remembered
-        self._previous, _remembered = _remembered, self._memo
+        self._previous, _remembered = _remembered, self
         return self
 
     def __exit__(self, *exc_info) -> None:
         global _remembered
         _remembered = self._previous
+
+
+_remembered: remembered_reads | None = None
 
 
 def open_limited(path: str, max_size: int, head: int | None = None) -> bytes:

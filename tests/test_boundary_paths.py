@@ -144,4 +144,4 @@ def test_remembered_reads_keep_no_more_than_the_budget(tmp_path: Path) -> None:
     with boundary.remembered_reads(budget=1000) as reads:
         open_limited(str(first), 1 << 20)
         open_limited(str(second), 1 << 20)
-        assert list(reads._memo.files) == [str(first)]
+        assert list(reads.files) == [str(first)]

@@ -195,7 +195,7 @@ def _shape(statements) -> list:
 def _both(data: bytes):
     """(regular reader's statements and comments or None, the byte reader's or its LexError)."""
     try:
-        tokens, comments = fix_lexer._tokenize_bytes(data)
+        tokens, comments = fix_lexer.tokenize(data)
         statements, _ = fix_lexer._statements(tokens, 0, top=True)
         slow = (_shape(statements), comments)
     except LexError as exc:

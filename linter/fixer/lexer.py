@@ -89,11 +89,6 @@ _SIMPLE = re.compile(r"[ \t\r\n\f\v]*(?P<body>[^ \t\r\n\f\v{};\\\"'#][^{};\\\"'#
 _WORDS = re.compile(r"[^ \t\r\n\f\v]+")
 
 
-def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
-    """(tokens, comments) of a whole file."""
-    return _tokenize_bytes(data)
-
-
 def _regular_lex(data: bytes) -> Lexed | None:
     """lex() for a well-formed ASCII file in the regular part of the grammar (_REGULAR):
     statements built straight from one regular expression's matches, with no token
@@ -182,7 +177,8 @@ def _regular_lex(data: bytes) -> Lexed | None:
     return None
 
 
-def _tokenize_bytes(data: bytes) -> tuple[list[Token], list[Token]]:
+def tokenize(data: bytes) -> tuple[list[Token], list[Token]]:
+    """(tokens, comments) of a whole file, byte by byte."""
     tokens: list[Token] = []
     comments: list[Token] = []
     n, line = len(data), 1
